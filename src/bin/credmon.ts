@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * condor_credmon_oauth replacement. condor_master starts it as the CREDMON_OAUTH daemon (as root, no arguments);
+ * it may also be run by hand: `credmon -v -d` logs to stderr with debug detail.
+ *   -n, --name NAME      subsystem name for knobs such as NAME_LOG (default CREDMON_OAUTH)
+ *   -c, --cred-dir DIR   override SEC_CREDENTIAL_DIRECTORY_OAUTH
+ *   -l, --log-file FILE  override CREDMON_OAUTH_LOG
+ *   -d, --debug          debug logging (also CREDMON_OAUTH_DEBUG = D_FULLDEBUG)
+ *   -v, --verbose        log to stderr as well as to the log file
+ */
+import { parseArgs } from 'node:util';
+import { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig, type CredmonConfig } from '../config/index.js';
+import { CredentialDirectory } from '../credentials/index.js';
+import { Credmon } from '../credmon/index.js';
+import { reportReady } from '../credmon/report-ready.js';
+import { LocalIssuer, ensureSigningKey, loadPublicKey, loadSigningKey } from '../issuer/index.js';
+import { createLogger } from '../log/index.js';
+import { ConfigInvalid, describeError } from '../shared/errors.js';
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      name: { type: 'string', short: 'n', default: 'CREDMON_OAUTH' },
+      'cred-dir': { type: 'string', short: 'c' },
+      'log-file': { type: 'string', short: 'l' },
+      debug: { type: 'boolean', short: 'd', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+    },
+    strict: true,
+  });
+  const subsystem = (args.name ?? 'CREDMON_OAUTH').toUpperCase();
+
+  let config: CredmonConfig;
+  try {
+    const knobs = [...CREDMON_KNOBS, ...SUBSYSTEM_KNOB_SUFFIXES.map((s) => `${subsystem}_${s}`)];
+    const lookup = await readCondorConfig(knobs, { subsystem });
+    const overrides = new Map<string, string>();
+    if (args['cred-dir']) overrides.set('SEC_CREDENTIAL_DIRECTORY_OAUTH', args['cred-dir']);
+    if (args['log-file']) overrides.set(`${subsystem}_LOG`, args['log-file']);
+    config = parseCredmonConfig((name) => overrides.get(name) ?? lookup(name), subsystem);
+  } catch (error) {
+    process.stderr.write(`credmon: ${error instanceof ConfigInvalid ? error.message : describeError(error)}\n`);
+    process.exit(1);
+  }
+
+  const log = createLogger({ name: 'credmon', debug: config.debug || (args.debug ?? false), file: config.logFile, stderr: args.verbose ?? false });
+  log.info({ pid: process.pid, credDir: config.credDir, issuer: config.local.issuer, provider: config.local.providerName }, 'credmon starting');
+
+  const directory = new CredentialDirectory(config.credDir);
+  try {
+    await directory.prepare();
+  } catch (error) {
+    log.fatal(describeError(error));
+    await exitSoon(1);
+  }
+
+  const issuer = await setUpLocalIssuer(config, log);
+  const credmon = new Credmon({ config, directory, issuer, log: log.child({ module: 'scan' }) });
+
+  let stopping = false;
+  process.on('SIGHUP', () => {
+    log.info('Got SIGHUP: Triggering READ of Credential Directory');
+    credmon.wake();
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`Got signal ${signal}, terminating.`);
+      void credmon.stop().finally(() => exitSoon(0));
+    });
+  }
+
+  await credmon.start();
+  log.info('First scan complete; CREDMON_COMPLETE written');
+  await reportReady(subsystem, log);
+}
+
+async function setUpLocalIssuer(config: CredmonConfig, log: ReturnType<typeof createLogger>): Promise<LocalIssuer | Error> {
+  const { privateKeyPath, publicKeyPath, keyId } = config.local;
+  try {
+    const outcome = await ensureSigningKey(privateKeyPath, publicKeyPath);
+    if (outcome === 'generated') log.info({ privateKeyPath, publicKeyPath }, 'Generated a new P-256 signing key (none existed)');
+    if (outcome === 'public-key-written') log.info({ publicKeyPath }, 'Wrote the missing public key, derived from the private key');
+    const key = await loadSigningKey(privateKeyPath, keyId);
+    try {
+      const published = await loadPublicKey(publicKeyPath);
+      if (!published.equals(key.publicKey)) {
+        log.error({ publicKeyPath }, 'LOCAL_CREDMON_PUBLIC_KEY does not match LOCAL_CREDMON_PRIVATE_KEY: relying parties will reject the tokens');
+      }
+    } catch (error) {
+      log.warn(describeError(error));
+    }
+    log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready');
+    return new LocalIssuer(config.local, key, log.child({ module: 'issuer' }));
+  } catch (error) {
+    log.error(`Local issuer disabled: ${describeError(error)}`);
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function exitSoon(code: number): Promise<never> {
+  // Give the log destination a moment to flush.
+  return new Promise(() => setTimeout(() => process.exit(code), 50));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`credmon: fatal: ${describeError(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,5 @@
+export { readCondorConfig, parseConfigDump, lookupFrom } from './condor-config.js';
+export { parseCredmonConfig, type CredmonConfig, type LocalIssuerConfig } from './credmon-config.js';
+export { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES } from './knobs.js';
+export { formatTemplate } from './format-template.js';
+export type { KnobLookup } from './values.js';

@@ -1,0 +1,194 @@
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CredentialDirectoryUnusable } from '../shared/errors.js';
+import { writeFileAtomically } from './atomic-write.js';
+import { KEY_FILE_NAME, assertSafeName, isSafeName } from './names.js';
+
+export interface FileInfo {
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly size: number;
+}
+
+export interface TextFile extends FileInfo {
+  readonly content: string;
+}
+
+export interface UserDirectory {
+  readonly user: string;
+  /** Nanosecond mtime as a string: changes whenever a file in the directory is created, renamed or removed. */
+  readonly version: string;
+}
+
+const MAX_CREDENTIAL_BYTES = 1024 * 1024;
+
+/**
+ * The only code that touches the credential directory (`SEC_CREDENTIAL_DIRECTORY_OAUTH`). Every user, provider and
+ * file name is checked before it becomes a path, files are opened without following symlinks, and every write is
+ * atomic.
+ */
+export class CredentialDirectory {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /**
+   * Creates the directory (02770, as upstream) when missing; refuses one that other users can access, as upstream
+   * does, because it holds refresh tokens and client secrets.
+   */
+  async prepare(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true, mode: 0o2770 });
+    } catch (error) {
+      throw new CredentialDirectoryUnusable(`cannot create SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root}: ${(error as Error).message}`, { cause: error });
+    }
+    const info = await stat(this.root);
+    if (!info.isDirectory()) throw new CredentialDirectoryUnusable(`SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root} is not a directory`);
+    if ((info.mode & 0o007) !== 0) {
+      throw new CredentialDirectoryUnusable(
+        `SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root} is accessible by other users (mode ${(info.mode & 0o7777).toString(8)}); ` +
+          `it holds refresh tokens: run "chmod o-rwx ${this.root}" (upstream uses 2770 root:condor)`,
+      );
+    }
+    try {
+      await access(this.root, constants.R_OK | constants.W_OK | constants.X_OK);
+    } catch (error) {
+      throw new CredentialDirectoryUnusable(`SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root} is not readable and writable by this process`, { cause: error });
+    }
+  }
+
+  /** Writes `<root>/pid` (decimal, no newline, 0644) so the credd can SIGHUP us. */
+  async writePid(pid: number): Promise<void> {
+    await writeFileAtomically(join(this.root, 'pid'), String(pid), { mode: 0o644 });
+  }
+
+  async removeCompleteMarker(): Promise<void> {
+    await unlink(join(this.root, 'CREDMON_COMPLETE')).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  /** Creates or updates the mtime of `<root>/CREDMON_COMPLETE` (empty, 0644) after a scan. */
+  async touchCompleteMarker(now = new Date()): Promise<void> {
+    const path = join(this.root, 'CREDMON_COMPLETE');
+    const handle = await open(path, constants.O_CREAT | constants.O_WRONLY | constants.O_NOFOLLOW, 0o644);
+    await handle.close();
+    await utimes(path, now, now);
+  }
+
+  /**
+   * Lists the user directories and the names it refuses (entries that are directories but whose names are not safe
+   * user names), without reading any file inside them.
+   */
+  async listUserDirectories(): Promise<{ users: UserDirectory[]; refused: string[] }> {
+    const users: UserDirectory[] = [];
+    const refused: string[] = [];
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (!isSafeName(entry.name)) {
+        refused.push(entry.name);
+        continue;
+      }
+      try {
+        const info = await stat(join(this.root, entry.name), { bigint: true });
+        users.push({ user: entry.name, version: `${info.mtimeNs}:${info.ctimeNs}` });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return { users, refused };
+  }
+
+  /** The regular files in `<root>/<user>/` (names only). A user directory that vanished lists as empty. */
+  async listUserFiles(user: string): Promise<string[]> {
+    try {
+      const entries = await readdir(this.userPath(user), { withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => e.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  /** Reads `<root>/<user>/<file>`; undefined when it does not exist. Symlinks are refused (ELOOP). */
+  async readUserFile(user: string, file: string): Promise<TextFile | undefined> {
+    return readTextFile(join(this.userPath(user), assertSafeName('credential', file)));
+  }
+
+  async statUserFile(user: string, file: string): Promise<FileInfo | undefined> {
+    try {
+      const info = await stat(join(this.userPath(user), assertSafeName('credential', file)));
+      return { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** Atomically replaces `<root>/<user>/<file>`; creates the user directory (0700) when the web app is first. */
+  async writeUserFile(user: string, file: string, content: string, mode = 0o400): Promise<void> {
+    const dir = this.userPath(user);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomically(join(dir, assertSafeName('credential', file)), content, { mode });
+  }
+
+  async removeUserFile(user: string, file: string): Promise<void> {
+    await unlink(join(this.userPath(user), assertSafeName('credential', file))).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  /** The credd's CHECK_CREDS key files (`<root>/<64 hex>`), with their ctime. */
+  async listKeyFiles(): Promise<Array<{ name: string; ctimeMs: number }>> {
+    const out: Array<{ name: string; ctimeMs: number }> = [];
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      if (!entry.isFile() || !KEY_FILE_NAME.test(entry.name)) continue;
+      try {
+        const info = await stat(join(this.root, entry.name));
+        out.push({ name: entry.name, ctimeMs: info.ctimeMs });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return out;
+  }
+
+  /** Reads a key file; undefined when it does not exist. The name must be exactly 64 lowercase hex characters. */
+  async readKeyFile(name: string): Promise<TextFile | undefined> {
+    if (!KEY_FILE_NAME.test(name)) throw new RangeError('key file names are 64 lowercase hex characters');
+    return readTextFile(join(this.root, name));
+  }
+
+  async removeKeyFile(name: string): Promise<void> {
+    if (!KEY_FILE_NAME.test(name)) throw new RangeError('key file names are 64 lowercase hex characters');
+    await unlink(join(this.root, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  private userPath(user: string): string {
+    return join(this.root, assertSafeName('user', user));
+  }
+}
+
+async function readTextFile(path: string): Promise<TextFile | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new CredentialDirectoryUnusable(`${path} is not a regular file`);
+    if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialDirectoryUnusable(`${path} is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
+    const content = await handle.readFile('utf8');
+    return { content, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,2 @@
+export { Credmon, type CredmonOptions, type ScanSummary } from './credmon.js';
+export { renewAtMs, renewalFraction } from './renewal.js';

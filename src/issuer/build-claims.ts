@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { formatTemplate } from '../config/format-template.js';
+import type { LocalIssuerConfig } from '../config/index.js';
+
+export interface SciTokenClaims {
+  readonly sub: string;
+  readonly scope: string;
+  readonly ver?: string;
+  readonly aud?: string[];
+  readonly iss: string;
+  readonly iat: number;
+  readonly nbf: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly [claim: string]: unknown;
+}
+
+/** The claims upstream's LocalCredmon puts in a token (SciTokens 2.0 profile), for `user` at `nowEpochS`. */
+export function buildClaims(config: LocalIssuerConfig, user: string, groups: readonly string[], nowEpochS: number): SciTokenClaims {
+  const scopes = [formatTemplate(config.authzTemplate, { username: user })];
+  if (config.authzGroupTemplate !== undefined) {
+    for (const group of groups) scopes.push(formatTemplate(config.authzGroupTemplate, { groupname: group }));
+  }
+  const iat = Math.floor(nowEpochS);
+  return {
+    sub: user,
+    scope: scopes.join(' '),
+    ...(config.tokenVersion !== undefined ? { ver: config.tokenVersion } : {}),
+    ...(config.audience.length > 0 ? { aud: [...config.audience] } : {}),
+    iss: config.issuer,
+    iat,
+    nbf: iat,
+    exp: iat + config.tokenLifetimeS,
+    jti: randomUUID(),
+  };
+}

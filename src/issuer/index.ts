@@ -1,0 +1,7 @@
+export { buildClaims, type SciTokenClaims } from './build-claims.js';
+export { ensureSigningKey, type KeySetupOutcome } from './ensure-signing-key.js';
+export { groupsFor } from './group-mapfile.js';
+export { buildDiscoveryDocument, toPublicJwk } from './issuer-documents.js';
+export { signToken } from './sign-token.js';
+export { LocalIssuer, type IssuedToken } from './local-issuer.js';
+export { algorithmFor, loadPublicKey, loadSigningKey, parseSigningKey, type SigningAlgorithm, type SigningKey } from './signing-key.js';

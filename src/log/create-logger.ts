@@ -1,0 +1,112 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+
+/** Paths whose values never reach a log line, whatever module logs them. */
+export const REDACT_PATHS = [
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'clientSecret',
+  'accessToken',
+  'refreshToken',
+  'code',
+  'code_verifier',
+  'password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.code_verifier',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+];
+
+export interface LoggerOptions {
+  readonly name: string;
+  readonly debug: boolean;
+  /** An HTCondor-style daemon log file (e.g. CREDMON_OAUTH_LOG); lines are plain text, as admins expect there. */
+  readonly file?: string | undefined;
+  /** Also write plain-text lines to stderr (so `docker compose logs` shows them). */
+  readonly stderr: boolean;
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'FATAL' };
+
+/** Turns one pino JSON line into `MM/DD/YY HH:MM:SS [name] LEVEL message key=value ...`. */
+export function formatLogLine(json: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.endsWith('\n') ? json : `${json}\n`;
+  }
+  const { time, level, msg, name, pid: _pid, hostname: _host, ...rest } = record;
+  void _pid;
+  void _host;
+  const d = new Date(typeof time === 'number' ? time : Date.now());
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${p(d.getMonth() + 1)}/${p(d.getDate())}/${p(d.getFullYear() % 100)} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  const lvl = LEVELS[typeof level === 'number' ? level : 30] ?? 'INFO';
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
+    .join(' ');
+  return `${stamp} [${String(name ?? '')}] ${lvl === 'INFO' ? '' : `${lvl}: `}${String(msg ?? '')}${fields ? ` ${fields}` : ''}\n`;
+}
+
+class TextDestination extends Writable {
+  private readonly targets: Array<NodeJS.WritableStream | WriteStream>;
+
+  constructor(targets: Array<NodeJS.WritableStream | WriteStream>) {
+    super();
+    this.targets = targets;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const text = chunk
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map(formatLogLine)
+      .join('');
+    for (const t of this.targets) t.write(text);
+    callback();
+  }
+}
+
+/**
+ * The one root logger of a process, created in src/bin/. Secrets are redacted by path before anything is written.
+ * Returns the logger and a function that reopens the log file (after rotation).
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const targets: Array<NodeJS.WritableStream | WriteStream> = [];
+  if (options.file) targets.push(createWriteStream(options.file, { flags: 'a', mode: 0o644 }));
+  if (options.stderr || targets.length === 0) targets.push(process.stderr);
+  return pino(
+    {
+      name: options.name,
+      level: options.debug ? 'debug' : 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { pid: process.pid },
+    },
+    new TextDestination(targets),
+  );
+}
+
+/** A logger for tests that collects formatted lines in memory. */
+export function createMemoryLogger(name = 'test', debug = true): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(formatLogLine(l));
+      cb();
+    },
+  });
+  const logger = pino({ name, level: debug ? 'debug' : 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  return { logger, lines };
+}

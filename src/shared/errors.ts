@@ -1,0 +1,103 @@
+/**
+ * Operational errors of credmon-sandbox. Each class names the condition and carries a stable `code`,
+ * so callers (and the web error handler) branch on codes, never on message text.
+ */
+export abstract class CredmonSandboxError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One or more configuration knobs are invalid; `problems` names every knob at once. */
+export class ConfigInvalid extends CredmonSandboxError {
+  readonly code = 'ERR_CONFIG_INVALID';
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** A credential file (.top, .use, .meta, key file) exists but cannot be understood. */
+export class CredentialFileInvalid extends CredmonSandboxError {
+  readonly code = 'ERR_CREDENTIAL_FILE_INVALID';
+  readonly path: string;
+
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(`${path}: ${reason}`, options);
+    this.path = path;
+  }
+}
+
+/** A user, provider or handle name that could escape the credential directory or confuse HTCondor. */
+export class CredentialNameInvalid extends CredmonSandboxError {
+  readonly code = 'ERR_CREDENTIAL_NAME_INVALID';
+}
+
+/** The credential directory itself is unusable (missing, not a directory, world-accessible, not writable). */
+export class CredentialDirectoryUnusable extends CredmonSandboxError {
+  readonly code = 'ERR_CREDENTIAL_DIRECTORY_UNUSABLE';
+}
+
+/** The local issuer's signing key is missing, unreadable or of an unsupported type. */
+export class SigningKeyInvalid extends CredmonSandboxError {
+  readonly code = 'ERR_SIGNING_KEY_INVALID';
+}
+
+/** The token endpoint refused the grant for good (invalid_grant, invalid_client, other 4xx): the user must log in again. */
+export class RefreshRejected extends CredmonSandboxError {
+  readonly code = 'ERR_REFRESH_REJECTED';
+  readonly oauthError: string | undefined;
+  readonly status: number | undefined;
+
+  constructor(message: string, details: { oauthError?: string | undefined; status?: number | undefined }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.oauthError = details.oauthError;
+    this.status = details.status;
+  }
+}
+
+/** The token endpoint could not be reached or failed temporarily (5xx, timeout, refused, bad body): retry later. */
+export class RefreshUnavailable extends CredmonSandboxError {
+  readonly code = 'ERR_REFRESH_UNAVAILABLE';
+  readonly status: number | undefined;
+
+  constructor(message: string, details: { status?: number | undefined }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = details.status;
+  }
+}
+
+/** The OAuth callback's state is unknown, used already, expired, or bound to another key file. */
+export class OAuthStateMismatch extends CredmonSandboxError {
+  readonly code = 'ERR_OAUTH_STATE_MISMATCH';
+}
+
+/** The key file named in a URL does not exist (or was already used up). */
+export class KeyFileNotFound extends CredmonSandboxError {
+  readonly code = 'ERR_KEY_FILE_NOT_FOUND';
+}
+
+/** The provider answered the authorization request with an error (the user denied consent, for example). */
+export class AuthorizationDenied extends CredmonSandboxError {
+  readonly code = 'ERR_AUTHORIZATION_DENIED';
+  readonly oauthError: string;
+
+  constructor(oauthError: string, description: string | undefined) {
+    super(description ? `${oauthError}: ${description}` : oauthError);
+    this.oauthError = oauthError;
+  }
+}
+
+/** Returns a short description of any thrown value, for logs (never includes a stack). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
