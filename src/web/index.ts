@@ -1,0 +1,3 @@
+export { buildApp, type WebAppOptions } from './build-app.js';
+export { createIssuerKeySource, type IssuerKeySource } from './issuer-keys.js';
+export { JWKS_PATH } from './routes/issuer-routes.js';

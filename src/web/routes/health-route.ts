@@ -1,0 +1,6 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Liveness of the web app itself (the container healthcheck calls it through nginx). */
+export function registerHealthRoute(app: FastifyInstance): void {
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+}

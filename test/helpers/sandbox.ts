@@ -1,0 +1,209 @@
+/**
+ * Test helpers that drive the real sandbox: build the image with testcontainers, start it through compose.yaml,
+ * run commands as users inside it, and read what jobs printed. Everything talks to 127.0.0.1 and the project's
+ * own containers only. Ryuk cannot be pulled here, so every test stops what it started (see `SandboxHandle.stop`).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DockerComposeEnvironment, GenericContainer, Wait, type StartedDockerComposeEnvironment, type StartedTestContainer } from 'testcontainers';
+
+process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const IMAGE = process.env['SANDBOX_TEST_IMAGE'] ?? 'credmon-sandbox:test';
+
+/**
+ * The extra CA certificates the image build should trust (corporate HTTPS proxies): $EXTRA_CA_CERTS, or else the
+ * host's own additions in /usr/local/share/ca-certificates (Debian's place for them).
+ */
+export function extraCaCerts(): string {
+  if (process.env['EXTRA_CA_CERTS']) return process.env['EXTRA_CA_CERTS'];
+  try {
+    const dir = '/usr/local/share/ca-certificates';
+    return readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.crt'))
+      .map((f) => readFileSync(`${dir}/${f}`, 'utf8'))
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
+let built: Promise<void> | undefined;
+
+/** Builds the image from docker/Dockerfile once per test process (Docker's layer cache makes rebuilds quick). */
+export function buildImage(): Promise<void> {
+  built ??= (async () => {
+    const started = Date.now();
+    await GenericContainer.fromDockerfile(ROOT, 'docker/Dockerfile')
+      .withBuildArgs({ EXTRA_CA_CERTS: extraCaCerts() })
+      .withCache(true)
+      .build(IMAGE, { deleteOnExit: false });
+    console.log(`# image ${IMAGE} built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  })();
+  return built;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ExecResult {
+  readonly output: string;
+  readonly exitCode: number;
+}
+
+export interface SandboxHandle {
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly projectName: string;
+  readonly container: StartedTestContainer;
+  /** Seconds from `compose up` to a healthy container. */
+  readonly healthyAfterS: number;
+  exec(command: string[], user?: string): Promise<ExecResult>;
+  /** Runs a shell command as `user` in a login shell (like `su -l submitter`). */
+  sh(user: string, script: string): Promise<ExecResult>;
+  ca(): Promise<string>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox through compose.yaml with its own project name, port and volumes. */
+export async function startSandbox(env: Record<string, string> = {}, profiles: string[] = []): Promise<SandboxHandle> {
+  await buildImage();
+  const port = await freePort();
+  const projectName = `cmtest-${randomBytes(4).toString('hex')}`;
+  const started = Date.now();
+  let environment: StartedDockerComposeEnvironment;
+  let compose = new DockerComposeEnvironment(ROOT, 'compose.yaml')
+    .withProjectName(projectName)
+    .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...env })
+    .withWaitStrategy('sandbox-1', Wait.forHealthCheck())
+    .withStartupTimeout(180_000);
+  if (profiles.length > 0) compose = compose.withProfiles(...profiles);
+  try {
+    environment = await compose.up();
+  } catch (error) {
+    await dumpLogs(projectName);
+    await new DockerComposeEnvironment(ROOT, 'compose.yaml').withProjectName(projectName).withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...env }).up([]).then((e) => e.down({ removeVolumes: true })).catch(() => undefined);
+    throw error;
+  }
+  const healthyAfterS = (Date.now() - started) / 1000;
+  console.log(`# sandbox ${projectName} healthy ${healthyAfterS.toFixed(1)} s after compose up`);
+  let container = environment.getContainer('sandbox-1');
+  const handle: SandboxHandle = {
+    port,
+    baseUrl: `https://localhost:${port}`,
+    projectName,
+    get container() {
+      return container;
+    },
+    healthyAfterS,
+    async exec(command, user) {
+      const result = await container.exec(command, user ? { user } : {});
+      return { output: result.output, exitCode: result.exitCode };
+    },
+    async sh(user, script) {
+      const result = await container.exec(['su', '-l', user, '-c', script]);
+      return { output: result.output, exitCode: result.exitCode };
+    },
+    async ca() {
+      const result = await container.exec(['cat', '/var/lib/credmon-sandbox/tls/ca.crt']);
+      if (result.exitCode !== 0) throw new Error(`cannot read the sandbox CA: ${result.output}`);
+      return result.output;
+    },
+    async restart() {
+      await container.restart();
+      container = environment.getContainer('sandbox-1');
+      await waitFor(async () => (await container.exec(['/usr/local/libexec/credmon-sandbox/healthcheck'])).exitCode === 0, 120_000, 'healthy after restart');
+    },
+    async stop() {
+      await environment.down({ removeVolumes: true, timeout: 20_000 });
+    },
+  };
+  return handle;
+}
+
+async function dumpLogs(projectName: string): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve) => {
+    execFile('docker', ['compose', '-p', projectName, 'logs', '--no-color', '--tail', '200'], { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 }, (_e, stdout, stderr) => {
+      console.error(`# logs of ${projectName}:\n${stdout}${stderr}`);
+      resolve();
+    });
+  });
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+}
+
+/** GET over HTTPS trusting only `ca` (the sandbox's CA): TLS verification stays on. */
+export function httpsGet(url: string, ca: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, method: 'GET', headers: { accept: 'application/json' }, timeout: 15_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Submits `subFile` as `user` from their home directory, waits for the job to finish, and returns condor_submit's
+ * output and the job's stdout (`output = ` of the submit file, default test.out).
+ */
+export async function submitAndWait(sandbox: SandboxHandle, user: string, subFile = 'test.sub', outFile = 'test.out', logFile = 'test.log'): Promise<{ submit: ExecResult; jobOutput: string }> {
+  await sandbox.sh(user, `rm -f ${outFile} ${logFile} test.err`);
+  const submit = await sandbox.sh(user, `condor_submit ${subFile}`);
+  if (submit.exitCode !== 0) return { submit, jobOutput: '' };
+  const wait = await sandbox.sh(user, `condor_wait -wait 240 ${logFile}`);
+  if (wait.exitCode !== 0) {
+    const q = await sandbox.sh(user, 'condor_q -better-analyze -nobatch 2>&1 | tail -40; condor_q -hold -af HoldReason');
+    throw new Error(`job of ${user} did not finish: ${wait.output}\n${q.output}`);
+  }
+  const out = await sandbox.sh(user, `cat ${outFile}`);
+  return { submit, jobOutput: out.output };
+}
+
+/** Parses test.sh's output: each `==> <path> <==` header followed by the file's content. */
+export function credentialFilesFrom(jobOutput: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const parts = jobOutput.split(/^==> (.+) <==$/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) {
+    const path = parts[i] ?? '';
+    files.set(path.split('/').pop() ?? path, (parts[i + 1] ?? '').trim());
+  }
+  return files;
+}
+
+/** The access token in a `.use` (JSON or bare). */
+export function accessTokenOf(useContent: string): string {
+  const line = useContent.split('\n')[0]?.trim() ?? '';
+  if (line.startsWith('{')) {
+    const parsed = JSON.parse(line) as { access_token?: unknown };
+    if (typeof parsed.access_token !== 'string') throw new Error('no access_token in .use');
+    return parsed.access_token;
+  }
+  return line;
+}

@@ -1,0 +1,74 @@
+/**
+ * A real OAuth token endpoint on 127.0.0.1:0 for integration tests (not a test file itself). Each request is recorded
+ * (headers and form body); the responder decides the answer, or 'hang' to never answer.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly form: URLSearchParams;
+}
+
+export interface CannedResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type Responder = (request: RecordedRequest, index: number) => CannedResponse | 'hang';
+
+export interface FakeTokenEndpoint {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  respondWith(responder: Responder): void;
+  close(): Promise<void>;
+}
+
+export function json(status: number, body: unknown): CannedResponse {
+  return { status, body: JSON.stringify(body), contentType: 'application/json' };
+}
+
+export async function startTokenEndpoint(responder: Responder): Promise<FakeTokenEndpoint> {
+  let current = responder;
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, form: new URLSearchParams(body) };
+      requests.push(recorded);
+      const answer = current(recorded, requests.length - 1);
+      if (answer === 'hang') return;
+      res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain', ...answer.headers });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/oauth2/token`,
+    requests,
+    respondWith(next) {
+      current = next;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A loopback URL on which nothing listens (the port was just released). */
+export async function refusedUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/token`;
+}
