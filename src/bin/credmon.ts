@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig, type CredmonConfig } from '../config/index.js';
 import { CredentialDirectory } from '../credentials/index.js';
 import { Credmon } from '../credmon/index.js';
-import { reportReady } from '../credmon/report-ready.js';
+import { reportAlive } from '../credmon/report-alive.js';
 import { LocalIssuer, ensureSigningKey, loadPublicKey, loadSigningKey } from '../issuer/index.js';
 import { createLogger } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
@@ -73,8 +73,23 @@ async function main(): Promise<void> {
 
   await credmon.start();
   log.info('First scan complete; CREDMON_COMPLETE written');
-  await reportReady(subsystem, log);
+  // Keep-alives make the master show us as ready, and let it restart us if the scan loop ever stops.
+  let lastAliveMs = 0;
+  const sendAlive = async (): Promise<void> => {
+    if (Date.now() - lastAliveMs < KEEPALIVE_EVERY_MS) return;
+    lastAliveMs = Date.now();
+    const ok = await reportAlive(subsystem, KEEPALIVE_TIMEOUT_S, log);
+    if (ok && !reported) log.info('Reported ready to condor_master');
+    reported ||= ok;
+  };
+  let reported = false;
+  await sendAlive();
+  credmon.on('scan.completed', () => void sendAlive());
 }
+
+/** How often the scan loop proves it is alive, and how long the master waits before declaring us hung. */
+const KEEPALIVE_EVERY_MS = 5 * 60_000;
+const KEEPALIVE_TIMEOUT_S = 30 * 60;
 
 async function setUpLocalIssuer(config: CredmonConfig, log: ReturnType<typeof createLogger>): Promise<LocalIssuer | Error> {
   const { privateKeyPath, publicKeyPath, keyId } = config.local;

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CredentialDirectoryUnusable } from '../shared/errors.js';
 import { writeFileAtomically } from './atomic-write.js';
@@ -41,7 +41,8 @@ export class CredentialDirectory {
    */
   async prepare(): Promise<void> {
     try {
-      await mkdir(this.root, { recursive: true, mode: 0o2770 });
+      // mkdir applies the umask and ignores setgid, so set the mode explicitly on a directory we created.
+      if ((await mkdir(this.root, { recursive: true, mode: 0o2770 })) !== undefined) await chmod(this.root, 0o2770);
     } catch (error) {
       throw new CredentialDirectoryUnusable(`cannot create SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root}: ${(error as Error).message}`, { cause: error });
     }

@@ -78,7 +78,11 @@ async function postTokenRequest(
   }
   if (!response.ok) {
     const oauthError = typeof parsed?.['error'] === 'string' ? parsed['error'] : undefined;
-    const description = typeof parsed?.['error_description'] === 'string' ? `: ${parsed['error_description'].slice(0, 200)}` : '';
+    const rawDescription = typeof parsed?.['error_description'] === 'string' ? parsed['error_description'] : '';
+    // Providers sometimes echo what they were sent; no grant value or secret may reach a log line.
+    const secrets = [...Object.values(grant), client.clientSecret].filter((v) => v.length >= 4);
+    const redacted = secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), rawDescription).slice(0, 200);
+    const description = redacted ? `: ${redacted}` : '';
     throw new RefreshRejected(`token endpoint ${host} refused the request: HTTP ${response.status} ${oauthError ?? 'without an OAuth error code'}${description}`, {
       oauthError,
       status: response.status,

@@ -1,6 +1,6 @@
 /**
  * A real OAuth token endpoint on 127.0.0.1:0 for integration tests (not a test file itself). Each request is recorded
- * (headers and form body); the responder decides the answer, or 'hang' to never answer.
+ * (headers and form body); the responder decides the answer.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +20,8 @@ export interface CannedResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type Responder = (request: RecordedRequest, index: number) => CannedResponse | 'hang';
+/** 'hang': never answer; 'hang-body': send 200 headers and half a JSON body, then nothing. */
+export type Responder = (request: RecordedRequest, index: number) => CannedResponse | 'hang' | 'hang-body';
 
 export interface FakeTokenEndpoint {
   readonly url: string;
@@ -45,6 +46,11 @@ export async function startTokenEndpoint(responder: Responder): Promise<FakeToke
       requests.push(recorded);
       const answer = current(recorded, requests.length - 1);
       if (answer === 'hang') return;
+      if (answer === 'hang-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"access_token": "at-partial');
+        return;
+      }
       res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain', ...answer.headers });
       res.end(answer.body);
     });

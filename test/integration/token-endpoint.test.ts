@@ -114,6 +114,20 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
     assert.ok(elapsed >= 250 && elapsed < 3_000, `gave up after ${elapsed} ms`);
   });
 
+  it('gives up on a server that sends headers and then stalls the body', async () => {
+    const server = await serve(() => 'hang-body');
+    const started = Date.now();
+    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, { timeoutMs: 300 }), failsWith(RefreshUnavailable));
+    assert.ok(Date.now() - started < 3_000);
+  });
+
+  it('keeps the refresh token and client secret out of the error even when the provider echoes them', async () => {
+    const server = await serve(() =>
+      json(400, { error: 'invalid_grant', error_description: `refresh token ${REFRESH_TOKEN} for client secret ${CLIENT.clientSecret} is revoked` }),
+    );
+    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshRejected, (e) => assert.equal(e.oauthError, 'invalid_grant')));
+  });
+
   it('turns a refused connection into RefreshUnavailable', async () => {
     await assert.rejects(
       refreshAccessToken(await refusedUrl(), REFRESH_TOKEN, CLIENT, OPTIONS),

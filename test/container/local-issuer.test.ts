@@ -1,0 +1,153 @@
+/**
+ * The sandbox end to end in local-issuer mode: compose.yaml brings up the real image (HTCondor daemons, our credmon,
+ * the web app behind nginx with real TLS); jobs submitted by real users must receive SciTokens that verify against the
+ * JWKS the sandbox publishes over HTTPS (trusting the sandbox CA; TLS checks stay on).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+
+const CRED_DIR = '/var/lib/condor/oauth_credentials';
+
+describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
+  let sandbox: SandboxHandle;
+  let ca: string;
+
+  before(async () => {
+    sandbox = await startSandbox();
+    ca = await sandbox.ca();
+  });
+
+  after(async () => {
+    await sandbox?.stop();
+  });
+
+  async function jwks(): Promise<JSONWebKeySet> {
+    const discovery = await httpsGet(`${sandbox.baseUrl}/.well-known/openid-configuration`, ca);
+    assert.equal(discovery.status, 200);
+    const doc = JSON.parse(discovery.body) as { issuer: string; jwks_uri: string };
+    const res = await httpsGet(doc.jwks_uri, ca);
+    assert.equal(res.status, 200);
+    return JSON.parse(res.body) as JSONWebKeySet;
+  }
+
+  async function verifyJobToken(jobOutput: string, user: string): Promise<{ payload: JWTPayload; token: string }> {
+    const files = credentialFilesFrom(jobOutput);
+    const use = files.get('scitokens.use');
+    assert.ok(use, `the job saw no scitokens.use in $_CONDOR_CREDS; it printed:\n${jobOutput.slice(-2000)}`);
+    const token = accessTokenOf(use);
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(await jwks()), {
+      issuer: sandbox.baseUrl,
+      audience: 'https://localhost',
+      algorithms: ['ES256'],
+    });
+    assert.equal(protectedHeader.kid, 'local');
+    assert.equal(payload.sub, user);
+    assert.equal(payload['scope'], `read:/user/${user} write:/user/${user}`);
+    assert.equal(payload['ver'], 'scitoken:2.0');
+    assert.ok((payload.exp ?? 0) > Date.now() / 1000, 'the token is not expired');
+    assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 1200);
+    assert.equal(JSON.parse(use.split('\n')[0] ?? '{}').expires_in, 1200);
+    return { payload, token };
+  }
+
+  test('publishes an OpenID discovery document whose issuer is exactly the configured one, and a standard JWKS', async () => {
+    const res = await httpsGet(`${sandbox.baseUrl}/.well-known/openid-configuration`, ca);
+    assert.equal(res.status, 200);
+    const doc = JSON.parse(res.body) as { issuer: string; jwks_uri: string };
+    assert.equal(doc.issuer, sandbox.baseUrl);
+    assert.ok(doc.jwks_uri.startsWith(`${sandbox.baseUrl}/`));
+    const set = await jwks();
+    assert.equal(set.keys.length, 1);
+    const key = set.keys[0];
+    assert.equal(key?.kty, 'EC');
+    assert.equal(key?.crv, 'P-256');
+    assert.equal(key?.alg, 'ES256');
+    assert.equal(key?.use, 'sig');
+    assert.equal(key?.kid, 'local');
+    assert.match(key?.x ?? '', /^[A-Za-z0-9_-]{43}$/);
+    console.log(`# healthy after ${sandbox.healthyAfterS.toFixed(1)} s`);
+  });
+
+  let firstJti: unknown;
+  test("submitter's first condor_submit test.sub gives the job a SciToken that verifies against the sandbox JWKS", async () => {
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
+    assert.equal(submit.exitCode, 0, submit.output);
+    assert.match(submit.output, /1 job\(s\) submitted/);
+    const { payload } = await verifyJobToken(jobOutput, 'submitter');
+    firstJti = payload.jti;
+    assert.match(String(payload.jti), /^[0-9a-f-]{36}$/);
+    const mode = await sandbox.exec(['stat', '-c', '%U %a', `${CRED_DIR}/submitter/scitokens.use`]);
+    assert.equal(mode.output.trim(), 'root 400');
+  });
+
+  test('a second submit reuses the still-fresh token instead of signing a new one', async () => {
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
+    assert.equal(submit.exitCode, 0, submit.output);
+    const { payload } = await verifyJobToken(jobOutput, 'submitter');
+    assert.equal(payload.jti, firstJti);
+  });
+
+  test('a second user gets a token of their own', async () => {
+    const add = await sandbox.exec(['sh', '-c', 'useradd -m -s /bin/bash alice && cp /home/submitter/test.sub /home/submitter/test.sh /home/alice/ && chown alice: /home/alice/test.*']);
+    assert.equal(add.exitCode, 0, add.output);
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'alice');
+    assert.equal(submit.exitCode, 0, submit.output);
+    const { payload } = await verifyJobToken(jobOutput, 'alice');
+    assert.notEqual(payload.jti, firstJti);
+  });
+
+  test('the credmon survives a malformed .top and an unsafe directory name, leaves them untouched, and keeps serving others', async () => {
+    const pidBefore = (await sandbox.exec(['cat', `${CRED_DIR}/pid`])).output.trim();
+    const setup = await sandbox.exec([
+      'sh',
+      '-c',
+      `set -e; install -d -o condor -g condor -m 0700 ${CRED_DIR}/mallory ${CRED_DIR}/'bad name'; ` +
+        `printf '{"refresh_token": broken' > ${CRED_DIR}/mallory/scitokens.top; chmod 600 ${CRED_DIR}/mallory/scitokens.top; ` +
+        `kill -HUP ${pidBefore}`,
+    ]);
+    assert.equal(setup.exitCode, 0, setup.output);
+    await waitFor(async () => (await sandbox.exec(['grep', '-c', 'mallory/scitokens.top', '/var/log/condor/CredMonOAuthLog'])).exitCode === 0, 30_000, 'the credmon to report the malformed .top');
+    const log = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output;
+    assert.match(log, /Cannot use mallory\/scitokens\.top, leaving it as it is: .*not valid JSON/);
+    assert.match(log, /not a valid user name/);
+    const top = await sandbox.exec(['cat', `${CRED_DIR}/mallory/scitokens.top`]);
+    assert.equal(top.output, '{"refresh_token": broken');
+    const noUse = await sandbox.exec(['test', '-e', `${CRED_DIR}/mallory/scitokens.use`]);
+    assert.notEqual(noUse.exitCode, 0, 'no token was written for the malformed request');
+
+    const pidAfter = (await sandbox.exec(['cat', `${CRED_DIR}/pid`])).output.trim();
+    assert.equal(pidAfter, pidBefore, 'the credmon did not restart');
+    assert.equal((await sandbox.exec(['kill', '-0', pidAfter])).exitCode, 0);
+
+    const add = await sandbox.exec(['sh', '-c', 'useradd -m -s /bin/bash bob && cp /home/submitter/test.sub /home/submitter/test.sh /home/bob/ && chown bob: /home/bob/test.*']);
+    assert.equal(add.exitCode, 0, add.output);
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'bob');
+    assert.equal(submit.exitCode, 0, submit.output);
+    await verifyJobToken(jobOutput, 'bob');
+  });
+
+  test('the credmon log never contains a token', async () => {
+    const use = (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output;
+    const token = accessTokenOf(use);
+    const logs = (await sandbox.exec(['sh', '-c', 'cat /var/log/condor/CredMonOAuthLog /var/log/condor/MasterLog'])).output;
+    assert.ok(!logs.includes(token.split('.')[2] ?? 'x'), 'a token signature appears in a log');
+    assert.ok(!logs.includes('eyJ'), 'something JWT-shaped appears in a log');
+  });
+
+  test('a restart keeps the signing key, the CA and the credentials', async () => {
+    const before = await jwks();
+    const caBefore = ca;
+    const use = (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output;
+    await sandbox.restart();
+    assert.equal(await sandbox.ca(), caBefore);
+    assert.deepEqual(await jwks(), before);
+    const token = accessTokenOf(use);
+    assert.equal(decodeProtectedHeader(token).kid, 'local');
+    await jwtVerify(token, createLocalJWKSet(await jwks()), { issuer: sandbox.baseUrl, audience: 'https://localhost' });
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
+    assert.equal(submit.exitCode, 0, submit.output);
+    await verifyJobToken(jobOutput, 'submitter');
+  });
+});
