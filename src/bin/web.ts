@@ -6,6 +6,7 @@
 import { CREDMON_KNOBS, parseCredmonConfig, readCondorConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
+import { CredentialDirectory } from '../credentials/index.js';
 import { buildApp, createIssuerKeySource } from '../web/index.js';
 
 async function main(): Promise<void> {
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
     issuer: config.local.issuer,
     keys: createIssuerKeySource(config.local.publicKeyPath, config.local.keyId),
     logger: log,
+    directory: new CredentialDirectory(config.credDir),
+    tokenTimeoutMs: config.refreshTimeoutS * 1000,
   });
   const host = process.env['WEB_LISTEN_HOST'] ?? '127.0.0.1';
   const port = Number(process.env['WEB_LISTEN_PORT'] ?? '8080');

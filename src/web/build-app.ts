@@ -1,14 +1,25 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { CredentialDirectory } from '../credentials/index.js';
+import type { AudienceParameter } from '../oauth/index.js';
+import { LoginStore } from './login/login-store.js';
 import { handleError } from './error-handler.js';
 import type { IssuerKeySource } from './issuer-keys.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerIssuerRoutes } from './routes/issuer-routes.js';
+import { registerLoginRoutes } from './routes/login-routes.js';
 
 export interface WebAppOptions {
   readonly issuer: string;
   readonly keys: IssuerKeySource;
   readonly logger: Logger;
+  /** The credential directory (SEC_CREDENTIAL_DIRECTORY_OAUTH): key files in, .use/.meta/.top out. */
+  readonly directory: CredentialDirectory;
+  readonly store?: LoginStore;
+  readonly tokenTimeoutMs?: number;
+  readonly audienceParameter?: AudienceParameter;
+  readonly now?: () => number;
+  readonly fetch?: typeof fetch;
 }
 
 /** Builds the web app without listening (tests use `inject()`; src/bin/web.ts listens). */
@@ -21,6 +32,14 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   });
   registerHealthRoute(app);
   registerIssuerRoutes(app, options.issuer, options.keys);
+  registerLoginRoutes(app, {
+    directory: options.directory,
+    store: options.store ?? new LoginStore(options.now ? { now: options.now } : {}),
+    tokenTimeoutMs: options.tokenTimeoutMs ?? 20_000,
+    audienceParameter: options.audienceParameter ?? 'resource',
+    now: options.now ?? Date.now,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   await app.ready();
   return app;
 }

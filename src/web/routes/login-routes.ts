@@ -1,0 +1,162 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { KEY_FILE_NAME, credentialName, parseKeyFile, storeOAuthLogin, type CredentialDirectory, type KeyFileRequest } from '../../credentials/index.js';
+import { buildAuthorizationUrl, createPkcePair, exchangeAuthorizationCode, type AudienceParameter } from '../../oauth/index.js';
+import { AuthorizationDenied, CredentialFileInvalid, KeyFileNotFound, OAuthStateMismatch, describeError } from '../../shared/errors.js';
+import { toErrorPage } from '../error-handler.js';
+import { SESSION_COOKIE, readCookie, sessionCookie } from '../login/cookies.js';
+import type { LoginSession, LoginStore } from '../login/login-store.js';
+import { renderErrorPage, renderIndexPage, renderKeyPage } from '../pages/login-pages.js';
+import { decodeJwt } from 'jose';
+
+export interface LoginRoutesOptions {
+  readonly directory: CredentialDirectory;
+  readonly store: LoginStore;
+  readonly tokenTimeoutMs: number;
+  readonly audienceParameter: AudienceParameter;
+  readonly now: () => number;
+  readonly fetch?: typeof fetch;
+}
+
+const SESSION_MAX_AGE_S = 12 * 3600;
+
+/**
+ * The pages condor_submit's URL leads to (HTCondor 23.9's contract, improved):
+ *   GET /key/<64 hex>          shows what the key file asks for and starts a browser session bound to it
+ *   GET /login/<key>/<name>    sends the browser to the provider (authorization code + PKCE S256, single-use state)
+ *   GET /return/<provider>     the provider's redirect (`<SVC>_RETURN_URL_SUFFIX`): exchange the code, write
+ *                              .use/.meta/.top, remove the key file once every credential is done
+ *   GET /                      the current session's progress, or what this site is
+ */
+export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOptions): void {
+  const { directory, store } = options;
+
+  const sessionOf = (request: FastifyRequest): LoginSession | undefined => store.getSession(readCookie(request.headers.cookie, SESSION_COOKIE));
+
+  const sendPage = (reply: FastifyReply, status: number, body: string): FastifyReply =>
+    reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+
+  const sendError = (reply: FastifyReply, request: FastifyRequest, error: unknown, retryKey?: string): FastifyReply => {
+    const p = toErrorPage(error);
+    if (p.status >= 500 && p.status !== 502) request.log.error({ err: describeError(error) }, 'login step failed');
+    else request.log.warn({ err: describeError(error) }, 'login step refused');
+    return sendPage(reply, p.status, renderErrorPage(p.title, p.message, retryKey));
+  };
+
+  async function readRequests(key: string): Promise<KeyFileRequest[]> {
+    const file = await directory.readKeyFile(key);
+    if (!file) throw new KeyFileNotFound('This login link is unknown, or every login it asked for is already done. Run condor_submit again: if tokens are still missing it prints a new link.');
+    return parseKeyFile(`key file ${key.slice(0, 8)}…`, file.content);
+  }
+
+  app.get('/', async (request, reply) => {
+    const session = sessionOf(request);
+    if (!session) return sendPage(reply, 200, renderIndexPage());
+    const requests = await readRequests(session.key).catch(() => undefined);
+    return sendPage(reply, 200, renderKeyPage(session, requests));
+  });
+
+  app.get<{ Params: { key: string } }>('/key/:key', async (request, reply) => {
+    const { key } = request.params;
+    if (!KEY_FILE_NAME.test(key)) return sendError(reply, request, new KeyFileNotFound('This is not a login link that HTCondor made (it must end in 64 hexadecimal characters).'));
+    const existing = sessionOf(request);
+    let requests: KeyFileRequest[];
+    try {
+      requests = await readRequests(key);
+    } catch (error) {
+      if (error instanceof KeyFileNotFound && existing?.key === key && existing.done.size === existing.names.length) {
+        return sendPage(reply, 200, renderKeyPage(existing, undefined));
+      }
+      return sendError(reply, request, error);
+    }
+    const names = requests.map((r) => credentialName(r.provider, r.handle));
+    const first = requests[0];
+    if (!first) return sendError(reply, request, new CredentialFileInvalid('key file', 'holds no request'));
+    let session = existing;
+    if (!session || session.key !== key) {
+      session = store.createSession(key, first.localUser, names);
+      request.log.info({ user: first.localUser, credentials: names }, 'New login session from a key file');
+      void reply.header('set-cookie', sessionCookie(session.id, SESSION_MAX_AGE_S));
+    }
+    return sendPage(reply, 200, renderKeyPage(session, requests));
+  });
+
+  app.get<{ Params: { key: string; name: string } }>('/login/:key/:name', async (request, reply) => {
+    const { key, name } = request.params;
+    const session = sessionOf(request);
+    if (!KEY_FILE_NAME.test(key) || !session || session.key !== key) {
+      return sendError(reply, request, new OAuthStateMismatch('Start from the link condor_submit printed (this browser has no login session for it).'), KEY_FILE_NAME.test(key) ? key : undefined);
+    }
+    let requests: KeyFileRequest[];
+    try {
+      requests = await readRequests(key);
+    } catch (error) {
+      return sendError(reply, request, error);
+    }
+    const target = requests.find((r) => credentialName(r.provider, r.handle) === name);
+    if (!target) return sendError(reply, request, new KeyFileNotFound(`This login link does not ask for ${name}.`), key);
+    const pkce = createPkcePair();
+    const login = store.startLogin(session, name, target.provider, pkce.verifier);
+    const location = buildAuthorizationUrl({
+      authorizationUrl: target.authorizationUrl,
+      clientId: target.clientId,
+      redirectUri: target.returnUrl,
+      scopes: target.scopes,
+      audience: target.audience,
+      state: login.state,
+      codeChallenge: pkce.challenge,
+      audienceParameter: options.audienceParameter,
+    });
+    request.log.info({ user: session.localUser, credential: name }, 'Sending the browser to the provider');
+    return reply.header('cache-control', 'no-store').redirect(location, 303);
+  });
+
+  app.get<{ Params: { provider: string }; Querystring: Record<string, string | undefined> }>('/return/:provider', async (request, reply) => {
+    const q = request.query;
+    const session = sessionOf(request);
+    let login;
+    try {
+      login = store.consumeState(typeof q['state'] === 'string' ? q['state'] : undefined, session?.id, request.params.provider);
+    } catch (error) {
+      return sendError(reply, request, error, session?.key);
+    }
+    const retryKey = login.key;
+    if (typeof q['error'] === 'string') {
+      const description = typeof q['error_description'] === 'string' ? q['error_description'].slice(0, 300) : undefined;
+      const denied = new AuthorizationDenied(q['error'], description);
+      const friendly = q['error'] === 'access_denied' ? 'You (or the provider) declined the request, so no token was stored.' : 'The provider did not grant the request, so no token was stored.';
+      return sendPage(reply, 403, renderErrorPage('Access was not granted', `${friendly} The provider said: ${denied.message}`, retryKey));
+    }
+    const code = typeof q['code'] === 'string' ? q['code'] : '';
+    if (code === '') return sendError(reply, request, new OAuthStateMismatch('The provider came back without an authorization code.'), retryKey);
+    try {
+      const requests = await readRequests(login.key);
+      const target = requests.find((r) => credentialName(r.provider, r.handle) === login.name);
+      if (!target) throw new KeyFileNotFound(`The key file no longer asks for ${login.name}.`);
+      const tokens = await exchangeAuthorizationCode(target.tokenUrl, code, target.returnUrl, login.codeVerifier, target, {
+        timeoutMs: options.tokenTimeoutMs,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+      const name = await storeOAuthLogin(directory, target, tokens, Math.floor(options.now() / 1000));
+      const scope = typeof tokens.raw['scope'] === 'string' ? tokens.raw['scope'] : undefined;
+      session?.done.set(name, { scope, subject: subjectOf(tokens.accessToken) });
+      request.log.info({ user: target.localUser, credential: name, refreshable: tokens.refreshToken !== undefined }, 'Stored tokens from a completed login');
+      if (session && session.done.size === session.names.length) {
+        await directory.removeKeyFile(login.key);
+        request.log.info({ user: target.localUser }, 'Every login of the key file is done; removed the key file');
+      }
+      return reply.header('cache-control', 'no-store').redirect(`/key/${login.key}`, 303);
+    } catch (error) {
+      return sendError(reply, request, error, retryKey);
+    }
+  });
+}
+
+/** The `sub` of a JWT access token, shown as "Logged in as …"; opaque tokens have none. */
+function subjectOf(token: string): string | undefined {
+  try {
+    const { sub } = decodeJwt(token);
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
