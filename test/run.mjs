@@ -39,4 +39,5 @@ for (const suite of suites) {
     if (suite !== 'container') break;
   }
 }
+console.log(failed ? '\n# some suites FAILED' : '\n# all suites passed');
 process.exit(failed ? 1 : 0);

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { createDemoProvider } from './create-demo-provider.js';
+import type { DemoProviderConfig } from './demo-provider-config.js';
+import { createInteractionHandler } from './handle-interaction.js';
+import { loadSigningJwks } from './load-signing-jwks.js';
+
+export interface DemoApp {
+  readonly provider: Provider;
+  /** The request listener: /healthz, /interaction/:uid, and everything else to oidc-provider. */
+  readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,128})\/?$/;
+
+/** Builds the demo authorization server's request handler. Never listens (the caller owns the server). */
+export async function buildDemoApp(config: DemoProviderConfig, options: { logger: Logger }): Promise<DemoApp> {
+  const log = options.logger;
+  const keys = await loadSigningJwks(config.signingKeyFile);
+  if (keys.looseMode) log.warn({ path: config.signingKeyFile }, 'DEMO_SIGNING_KEY_FILE is readable by group or others; chmod 600 it');
+  log.info({ origin: keys.origin, kid: keys.jwks.keys[0]?.kid, path: config.signingKeyFile }, 'signing key ready');
+
+  const provider = createDemoProvider(config, keys.jwks, log.child({ module: 'provider' }));
+  const handleInteraction = createInteractionHandler(provider, { user: config.user, password: config.password, logger: log.child({ module: 'interaction' }) });
+  const providerCallback = provider.callback();
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const body = JSON.stringify({ status: 'ok' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const interaction = INTERACTION_PATH.exec(path);
+    if (interaction?.[1] !== undefined) {
+      void handleInteraction(req, res, interaction[1]);
+      return;
+    }
+    void providerCallback(req, res);
+  };
+  return { provider, handleRequest };
+}
