@@ -41,9 +41,13 @@ export function parseKeyFile(path: string, content: string): KeyFileRequest[] {
 
 function parseAd(path: string, block: string, number: number): KeyFileRequest {
   const attrs = new Map<string, string>();
-  for (const line of block.split('\n')) {
+  for (const [index, line] of block.split('\n').entries()) {
     const match = LINE.exec(line.trimEnd());
-    if (!match?.[1] || match[2] === undefined) throw new CredentialFileInvalid(path, `request ${number}: line is not Name = "value": ${JSON.stringify(line.slice(0, 80))}`);
+    if (!match?.[1] || match[2] === undefined) {
+      // Name the line, never quote it: a malformed line may hold the client secret.
+      const attribute = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(line)?.[1];
+      throw new CredentialFileInvalid(path, `request ${number}, line ${index + 1}${attribute ? ` (${attribute})` : ''}: not Name = "value"`);
+    }
     const name = match[1].toLowerCase();
     if (attrs.has(name)) throw new CredentialFileInvalid(path, `request ${number}: ${match[1]} appears twice`);
     attrs.set(name, match[2].replace(/\\"/g, '"'));

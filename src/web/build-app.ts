@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { CredentialDirectory } from '../credentials/index.js';
 import type { AudienceParameter } from '../oauth/index.js';
@@ -24,7 +24,11 @@ export interface WebAppOptions {
 
 /** Builds the web app without listening (tests use `inject()`; src/bin/web.ts listens). */
 export async function buildApp(options: WebAppOptions): Promise<FastifyInstance> {
-  const loggerInstance: FastifyBaseLogger = options.logger;
+  // Request lines without the query string: OAuth callbacks carry the authorization code and state there.
+  const loggerInstance: FastifyBaseLogger = options.logger.child(
+    {},
+    { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }) } },
+  );
   const app = Fastify({ loggerInstance, trustProxy: '127.0.0.1' });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {

@@ -130,9 +130,9 @@ describe('parseKeyFile', () => {
   });
 
   it('rejects junk lines', () => {
-    rejects(`${ad({})}this is not an attribute\n`, /line is not Name = "value"/);
-    rejects(ad({}).replace('ClientId = "id"', 'ClientId = id'), /line is not Name = "value"/);
-    rejects(ad({}).replace('ClientId = "id"', 'ClientId="id"'), /line is not Name = "value"/);
+    rejects(`${ad({})}this is not an attribute\n`, /line \d+.*: not Name = "value"/);
+    rejects(ad({}).replace('ClientId = "id"', 'ClientId = id'), /line \d+.*: not Name = "value"/);
+    rejects(ad({}).replace('ClientId = "id"', 'ClientId="id"'), /line \d+.*: not Name = "value"/);
   });
 
   it('rejects an empty file and a URL that is not http(s)', () => {

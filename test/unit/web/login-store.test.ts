@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LoginStore } from '../../../src/web/index.js';
+import { OAuthStateMismatch } from '../../../src/shared/errors.js';
+
+const KEY = 'a'.repeat(64);
+
+function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+function refused(pattern: RegExp) {
+  return (error: unknown): boolean => {
+    assert.ok(error instanceof OAuthStateMismatch, String(error));
+    assert.match(error.message, /cannot be accepted/);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('LoginStore sessions', () => {
+  it('creates sessions with distinct unguessable ids and finds them again', () => {
+    const store = new LoginStore();
+    const a = store.createSession(KEY, 'alice', ['scitokens', 'mytokens_read']);
+    const b = store.createSession(KEY, 'alice', ['scitokens']);
+    assert.notEqual(a.id, b.id);
+    assert.match(a.id, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(store.getSession(a.id), a);
+    assert.deepEqual(a.names, ['scitokens', 'mytokens_read']);
+    assert.equal(a.done.size, 0);
+    assert.equal(store.getSession(undefined), undefined);
+    assert.equal(store.getSession('nope'), undefined);
+  });
+
+  it('forgets a session after its lifetime', () => {
+    const c = clock();
+    const store = new LoginStore({ now: c.now, sessionTtlMs: 1000 });
+    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    c.advance(1000);
+    assert.equal(store.getSession(s.id), s);
+    c.advance(1);
+    assert.equal(store.getSession(s.id), undefined);
+  });
+
+  it('evicts the oldest sessions beyond maxEntries', () => {
+    const store = new LoginStore({ maxEntries: 2 });
+    const a = store.createSession(KEY, 'alice', ['x']);
+    const b = store.createSession(KEY, 'alice', ['x']);
+    const c = store.createSession(KEY, 'alice', ['x']);
+    assert.equal(store.getSession(a.id), undefined);
+    assert.equal(store.getSession(b.id), b);
+    assert.equal(store.getSession(c.id), c);
+  });
+});
+
+describe('LoginStore states', () => {
+  it('hands out a fresh state per login and gives the pending login back once', () => {
+    const store = new LoginStore();
+    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    const one = store.startLogin(s, 'scitokens', 'scitokens', 'verifier-1');
+    const two = store.startLogin(s, 'scitokens', 'scitokens', 'verifier-2');
+    assert.notEqual(one.state, two.state);
+    const got = store.consumeState(one.state, s.id, 'scitokens');
+    assert.equal(got.codeVerifier, 'verifier-1');
+    assert.equal(got.key, KEY);
+    assert.equal(got.name, 'scitokens');
+    assert.throws(() => store.consumeState(one.state, s.id, 'scitokens'), refused(/already used/));
+    assert.equal(store.consumeState(two.state, s.id, 'scitokens').codeVerifier, 'verifier-2');
+  });
+
+  it('refuses an unknown or missing state', () => {
+    const store = new LoginStore();
+    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    assert.throws(() => store.consumeState('forged', s.id, 'scitokens'), refused(/not started here/));
+    assert.throws(() => store.consumeState(undefined, s.id, 'scitokens'), refused(/not started here/));
+  });
+
+  it('refuses a state from another session, and burns it', () => {
+    const store = new LoginStore();
+    const a = store.createSession(KEY, 'alice', ['scitokens']);
+    const b = store.createSession(KEY, 'alice', ['scitokens']);
+    const login = store.startLogin(a, 'scitokens', 'scitokens', 'v');
+    assert.throws(() => store.consumeState(login.state, b.id, 'scitokens'), refused(/another browser/));
+    assert.throws(() => store.consumeState(login.state, undefined, 'scitokens'), refused(/already used/));
+  });
+
+  it('refuses a state on the wrong provider', () => {
+    const store = new LoginStore();
+    const s = store.createSession(KEY, 'alice', ['scitokens', 'mytokens_read']);
+    const login = store.startLogin(s, 'mytokens_read', 'mytokens', 'v');
+    assert.throws(() => store.consumeState(login.state, s.id, 'scitokens'), refused(/belongs to provider mytokens/));
+  });
+
+  it('refuses a state that took too long', () => {
+    const c = clock();
+    const store = new LoginStore({ now: c.now, pendingTtlMs: 500 });
+    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    const login = store.startLogin(s, 'scitokens', 'scitokens', 'v');
+    c.advance(501);
+    assert.throws(() => store.consumeState(login.state, s.id, 'scitokens'), refused(/too long/));
+  });
+});
