@@ -8,9 +8,18 @@ export interface LoginSession {
   readonly localUser: string;
   /** Credential names (`svc` or `svc_handle`) the key file asks for, in its order. */
   readonly names: readonly string[];
+  /** What each credential asks for, kept to show progress after the key file is gone (no secrets here). */
+  readonly requested: ReadonlyMap<string, RequestSummary>;
   /** Completed credentials, with what the provider reported (shown to the user). */
   readonly done: Map<string, { readonly scope: string | undefined; readonly subject: string | undefined }>;
   createdAtMs: number;
+}
+
+export interface RequestSummary {
+  readonly provider: string;
+  readonly handle: string;
+  readonly scopes: string;
+  readonly audience: string;
 }
 
 /** A login in flight: created when the browser is sent to the provider, consumed once by the callback. */
@@ -53,9 +62,9 @@ export class LoginStore {
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 
-  createSession(key: string, localUser: string, names: readonly string[]): LoginSession {
+  createSession(key: string, localUser: string, requested: ReadonlyMap<string, RequestSummary>): LoginSession {
     this.expire();
-    const session: LoginSession = { id: randomToken(), key, localUser, names: [...names], done: new Map(), createdAtMs: this.now() };
+    const session: LoginSession = { id: randomToken(), key, localUser, names: [...requested.keys()], requested: new Map(requested), done: new Map(), createdAtMs: this.now() };
     this.sessions.set(session.id, session);
     evictOldest(this.sessions, this.maxEntries);
     return session;

@@ -1,16 +1,15 @@
-import type { KeyFileRequest } from '../../credentials/index.js';
-import type { LoginSession } from '../login/login-store.js';
+import type { LoginSession, RequestSummary } from '../login/login-store.js';
 import { html, page, type Html } from './html.js';
 
-function describeRequest(r: Pick<KeyFileRequest, 'provider' | 'handle'>): string {
+function describeRequest(r: RequestSummary): string {
   return r.handle ? `${r.provider} (handle ${r.handle})` : r.provider;
 }
 
 /** The page condor_submit's link opens: what the job needs, what is done, and a login button for the rest. */
-export function renderKeyPage(session: LoginSession, requests: readonly KeyFileRequest[] | undefined): string {
+export function renderKeyPage(session: LoginSession): string {
   const all = session.done.size === session.names.length;
-  const rows: Html[] = session.names.map((name, index) => {
-    const r = requests?.[index];
+  const rows: Html[] = session.names.map((name) => {
+    const r = session.requested.get(name);
     const done = session.done.get(name);
     const status = done
       ? html`<span class="ok">✔ Logged in${done.subject ? html` as ${done.subject}` : ''}</span>`

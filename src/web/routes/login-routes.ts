@@ -51,8 +51,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
   app.get('/', async (request, reply) => {
     const session = sessionOf(request);
     if (!session) return sendPage(reply, 200, renderIndexPage());
-    const requests = await readRequests(session.key).catch(() => undefined);
-    return sendPage(reply, 200, renderKeyPage(session, requests));
+    return sendPage(reply, 200, renderKeyPage(session));
   });
 
   app.get<{ Params: { key: string } }>('/key/:key', async (request, reply) => {
@@ -64,20 +63,20 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
       requests = await readRequests(key);
     } catch (error) {
       if (error instanceof KeyFileNotFound && existing?.key === key && existing.done.size === existing.names.length) {
-        return sendPage(reply, 200, renderKeyPage(existing, undefined));
+        return sendPage(reply, 200, renderKeyPage(existing));
       }
       return sendError(reply, request, error);
     }
-    const names = requests.map((r) => credentialName(r.provider, r.handle));
+    const requested = new Map(requests.map((r) => [credentialName(r.provider, r.handle), { provider: r.provider, handle: r.handle, scopes: r.scopes, audience: r.audience }] as const));
     const first = requests[0];
     if (!first) return sendError(reply, request, new CredentialFileInvalid('key file', 'holds no request'));
     let session = existing;
     if (!session || session.key !== key) {
-      session = store.createSession(key, first.localUser, names);
-      request.log.info({ user: first.localUser, credentials: names }, 'New login session from a key file');
+      session = store.createSession(key, first.localUser, requested);
+      request.log.info({ user: first.localUser, credentials: [...requested.keys()] }, 'New login session from a key file');
       void reply.header('set-cookie', sessionCookie(session.id, SESSION_MAX_AGE_S));
     }
-    return sendPage(reply, 200, renderKeyPage(session, requests));
+    return sendPage(reply, 200, renderKeyPage(session));
   });
 
   app.get<{ Params: { key: string; name: string } }>('/login/:key/:name', async (request, reply) => {

@@ -5,6 +5,10 @@ import { OAuthStateMismatch } from '../../../src/shared/errors.js';
 
 const KEY = 'a'.repeat(64);
 
+function requested(names: string[]): Map<string, { provider: string; handle: string; scopes: string; audience: string }> {
+  return new Map(names.map((n) => [n, { provider: n.split('_')[0] ?? n, handle: n.split('_')[1] ?? '', scopes: '', audience: '' }]));
+}
+
 function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
   return { now: () => t, advance: (ms) => void (t += ms) };
@@ -22,8 +26,8 @@ function refused(pattern: RegExp) {
 describe('LoginStore sessions', () => {
   it('creates sessions with distinct unguessable ids and finds them again', () => {
     const store = new LoginStore();
-    const a = store.createSession(KEY, 'alice', ['scitokens', 'mytokens_read']);
-    const b = store.createSession(KEY, 'alice', ['scitokens']);
+    const a = store.createSession(KEY, 'alice', requested(['scitokens', 'mytokens_read']));
+    const b = store.createSession(KEY, 'alice', requested(['scitokens']));
     assert.notEqual(a.id, b.id);
     assert.match(a.id, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(store.getSession(a.id), a);
@@ -36,7 +40,7 @@ describe('LoginStore sessions', () => {
   it('forgets a session after its lifetime', () => {
     const c = clock();
     const store = new LoginStore({ now: c.now, sessionTtlMs: 1000 });
-    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    const s = store.createSession(KEY, 'alice', requested(['scitokens']));
     c.advance(1000);
     assert.equal(store.getSession(s.id), s);
     c.advance(1);
@@ -45,9 +49,9 @@ describe('LoginStore sessions', () => {
 
   it('evicts the oldest sessions beyond maxEntries', () => {
     const store = new LoginStore({ maxEntries: 2 });
-    const a = store.createSession(KEY, 'alice', ['x']);
-    const b = store.createSession(KEY, 'alice', ['x']);
-    const c = store.createSession(KEY, 'alice', ['x']);
+    const a = store.createSession(KEY, 'alice', requested(['x']));
+    const b = store.createSession(KEY, 'alice', requested(['x']));
+    const c = store.createSession(KEY, 'alice', requested(['x']));
     assert.equal(store.getSession(a.id), undefined);
     assert.equal(store.getSession(b.id), b);
     assert.equal(store.getSession(c.id), c);
@@ -57,7 +61,7 @@ describe('LoginStore sessions', () => {
 describe('LoginStore states', () => {
   it('hands out a fresh state per login and gives the pending login back once', () => {
     const store = new LoginStore();
-    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    const s = store.createSession(KEY, 'alice', requested(['scitokens']));
     const one = store.startLogin(s, 'scitokens', 'scitokens', 'verifier-1');
     const two = store.startLogin(s, 'scitokens', 'scitokens', 'verifier-2');
     assert.notEqual(one.state, two.state);
@@ -71,15 +75,15 @@ describe('LoginStore states', () => {
 
   it('refuses an unknown or missing state', () => {
     const store = new LoginStore();
-    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    const s = store.createSession(KEY, 'alice', requested(['scitokens']));
     assert.throws(() => store.consumeState('forged', s.id, 'scitokens'), refused(/not started here/));
     assert.throws(() => store.consumeState(undefined, s.id, 'scitokens'), refused(/not started here/));
   });
 
   it('refuses a state from another session, and burns it', () => {
     const store = new LoginStore();
-    const a = store.createSession(KEY, 'alice', ['scitokens']);
-    const b = store.createSession(KEY, 'alice', ['scitokens']);
+    const a = store.createSession(KEY, 'alice', requested(['scitokens']));
+    const b = store.createSession(KEY, 'alice', requested(['scitokens']));
     const login = store.startLogin(a, 'scitokens', 'scitokens', 'v');
     assert.throws(() => store.consumeState(login.state, b.id, 'scitokens'), refused(/another browser/));
     assert.throws(() => store.consumeState(login.state, undefined, 'scitokens'), refused(/already used/));
@@ -87,7 +91,7 @@ describe('LoginStore states', () => {
 
   it('refuses a state on the wrong provider', () => {
     const store = new LoginStore();
-    const s = store.createSession(KEY, 'alice', ['scitokens', 'mytokens_read']);
+    const s = store.createSession(KEY, 'alice', requested(['scitokens', 'mytokens_read']));
     const login = store.startLogin(s, 'mytokens_read', 'mytokens', 'v');
     assert.throws(() => store.consumeState(login.state, s.id, 'scitokens'), refused(/belongs to provider mytokens/));
   });
@@ -95,7 +99,7 @@ describe('LoginStore states', () => {
   it('refuses a state that took too long', () => {
     const c = clock();
     const store = new LoginStore({ now: c.now, pendingTtlMs: 500 });
-    const s = store.createSession(KEY, 'alice', ['scitokens']);
+    const s = store.createSession(KEY, 'alice', requested(['scitokens']));
     const login = store.startLogin(s, 'scitokens', 'scitokens', 'v');
     c.advance(501);
     assert.throws(() => store.consumeState(login.state, s.id, 'scitokens'), refused(/too long/));
