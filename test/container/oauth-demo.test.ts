@@ -1,0 +1,211 @@
+/**
+ * OAuth end to end with the demo profile: compose starts the real sandbox and the real demo authorization server
+ * (oidc-provider); Debian's Chromium (playwright-core) follows the URL condor_submit prints, logs in, consents and comes
+ * back; jobs then receive access tokens that verify against the demo provider's JWKS with the requested scope and
+ * audience; the credmon refreshes them (with rotating refresh tokens) and running jobs see the new ones.
+ */
+import assert from 'node:assert/strict';
+
+import { request } from 'node:https';
+import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
+import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+
+const CRED_DIR = '/var/lib/condor/oauth_credentials';
+const TTL_S = 60;
+
+describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
+  let sandbox: SandboxHandle;
+  let browser: Browser;
+  let ca: string;
+  let demoUrl: string;
+
+  before(async () => {
+    const demoPort = await freePort();
+    demoUrl = `https://localhost:${demoPort}`;
+    sandbox = await startSandbox({ DEMO_HTTPS_PORT: String(demoPort), DEMO_ACCESS_TOKEN_TTL: String(TTL_S) }, ['demo']);
+    ca = await sandbox.ca();
+    const certs = await Promise.all(['server', 'demo-provider'].map(async (n) => (await sandbox.exec(['cat', `/var/lib/credmon-sandbox/tls/${n}.crt`])).output));
+    browser = await launchBrowser(ca, certs);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await sandbox?.stop();
+  });
+
+  async function demoJwks(): Promise<JSONWebKeySet> {
+    const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as { issuer: string; jwks_uri: string };
+    assert.equal(discovery.issuer, demoUrl);
+    return JSON.parse((await httpsGet(discovery.jwks_uri, ca)).body) as JSONWebKeySet;
+  }
+
+  async function verifyDemoToken(use: string | undefined, scope: string, context: string): Promise<JWTPayload> {
+    assert.ok(use, `missing .use: ${context.slice(-1500)}`);
+    const { payload } = await jwtVerify(accessTokenOf(use), createLocalJWKSet(await demoJwks()), { issuer: demoUrl, audience: 'https://localhost' });
+    assert.equal(payload['scope'], scope);
+    assert.equal(payload.sub, 'demo');
+    assert.ok((payload.exp ?? 0) > Date.now() / 1000);
+    assert.ok(!use.includes('refresh_token'), 'the refresh token never reaches a job');
+    return payload;
+  }
+
+  function loginUrlFrom(output: string): string {
+    const match = /Please visit: (https:\/\/\S+\/key\/[0-9a-f]{64})/.exec(output);
+    assert.ok(match?.[1], `condor_submit printed no login URL:\n${output}`);
+    assert.ok(match[1].startsWith(sandbox.baseUrl), `the URL points at the sandbox: ${match[1]}`);
+    return match[1];
+  }
+
+  /** Follows condor_submit's URL and logs in to every provider the page lists, as a person would. */
+  async function logInWithBrowser(url: string, expectedProviders: string[]): Promise<string> {
+    const page = await browser.newPage();
+    try {
+      await page.goto(url);
+      const text = await page.locator('main').innerText();
+      for (const p of expectedProviders) assert.match(text, new RegExp(p), `the login page lists ${p}`);
+      for (let i = 0; i < 10; i++) {
+        const link = page.getByRole('link', { name: /^Log in to / }).first();
+        if ((await link.count()) === 0) break;
+        await link.click();
+        assert.ok(page.url().startsWith(demoUrl), `the browser went to the demo provider: ${page.url()}`);
+        if ((await page.getByLabel('Password').count()) > 0) {
+          await page.getByLabel('User name').fill('demo');
+          await page.getByLabel('Password').fill('demo');
+          await page.getByRole('button', { name: 'Sign in' }).click();
+        }
+        await page.getByRole('button', { name: 'Allow' }).click();
+        await page.waitForURL((u) => u.toString().startsWith(sandbox.baseUrl));
+      }
+      const done = await page.locator('main').innerText();
+      assert.match(done, /All done/, done);
+      assert.match(done, /run the same condor_submit command again/);
+      return done;
+    } finally {
+      await page.close();
+    }
+  }
+
+  async function writeSubmitFile(name: string, body: string): Promise<void> {
+    const res = await sandbox.exec(['sh', '-c', `cat > /home/submitter/${name} <<'EOF'\n${body}\nEOF\nchown submitter: /home/submitter/${name}; chmod 755 /home/submitter/${name}`]);
+    assert.equal(res.exitCode, 0, res.output);
+  }
+
+  test('test.sub: condor_submit prints a URL, the browser consents, the resubmitted job gets a verifiable token', async () => {
+    const first = await sandbox.sh('submitter', 'condor_submit test.sub');
+    assert.equal(first.exitCode, 1, 'nothing is queued before the login');
+    assert.match(first.output, /Hellow, submitter\./);
+    const page = await logInWithBrowser(loginUrlFrom(first.output), ['scitokens']);
+    assert.match(page, /read:\/public/);
+    assert.match(page, /Logged in as demo/);
+
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
+    assert.equal(submit.exitCode, 0, submit.output);
+    await verifyDemoToken(credentialFilesFrom(jobOutput).get('scitokens.use'), 'read:/public', jobOutput);
+    const top = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as Record<string, string>;
+    assert.equal(top['scopes'], 'read:/public');
+    assert.equal(top['audience'], 'https://localhost');
+    const keyFiles = await sandbox.exec(['sh', '-c', `ls ${CRED_DIR} | grep -cE '^[0-9a-f]{64}$' || true`]);
+    assert.equal(keyFiles.output.trim(), '0', 'the key file is removed once its logins are done');
+  });
+
+  test('a second job with the same scopes does not ask again; different scopes get HTCondor\'s mismatch message', async () => {
+    const again = await sandbox.sh('submitter', 'condor_submit test.sub');
+    assert.equal(again.exitCode, 0, again.output);
+    assert.doesNotMatch(again.output, /Please visit/);
+    await writeSubmitFile('mismatch.sub', 'executable = test.sh\nuse_oauth_services = scitokens\nscitokens_oauth_permissions = write:/public\nscitokens_oauth_resource = https://localhost\nqueue');
+    const mismatch = await sandbox.sh('submitter', 'condor_submit mismatch.sub');
+    assert.notEqual(mismatch.exitCode, 0);
+    assert.match(mismatch.output, /credentials exist that do not match the request/);
+  });
+
+  test('two-handles.sub: two logins from one key file give the job two tokens with their own scopes', async () => {
+    const first = await sandbox.sh('submitter', 'condor_submit two-handles.sub');
+    assert.equal(first.exitCode, 1, first.output);
+    await logInWithBrowser(loginUrlFrom(first.output), ['handle read', 'handle write']);
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'two-handles.sub', 'two-handles.out', 'two-handles.log');
+    assert.equal(submit.exitCode, 0, submit.output);
+    const files = credentialFilesFrom(jobOutput);
+    await verifyDemoToken(files.get('scitokens_read.use'), 'read:/public', jobOutput);
+    await verifyDemoToken(files.get('scitokens_write.use'), 'write:/public', jobOutput);
+  });
+
+  test('several-providers.sub: only the missing provider is asked for, and the job gets both tokens', async () => {
+    const first = await sandbox.sh('submitter', 'condor_submit several-providers.sub');
+    assert.equal(first.exitCode, 1, first.output);
+    const page = await logInWithBrowser(loginUrlFrom(first.output), ['demo']);
+    assert.match(page, /1 of 1 done/, 'scitokens was already held, so only demo was asked for');
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'several-providers.sub', 'several-providers.out', 'several-providers.log');
+    assert.equal(submit.exitCode, 0, submit.output);
+    const files = credentialFilesFrom(jobOutput);
+    await verifyDemoToken(files.get('scitokens.use'), 'read:/public', jobOutput);
+    await verifyDemoToken(files.get('demo.use'), 'read:/protected', jobOutput);
+  });
+
+  test('a forged callback is refused with a clear page and writes nothing', async () => {
+    const before = (await sandbox.exec(['sh', '-c', `sha256sum ${CRED_DIR}/submitter/*`])).output;
+    const page = await browser.newPage();
+    const response = await page.goto(`${sandbox.baseUrl}/return/scitokens?code=stolen&state=${'A'.repeat(43)}`);
+    assert.equal(response?.status(), 400);
+    assert.match(await page.locator('main').innerText(), /cannot be accepted/);
+    await page.close();
+    assert.equal((await sandbox.exec(['sh', '-c', `sha256sum ${CRED_DIR}/submitter/*`])).output, before);
+  });
+
+  test('the credmon refreshes the token before it expires, rotating the refresh token, and a running job sees the new one', async () => {
+    await writeSubmitFile(
+      'watch.sh',
+      '#!/bin/bash\nfor i in $(seq 1 15); do echo "tick $i $(sha256sum "$_CONDOR_CREDS/scitokens.use" | cut -c1-16)"; sleep 10; done\necho "==> $_CONDOR_CREDS/scitokens.use <=="\ncat "$_CONDOR_CREDS/scitokens.use"; echo',
+    );
+    await writeSubmitFile('watch.sub', 'executable = watch.sh\nuse_oauth_services = scitokens\nscitokens_oauth_permissions = read:/public\nscitokens_oauth_resource = https://localhost\noutput = watch.out\nerror = watch.err\nlog = watch.log\nqueue');
+    const topBefore = (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output;
+    const useBefore = (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output;
+    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'watch.sub', 'watch.out', 'watch.log');
+    assert.equal(submit.exitCode, 0, submit.output);
+    const seen = new Set([...jobOutput.matchAll(/^tick \d+ ([0-9a-f]{16})$/gm)].map((m) => m[1]));
+    assert.ok(seen.size >= 2, `the running job saw ${seen.size} distinct token file(s):\n${jobOutput}`);
+    const last = await verifyDemoToken(credentialFilesFrom(jobOutput).get('scitokens.use'), 'read:/public', jobOutput);
+    assert.notEqual(last.jti, decodeJwt(accessTokenOf(useBefore)).jti, 'the job ended with a refreshed token');
+
+    const topAfter = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as Record<string, string>;
+    const before = JSON.parse(topBefore) as Record<string, string>;
+    assert.notEqual(topAfter['refresh_token'], before['refresh_token'], 'the rotated refresh token was saved');
+    assert.equal(topAfter['scopes'], 'read:/public', 'scopes survive refreshes byte for byte');
+    assert.equal(topAfter['audience'], 'https://localhost');
+    const log = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output;
+    assert.match(log, /Successfully refreshed scitokens tokens for user submitter/);
+    assert.ok(!log.includes(topAfter['refresh_token'] ?? 'x'), 'no refresh token in the log');
+  });
+
+  test('a revoked refresh token: the credmon says the user must log in again and changes no file', async () => {
+    const user = 'submitter';
+    const hash = async (): Promise<string> => (await sandbox.exec(['sh', '-c', `sha256sum ${CRED_DIR}/${user}/demo.*`])).output;
+    const top = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/${user}/demo.top`])).output) as { refresh_token: string };
+    const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as { revocation_endpoint: string };
+    const status = await postForm(discovery.revocation_endpoint, { token: top.refresh_token, token_type_hint: 'refresh_token', client_id: 'credmon-sandbox-demo', client_secret: 'demo-demo-secret' }, ca);
+    assert.equal(status, 200);
+    const filesBefore = await hash();
+    await waitFor(async () => /Failed to refresh demo tokens for user submitter: .*invalid_grant.*must log in again/.test((await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output), 4 * TTL_S * 1000, 'the credmon to report the revoked refresh token');
+    assert.equal(await hash(), filesBefore, 'no credential file was changed or removed');
+    const pid = (await sandbox.exec(['cat', `${CRED_DIR}/pid`])).output.trim();
+    assert.equal((await sandbox.exec(['kill', '-0', pid])).exitCode, 0, 'the credmon is still running');
+    // The other provider's token is still refreshed: one bad credential does not stop the others.
+    const use = (await sandbox.exec(['cat', `${CRED_DIR}/${user}/scitokens.use`])).output;
+    await waitFor(async () => (await sandbox.exec(['cat', `${CRED_DIR}/${user}/scitokens.use`])).output !== use, 3 * TTL_S * 1000, 'scitokens to be refreshed again');
+  });
+});
+
+function postForm(url: string, form: Record<string, string>, ca: string): Promise<number> {
+  const body = new URLSearchParams(form).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
