@@ -21,7 +21,9 @@ async function main(): Promise<void> {
     return;
   }
   if (config.tls === undefined) {
-    log.warn('!!! DEMO_TLS_CERT/DEMO_TLS_KEY not set: serving PLAIN HTTP. Browsers drop Secure cookies and tokens cross the network in clear text; use this for tests only !!!');
+    log.warn(
+      '!!! DEMO_TLS_CERT/DEMO_TLS_KEY not set: serving PLAIN HTTP. Browsers drop Secure cookies and tokens cross the network in clear text; use this for tests only !!!',
+    );
   }
   if (config.issuer.startsWith('https:') !== (config.tls !== undefined)) {
     log.warn({ issuer: config.issuer, tls: config.tls !== undefined }, 'DEMO_ISSUER scheme does not match how this server listens');

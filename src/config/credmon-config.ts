@@ -80,8 +80,11 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
 
   const local: LocalIssuerConfig = Object.freeze({
     providerName,
-    privateKeyPath: parseAbsolutePath('LOCAL_CREDMON_PRIVATE_KEY', lookup('LOCAL_CREDMON_PRIVATE_KEY'), LOCAL_DEFAULTS.privateKeyPath, problems) ?? LOCAL_DEFAULTS.privateKeyPath,
-    publicKeyPath: parseAbsolutePath('LOCAL_CREDMON_PUBLIC_KEY', lookup('LOCAL_CREDMON_PUBLIC_KEY'), LOCAL_DEFAULTS.publicKeyPath, problems) ?? LOCAL_DEFAULTS.publicKeyPath,
+    privateKeyPath:
+      parseAbsolutePath('LOCAL_CREDMON_PRIVATE_KEY', lookup('LOCAL_CREDMON_PRIVATE_KEY'), LOCAL_DEFAULTS.privateKeyPath, problems) ??
+      LOCAL_DEFAULTS.privateKeyPath,
+    publicKeyPath:
+      parseAbsolutePath('LOCAL_CREDMON_PUBLIC_KEY', lookup('LOCAL_CREDMON_PUBLIC_KEY'), LOCAL_DEFAULTS.publicKeyPath, problems) ?? LOCAL_DEFAULTS.publicKeyPath,
     keyId: (lookup('LOCAL_CREDMON_KEY_ID') ?? '').trim() || LOCAL_DEFAULTS.keyId,
     issuer,
     authzTemplate,

@@ -16,7 +16,12 @@ export function formatTemplate(template: string, fields: Readonly<Record<string,
       if (end === -1) throw new RangeError(`unbalanced "{" at position ${i}`);
       const name = template.slice(i + 1, end);
       const value = fields[name];
-      if (value === undefined) throw new RangeError(`unknown field {${name}}; allowed: ${Object.keys(fields).map((f) => `{${f}}`).join(', ')}`);
+      if (value === undefined)
+        throw new RangeError(
+          `unknown field {${name}}; allowed: ${Object.keys(fields)
+            .map((f) => `{${f}}`)
+            .join(', ')}`,
+        );
       out += value;
       i = end;
     } else if (c === '}') {

@@ -45,4 +45,3 @@ async function syncDirectory(dir: string): Promise<void> {
     await handle.close();
   }
 }
-

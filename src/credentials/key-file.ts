@@ -16,7 +16,7 @@ export interface KeyFileRequest {
 }
 
 const REQUIRED = ['Provider', 'LocalUser', 'ClientId', 'ClientSecret', 'AuthorizationUrl', 'TokenUrl', 'ReturnUrl'] as const;
-const OPTIONAL = ['Handle', 'Scopes', 'Audience'] as const;
+type Optional = 'Handle' | 'Scopes' | 'Audience';
 const LINE = /^([A-Za-z_][A-Za-z0-9_]*) = "(.*)"$/;
 
 /**
@@ -25,7 +25,10 @@ const LINE = /^([A-Za-z_][A-Za-z0-9_]*) = "(.*)"$/;
  * local user; provider and handle must be safe file names. Anything else is CredentialFileInvalid.
  */
 export function parseKeyFile(path: string, content: string): KeyFileRequest[] {
-  const blocks = content.split(/\n[ \t]*\n/).map((b) => b.trim()).filter((b) => b !== '');
+  const blocks = content
+    .split(/\n[ \t]*\n/)
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   if (blocks.length === 0) throw new CredentialFileInvalid(path, 'holds no request');
   const requests = blocks.map((block, index) => parseAd(path, block, index + 1));
   const users = new Set(requests.map((r) => r.localUser));
@@ -55,7 +58,7 @@ function parseAd(path: string, block: string, number: number): KeyFileRequest {
   for (const name of REQUIRED) {
     if (!attrs.get(name.toLowerCase())) throw new CredentialFileInvalid(path, `request ${number}: ${name} is missing or empty`);
   }
-  const get = (name: (typeof REQUIRED)[number] | (typeof OPTIONAL)[number]): string => attrs.get(name.toLowerCase()) ?? '';
+  const get = (name: (typeof REQUIRED)[number] | Optional): string => attrs.get(name.toLowerCase()) ?? '';
   const request: KeyFileRequest = {
     provider: get('Provider'),
     handle: get('Handle'),
@@ -68,10 +71,17 @@ function parseAd(path: string, block: string, number: number): KeyFileRequest {
     tokenUrl: get('TokenUrl'),
     returnUrl: get('ReturnUrl'),
   };
-  if (!isSafeName(request.provider)) throw new CredentialFileInvalid(path, `request ${number}: Provider ${JSON.stringify(request.provider)} is not a safe name`);
-  if (request.handle !== '' && !isSafeName(request.handle)) throw new CredentialFileInvalid(path, `request ${number}: Handle ${JSON.stringify(request.handle)} is not a safe name`);
-  if (!isSafeName(request.localUser)) throw new CredentialFileInvalid(path, `request ${number}: LocalUser ${JSON.stringify(request.localUser)} is not a safe name`);
-  for (const [name, value] of [['AuthorizationUrl', request.authorizationUrl], ['TokenUrl', request.tokenUrl], ['ReturnUrl', request.returnUrl]] as const) {
+  if (!isSafeName(request.provider))
+    throw new CredentialFileInvalid(path, `request ${number}: Provider ${JSON.stringify(request.provider)} is not a safe name`);
+  if (request.handle !== '' && !isSafeName(request.handle))
+    throw new CredentialFileInvalid(path, `request ${number}: Handle ${JSON.stringify(request.handle)} is not a safe name`);
+  if (!isSafeName(request.localUser))
+    throw new CredentialFileInvalid(path, `request ${number}: LocalUser ${JSON.stringify(request.localUser)} is not a safe name`);
+  for (const [name, value] of [
+    ['AuthorizationUrl', request.authorizationUrl],
+    ['TokenUrl', request.tokenUrl],
+    ['ReturnUrl', request.returnUrl],
+  ] as const) {
     let url: URL;
     try {
       url = new URL(value);

@@ -25,7 +25,12 @@ export async function storeOAuthLogin(dir: CredentialDirectory, request: KeyFile
   await dir.writeUserFile(
     user,
     `${name}.meta`,
-    formatMetaFile({ clientId: request.clientId, clientSecret: request.clientSecret, tokenUrl: request.tokenUrl, useRefreshToken: tokens.refreshToken !== undefined }),
+    formatMetaFile({
+      clientId: request.clientId,
+      clientSecret: request.clientSecret,
+      tokenUrl: request.tokenUrl,
+      useRefreshToken: tokens.refreshToken !== undefined,
+    }),
     0o400,
   );
   const top: Record<string, string> = { refresh_token: tokens.refreshToken ?? '' };

@@ -369,7 +369,10 @@ export class Credmon extends EventEmitter {
   ): Promise<void> {
     this.log.info({ user, credential: name }, `Refreshing ${name} tokens for user ${user}`);
     try {
-      const response = await refreshAccessToken(meta.tokenUrl, refreshToken, meta, { timeoutMs: this.config.refreshTimeoutS * 1000, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) });
+      const response = await refreshAccessToken(meta.tokenUrl, refreshToken, meta, {
+        timeoutMs: this.config.refreshTimeoutS * 1000,
+        ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
+      });
       const nowMs = this.now();
       const newRefreshToken = response.refreshToken ?? refreshToken;
       // .top first: once the provider has rotated the refresh token, the new one must be on disk before anything else

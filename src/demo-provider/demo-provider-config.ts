@@ -237,7 +237,10 @@ export function parseDemoProviderConfig(env: Env): DemoProviderConfig {
     problems.push(`${DEMO_ENV.signingKeyFile} = ${signingKeyFile}: expected an absolute path`);
   }
   const rawCookieKeys = nonEmpty(env[DEMO_ENV.cookieKeys]);
-  const cookieKeys = rawCookieKeys?.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const cookieKeys = rawCookieKeys
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   if (cookieKeys !== undefined && cookieKeys.some((k) => k.length < 16)) {
     problems.push(`${DEMO_ENV.cookieKeys}: each comma-separated key must be at least 16 characters`);
   }

@@ -37,7 +37,9 @@ function parseJwks(path: string, text: string): SigningJwks {
   }
   const hasEs256 = keys.some((k: unknown) => {
     const key = k as Record<string, unknown> | null;
-    return key !== null && key['kty'] === 'EC' && key['crv'] === 'P-256' && typeof key['d'] === 'string' && (key['alg'] === undefined || key['alg'] === 'ES256');
+    return (
+      key !== null && key['kty'] === 'EC' && key['crv'] === 'P-256' && typeof key['d'] === 'string' && (key['alg'] === undefined || key['alg'] === 'ES256')
+    );
   });
   if (!hasEs256) {
     throw new SigningKeyInvalid(`DEMO_SIGNING_KEY_FILE ${path}: no private P-256 (ES256) key in the JWKS`);

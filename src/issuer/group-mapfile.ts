@@ -7,7 +7,12 @@ export function groupsFor(mapfile: string, user: string): string[] {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 3 || fields[0] !== '*') continue;
     if (fields[1] !== user) continue;
-    return fields.slice(2).join(',').split(',').map((g) => g.trim()).filter((g) => g !== '');
+    return fields
+      .slice(2)
+      .join(',')
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== '');
   }
   return [];
 }

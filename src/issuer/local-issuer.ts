@@ -50,7 +50,10 @@ export class LocalIssuer {
       return groupsFor(await readFile(path, 'utf8'), user);
     } catch (error) {
       if (!this.warnedMapfile) {
-        this.log.warn({ path, reason: (error as NodeJS.ErrnoException).code }, 'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE cannot be read; issuing tokens without group scopes');
+        this.log.warn(
+          { path, reason: (error as NodeJS.ErrnoException).code },
+          'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE cannot be read; issuing tokens without group scopes',
+        );
         this.warnedMapfile = true;
       }
       return [];

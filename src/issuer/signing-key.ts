@@ -50,7 +50,9 @@ export function parseSigningKey(pem: string, kid: string, source: string): Signi
   try {
     privateKey = createPrivateKey({ key: pem, format: 'pem' });
   } catch (error) {
-    throw new SigningKeyInvalid(`${source}: not a PEM private key (expected "BEGIN EC PRIVATE KEY", "BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY")`, { cause: error });
+    throw new SigningKeyInvalid(`${source}: not a PEM private key (expected "BEGIN EC PRIVATE KEY", "BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY")`, {
+      cause: error,
+    });
   }
   const alg = algorithmFor(privateKey, source);
   return { alg, kid, privateKey, publicKey: createPublicKey(privateKey) };
@@ -63,7 +65,9 @@ export async function loadPublicKey(path: string): Promise<KeyObject> {
     pem = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SigningKeyInvalid(`LOCAL_CREDMON_PUBLIC_KEY ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`, { cause: error });
+    throw new SigningKeyInvalid(`LOCAL_CREDMON_PUBLIC_KEY ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`, {
+      cause: error,
+    });
   }
   try {
     return createPublicKey({ key: pem, format: 'pem' });

@@ -56,7 +56,7 @@ export function formatLogLine(json: string): string {
   const fields = Object.entries(rest)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
     .join(' ');
-  return `${stamp} [${String(name ?? '')}] ${lvl === 'INFO' ? '' : `${lvl}: `}${String(msg ?? '')}${fields ? ` ${fields}` : ''}\n`;
+  return `${stamp} [${typeof name === 'string' ? name : ''}] ${lvl === 'INFO' ? '' : `${lvl}: `}${typeof msg === 'string' ? msg : JSON.stringify(msg ?? '')}${fields ? ` ${fields}` : ''}\n`;
 }
 
 class TextDestination extends Writable {

@@ -24,7 +24,11 @@ export function buildAuthorizationUrl(request: AuthorizationRequest): string {
   p.set('response_type', 'code');
   p.set('client_id', request.clientId);
   p.set('redirect_uri', request.redirectUri);
-  const scope = request.scopes.split(',').map((s) => s.trim()).filter((s) => s !== '').join(' ');
+  const scope = request.scopes
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .join(' ');
   if (scope !== '') p.set('scope', scope);
   p.set('state', request.state);
   p.set('code_challenge', request.codeChallenge);

@@ -83,12 +83,18 @@ async function postTokenRequest(
     const secrets = [...Object.values(grant), client.clientSecret].filter((v) => v.length >= 4);
     const redacted = secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), rawDescription).slice(0, 200);
     const description = redacted ? `: ${redacted}` : '';
-    throw new RefreshRejected(`token endpoint ${host} refused the request: HTTP ${response.status} ${oauthError ?? 'without an OAuth error code'}${description}`, {
-      oauthError,
+    throw new RefreshRejected(
+      `token endpoint ${host} refused the request: HTTP ${response.status} ${oauthError ?? 'without an OAuth error code'}${description}`,
+      {
+        oauthError,
+        status: response.status,
+      },
+    );
+  }
+  if (parsed === undefined)
+    throw new RefreshUnavailable(`token endpoint ${host} answered HTTP ${response.status} with a body that is neither JSON nor a form`, {
       status: response.status,
     });
-  }
-  if (parsed === undefined) throw new RefreshUnavailable(`token endpoint ${host} answered HTTP ${response.status} with a body that is neither JSON nor a form`, { status: response.status });
   if (typeof parsed['error'] === 'string') {
     throw new RefreshRejected(`token endpoint ${host} answered with OAuth error ${parsed['error']}`, { oauthError: parsed['error'], status: response.status });
   }

@@ -23,7 +23,11 @@ export interface ErrorPage {
 export function toErrorPage(error: unknown): ErrorPage {
   if (error instanceof CredmonSandboxError) {
     const status = STATUS_BY_CODE[error.code] ?? 500;
-    return { status, title: titleFor(status), message: status < 500 || status === 502 || status === 503 ? error.message : 'Something went wrong on the server.' };
+    return {
+      status,
+      title: titleFor(status),
+      message: status < 500 || status === 502 || status === 503 ? error.message : 'Something went wrong on the server.',
+    };
   }
   const fastifyError = error as Partial<FastifyError>;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {

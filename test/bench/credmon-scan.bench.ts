@@ -19,7 +19,13 @@ const root = await mkdtemp(join(tmpdir(), 'credmon-bench-'));
 const credDir = join(root, 'creds');
 await mkdir(credDir, { mode: 0o700 });
 const config = parseCredmonConfig(
-  lookupFrom(new Map([['SEC_CREDENTIAL_DIRECTORY_OAUTH', credDir], ['LOCAL_CREDMON_TOKEN_AUDIENCE', 'https://localhost'], ['LOCAL_CREDMON_ISSUER', 'https://localhost:8443']])),
+  lookupFrom(
+    new Map([
+      ['SEC_CREDENTIAL_DIRECTORY_OAUTH', credDir],
+      ['LOCAL_CREDMON_TOKEN_AUDIENCE', 'https://localhost'],
+      ['LOCAL_CREDMON_ISSUER', 'https://localhost:8443'],
+    ]),
+  ),
 );
 const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString();
 const { logger } = createMemoryLogger('bench', false);

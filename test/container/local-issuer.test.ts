@@ -48,7 +48,7 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     assert.equal(payload['ver'], 'scitoken:2.0');
     assert.ok((payload.exp ?? 0) > Date.now() / 1000, 'the token is not expired');
     assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 1200);
-    assert.equal(JSON.parse(use.split('\n')[0] ?? '{}').expires_in, 1200);
+    assert.equal((JSON.parse(use.split('\n')[0] ?? '{}') as { expires_in?: unknown }).expires_in, 1200);
     return { payload, token };
   }
 
@@ -90,7 +90,11 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
   });
 
   test('a second user gets a token of their own', async () => {
-    const add = await sandbox.exec(['sh', '-c', 'useradd -m -s /bin/bash alice && cp /home/submitter/test.sub /home/submitter/test.sh /home/alice/ && chown alice: /home/alice/test.*']);
+    const add = await sandbox.exec([
+      'sh',
+      '-c',
+      'useradd -m -s /bin/bash alice && cp /home/submitter/test.sub /home/submitter/test.sh /home/alice/ && chown alice: /home/alice/test.*',
+    ]);
     assert.equal(add.exitCode, 0, add.output);
     const { submit, jobOutput } = await submitAndWait(sandbox, 'alice');
     assert.equal(submit.exitCode, 0, submit.output);
@@ -108,7 +112,11 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
         `kill -HUP ${pidBefore}`,
     ]);
     assert.equal(setup.exitCode, 0, setup.output);
-    await waitFor(async () => (await sandbox.exec(['grep', '-c', 'mallory/scitokens.top', '/var/log/condor/CredMonOAuthLog'])).exitCode === 0, 30_000, 'the credmon to report the malformed .top');
+    await waitFor(
+      async () => (await sandbox.exec(['grep', '-c', 'mallory/scitokens.top', '/var/log/condor/CredMonOAuthLog'])).exitCode === 0,
+      30_000,
+      'the credmon to report the malformed .top',
+    );
     const log = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output;
     assert.match(log, /Cannot use mallory\/scitokens\.top, leaving it as it is: .*not valid JSON/);
     assert.match(log, /not a valid user name/);
@@ -121,7 +129,11 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     assert.equal(pidAfter, pidBefore, 'the credmon did not restart');
     assert.equal((await sandbox.exec(['kill', '-0', pidAfter])).exitCode, 0);
 
-    const add = await sandbox.exec(['sh', '-c', 'useradd -m -s /bin/bash bob && cp /home/submitter/test.sub /home/submitter/test.sh /home/bob/ && chown bob: /home/bob/test.*']);
+    const add = await sandbox.exec([
+      'sh',
+      '-c',
+      'useradd -m -s /bin/bash bob && cp /home/submitter/test.sub /home/submitter/test.sh /home/bob/ && chown bob: /home/bob/test.*',
+    ]);
     assert.equal(add.exitCode, 0, add.output);
     const { submit, jobOutput } = await submitAndWait(sandbox, 'bob');
     assert.equal(submit.exitCode, 0, submit.output);

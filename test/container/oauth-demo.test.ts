@@ -14,7 +14,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
-const TTL_S = 60;
+const TTL_S = 90;
 
 describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   let sandbox: SandboxHandle;
@@ -27,7 +27,9 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     demoUrl = `https://localhost:${demoPort}`;
     sandbox = await startSandbox({ DEMO_HTTPS_PORT: String(demoPort), DEMO_ACCESS_TOKEN_TTL: String(TTL_S) }, ['demo']);
     ca = await sandbox.ca();
-    const certs = await Promise.all(['server', 'demo-provider'].map(async (n) => (await sandbox.exec(['cat', `/var/lib/credmon-sandbox/tls/${n}.crt`])).output));
+    const certs = await Promise.all(
+      ['server', 'demo-provider'].map(async (n) => (await sandbox.exec(['cat', `/var/lib/credmon-sandbox/tls/${n}.crt`])).output),
+    );
     browser = await launchBrowser(ca, certs);
   });
 
@@ -89,7 +91,11 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   }
 
   async function writeSubmitFile(name: string, body: string): Promise<void> {
-    const res = await sandbox.exec(['sh', '-c', `cat > /home/submitter/${name} <<'EOF'\n${body}\nEOF\nchown submitter: /home/submitter/${name}; chmod 755 /home/submitter/${name}`]);
+    const res = await sandbox.exec([
+      'sh',
+      '-c',
+      `cat > /home/submitter/${name} <<'EOF'\n${body}\nEOF\nchown submitter: /home/submitter/${name}; chmod 755 /home/submitter/${name}`,
+    ]);
     assert.equal(res.exitCode, 0, res.output);
   }
 
@@ -111,11 +117,14 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     assert.equal(keyFiles.output.trim(), '0', 'the key file is removed once its logins are done');
   });
 
-  test('a second job with the same scopes does not ask again; different scopes get HTCondor\'s mismatch message', async () => {
+  test("a second job with the same scopes does not ask again; different scopes get HTCondor's mismatch message", async () => {
     const again = await sandbox.sh('submitter', 'condor_submit test.sub');
     assert.equal(again.exitCode, 0, again.output);
     assert.doesNotMatch(again.output, /Please visit/);
-    await writeSubmitFile('mismatch.sub', 'executable = test.sh\nuse_oauth_services = scitokens\nscitokens_oauth_permissions = write:/public\nscitokens_oauth_resource = https://localhost\nqueue');
+    await writeSubmitFile(
+      'mismatch.sub',
+      'executable = test.sh\nuse_oauth_services = scitokens\nscitokens_oauth_permissions = write:/public\nscitokens_oauth_resource = https://localhost\nqueue',
+    );
     const mismatch = await sandbox.sh('submitter', 'condor_submit mismatch.sub');
     assert.notEqual(mismatch.exitCode, 0);
     assert.match(mismatch.output, /credentials exist that do not match the request/);
@@ -159,7 +168,10 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
       'watch.sh',
       '#!/bin/bash\nfor i in $(seq 1 15); do echo "tick $i $(sha256sum "$_CONDOR_CREDS/scitokens.use" | cut -c1-16)"; sleep 10; done\necho "==> $_CONDOR_CREDS/scitokens.use <=="\ncat "$_CONDOR_CREDS/scitokens.use"; echo',
     );
-    await writeSubmitFile('watch.sub', 'executable = watch.sh\nuse_oauth_services = scitokens\nscitokens_oauth_permissions = read:/public\nscitokens_oauth_resource = https://localhost\noutput = watch.out\nerror = watch.err\nlog = watch.log\nqueue');
+    await writeSubmitFile(
+      'watch.sub',
+      'executable = watch.sh\nuse_oauth_services = scitokens\nscitokens_oauth_permissions = read:/public\nscitokens_oauth_resource = https://localhost\noutput = watch.out\nerror = watch.err\nlog = watch.log\nqueue',
+    );
     const topBefore = (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output;
     const useBefore = (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output;
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'watch.sub', 'watch.out', 'watch.log');
@@ -184,28 +196,46 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     const hash = async (): Promise<string> => (await sandbox.exec(['sh', '-c', `sha256sum ${CRED_DIR}/${user}/demo.*`])).output;
     const top = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/${user}/demo.top`])).output) as { refresh_token: string };
     const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as { revocation_endpoint: string };
-    const status = await postForm(discovery.revocation_endpoint, { token: top.refresh_token, token_type_hint: 'refresh_token', client_id: 'credmon-sandbox-demo', client_secret: 'demo-demo-secret' }, ca);
+    const status = await postForm(
+      discovery.revocation_endpoint,
+      { token: top.refresh_token, token_type_hint: 'refresh_token', client_id: 'credmon-sandbox-demo', client_secret: 'demo-demo-secret' },
+      ca,
+    );
     assert.equal(status, 200);
     const filesBefore = await hash();
-    await waitFor(async () => /Failed to refresh demo tokens for user submitter: .*invalid_grant.*must log in again/.test((await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output), 4 * TTL_S * 1000, 'the credmon to report the revoked refresh token');
+    await waitFor(
+      async () =>
+        /Failed to refresh demo tokens for user submitter: .*invalid_grant.*must log in again/.test(
+          (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output,
+        ),
+      4 * TTL_S * 1000,
+      'the credmon to report the revoked refresh token',
+    );
     assert.equal(await hash(), filesBefore, 'no credential file was changed or removed');
     const pid = (await sandbox.exec(['cat', `${CRED_DIR}/pid`])).output.trim();
     assert.equal((await sandbox.exec(['kill', '-0', pid])).exitCode, 0, 'the credmon is still running');
     // The other provider's token is still refreshed: one bad credential does not stop the others.
     const use = (await sandbox.exec(['cat', `${CRED_DIR}/${user}/scitokens.use`])).output;
-    await waitFor(async () => (await sandbox.exec(['cat', `${CRED_DIR}/${user}/scitokens.use`])).output !== use, 3 * TTL_S * 1000, 'scitokens to be refreshed again');
+    await waitFor(
+      async () => (await sandbox.exec(['cat', `${CRED_DIR}/${user}/scitokens.use`])).output !== use,
+      3 * TTL_S * 1000,
+      'scitokens to be refreshed again',
+    );
   });
 });
 
 function postForm(url: string, form: Record<string, string>, ca: string): Promise<number> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      url,
+      { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
-

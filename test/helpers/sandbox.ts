@@ -96,7 +96,12 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
     environment = await compose.up();
   } catch (error) {
     await dumpLogs(projectName);
-    await new DockerComposeEnvironment(ROOT, 'compose.yaml').withProjectName(projectName).withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...env }).up([]).then((e) => e.down({ removeVolumes: true })).catch(() => undefined);
+    await new DockerComposeEnvironment(ROOT, 'compose.yaml')
+      .withProjectName(projectName)
+      .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...env })
+      .up([])
+      .then((e) => e.down({ removeVolumes: true }))
+      .catch(() => undefined);
     throw error;
   }
   const healthyAfterS = (Date.now() - started) / 1000;
@@ -138,10 +143,15 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
 async function dumpLogs(projectName: string): Promise<void> {
   const { execFile } = await import('node:child_process');
   await new Promise<void>((resolve) => {
-    execFile('docker', ['compose', '-p', projectName, 'logs', '--no-color', '--tail', '200'], { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 }, (_e, stdout, stderr) => {
-      console.error(`# logs of ${projectName}:\n${stdout}${stderr}`);
-      resolve();
-    });
+    execFile(
+      'docker',
+      ['compose', '-p', projectName, 'logs', '--no-color', '--tail', '200'],
+      { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 },
+      (_e, stdout, stderr) => {
+        console.error(`# logs of ${projectName}:\n${stdout}${stderr}`);
+        resolve();
+      },
+    );
   });
 }
 
@@ -173,7 +183,13 @@ export function httpsGet(url: string, ca: string): Promise<{ status: number; hea
  * Submits `subFile` as `user` from their home directory, waits for the job to finish, and returns condor_submit's
  * output and the job's stdout (`output = ` of the submit file, default test.out).
  */
-export async function submitAndWait(sandbox: SandboxHandle, user: string, subFile = 'test.sub', outFile = 'test.out', logFile = 'test.log'): Promise<{ submit: ExecResult; jobOutput: string }> {
+export async function submitAndWait(
+  sandbox: SandboxHandle,
+  user: string,
+  subFile = 'test.sub',
+  outFile = 'test.out',
+  logFile = 'test.log',
+): Promise<{ submit: ExecResult; jobOutput: string }> {
   await sandbox.sh(user, `rm -f ${outFile} ${logFile} test.err`);
   const submit = await sandbox.sh(user, `condor_submit ${subFile}`);
   if (submit.exitCode !== 0) return { submit, jobOutput: '' };

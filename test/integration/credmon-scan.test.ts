@@ -258,7 +258,7 @@ describe('Credmon.scanOnce: local issuer', () => {
     await putExpiredOAuth(h, endpoint.url);
     await h.credmon.scanOnce();
     await h.credmon.settle();
-    assert.equal(JSON.parse(await h.read('alice', 'mytokens.use')).access_token, AT_NEW);
+    assert.equal((JSON.parse(await h.read('alice', 'mytokens.use')) as Record<string, unknown>).access_token, AT_NEW);
     assert.deepEqual(await readdir(h.path('dave')), ['scitokens.top']);
     assert.ok(h.lines.some((l) => l.includes('Failed to renew SciToken for user: dave') && l.includes('does not exist')));
   });
@@ -311,13 +311,15 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
   });
 
   it('leaves .top byte-identical when the provider does not rotate the refresh token', async () => {
-    const endpoint = await tokenEndpoint((_r, i) => json(200, i === 0 ? { access_token: AT_NEW, expires_in: 3600 } : { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_OLD }));
+    const endpoint = await tokenEndpoint((_r, i) =>
+      json(200, i === 0 ? { access_token: AT_NEW, expires_in: 3600 } : { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_OLD }),
+    );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
     const topBefore = await stat(h.path('alice', 'mytokens.top'));
     await h.credmon.scanOnce();
     await h.credmon.settle();
-    assert.equal(JSON.parse(await h.read('alice', 'mytokens.use')).access_token, AT_NEW);
+    assert.equal((JSON.parse(await h.read('alice', 'mytokens.use')) as Record<string, unknown>).access_token, AT_NEW);
     assert.equal(await h.read('alice', 'mytokens.top'), TOP);
     assert.equal((await stat(h.path('alice', 'mytokens.top'))).mtimeMs, topBefore.mtimeMs, '.top was not rewritten');
 
@@ -357,7 +359,9 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
   });
 
   it('tries again when a new login replaces the rejected .top', async () => {
-    const endpoint = await tokenEndpoint((r) => (r.form.get('refresh_token') === RT_OLD ? json(400, { error: 'invalid_grant' }) : json(200, { access_token: AT_NEW, expires_in: 3600 })));
+    const endpoint = await tokenEndpoint((r) =>
+      r.form.get('refresh_token') === RT_OLD ? json(400, { error: 'invalid_grant' }) : json(200, { access_token: AT_NEW, expires_in: 3600 }),
+    );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
     await h.credmon.scanOnce();
@@ -369,11 +373,13 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
     await h.credmon.scanOnce();
     await h.credmon.settle();
     assert.equal(endpoint.requests.length, 2);
-    assert.equal(JSON.parse(await h.read('alice', 'mytokens.use')).access_token, AT_NEW);
+    assert.equal((JSON.parse(await h.read('alice', 'mytokens.use')) as Record<string, unknown>).access_token, AT_NEW);
   });
 
   it('on 503 changes no file and retries after the backoff', async () => {
-    const endpoint = await tokenEndpoint((_r, i) => (i === 0 ? { status: 503, body: 'maintenance' } : json(200, { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_NEW })));
+    const endpoint = await tokenEndpoint((_r, i) =>
+      i === 0 ? { status: 503, body: 'maintenance' } : json(200, { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_NEW }),
+    );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
     const before = await h.snapshot('alice');
@@ -393,8 +399,8 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
     await h.credmon.scanOnce();
     await h.credmon.settle();
     assert.equal(endpoint.requests.length, 2);
-    assert.equal(JSON.parse(await h.read('alice', 'mytokens.use')).access_token, AT_NEW);
-    assert.equal(JSON.parse(await h.read('alice', 'mytokens.top')).refresh_token, RT_NEW);
+    assert.equal((JSON.parse(await h.read('alice', 'mytokens.use')) as Record<string, unknown>).access_token, AT_NEW);
+    assert.equal((JSON.parse(await h.read('alice', 'mytokens.top')) as Record<string, unknown>).refresh_token, RT_NEW);
     assertNoSecretsLogged(h);
   });
 

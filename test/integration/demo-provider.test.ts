@@ -114,7 +114,7 @@ async function startAuthorization(overrides: Record<string, string> = {}): Promi
     resource: RESOURCE,
     ...overrides,
   });
-  const response = await browser.go(`${running.issuer}/auth?${params}`);
+  const response = await browser.go(`${running.issuer}/auth?${params.toString()}`);
   assert.equal(response.status, 303, 'the authorization endpoint redirects to our interaction page');
   const url = location(response, running.issuer);
   assert.match(url.pathname, /^\/interaction\/[\w-]+$/);
@@ -166,7 +166,7 @@ async function verifyAccessToken(accessToken: unknown): Promise<Record<string, u
     audience: RESOURCE,
   });
   assert.equal(protectedHeader.alg, 'ES256');
-  return payload as Record<string, unknown>;
+  return payload;
 }
 
 describe('demo OAuth 2.0 authorization server', () => {
@@ -292,7 +292,7 @@ describe('demo OAuth 2.0 authorization server', () => {
       code_challenge_method: 'S256',
       resource: RESOURCE,
     });
-    const response = await browser.go(`${running.issuer}/auth?${params}`);
+    const response = await browser.go(`${running.issuer}/auth?${params.toString()}`);
     assert.equal(response.status, 400);
     assert.equal(response.headers.get('location'), null);
     assert.match(await response.text(), /redirect_uri/);
@@ -317,7 +317,12 @@ describe('demo OAuth 2.0 authorization server', () => {
     let refreshToken = tokens['refresh_token'] as string;
     // fetch() cannot set Host, so a raw request: connect to 127.0.0.1, say Host: localhost:<port> (or demo-provider).
     for (const host of [`localhost:${running.port}`, `demo-provider:${running.port}`]) {
-      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID, client_secret: CLIENT_SECRET }).toString();
+      const body = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+      }).toString();
       const { status, json } = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
         const req = httpRequest(
           {
@@ -365,7 +370,15 @@ describe('demo provider configuration and signing key', () => {
     assert.equal(config.rotateRefreshTokens, true);
     assert.equal(config.user, 'demo');
     assert.equal(config.password, 'demo');
-    assert.deepEqual(config.scopes, ['read:/public', 'write:/public', 'read:/protected', 'write:/protected', 'compute.create', 'storage.read:/', 'storage.modify:/']);
+    assert.deepEqual(config.scopes, [
+      'read:/public',
+      'write:/public',
+      'read:/protected',
+      'write:/protected',
+      'compute.create',
+      'storage.read:/',
+      'storage.modify:/',
+    ]);
     assert.deepEqual(
       config.clients.map((c) => [c.clientId, c.clientSecret, c.redirectUris, c.tokenEndpointAuthMethod]),
       [
@@ -389,8 +402,19 @@ describe('demo provider configuration and signing key', () => {
         }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigInvalid);
-        for (const name of ['DEMO_ISSUER', 'DEMO_LISTEN_PORT', 'DEMO_TLS_KEY', 'DEMO_CLIENTS[0].client_id', 'DEMO_CLIENTS[0].redirect_uris', 'DEMO_ACCESS_TOKEN_TTL', 'DEMO_ROTATE_REFRESH_TOKENS']) {
-          assert.ok(error.problems.some((p) => p.includes(name)), `no problem names ${name}: ${error.message}`);
+        for (const name of [
+          'DEMO_ISSUER',
+          'DEMO_LISTEN_PORT',
+          'DEMO_TLS_KEY',
+          'DEMO_CLIENTS[0].client_id',
+          'DEMO_CLIENTS[0].redirect_uris',
+          'DEMO_ACCESS_TOKEN_TTL',
+          'DEMO_ROTATE_REFRESH_TOKENS',
+        ]) {
+          assert.ok(
+            error.problems.some((p) => p.includes(name)),
+            `no problem names ${name}: ${error.message}`,
+          );
         }
         return true;
       },

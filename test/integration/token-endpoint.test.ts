@@ -32,7 +32,9 @@ function failsWith<T extends Error>(type: new (...args: never[]) => T, check: (e
 
 describe('refreshAccessToken against a real HTTP token endpoint', () => {
   it('POSTs a form-encoded refresh grant with client credentials in the body and returns the tokens', async () => {
-    const server = await serve(() => json(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new', scope: 'read:/public' }));
+    const server = await serve(() =>
+      json(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new', scope: 'read:/public' }),
+    );
     const response = await refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS);
     assert.deepEqual(response, {
       raw: { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new', scope: 'read:/public' },
@@ -64,7 +66,11 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
   });
 
   it('accepts a form-encoded token response and a string expires_in', async () => {
-    const server = await serve(() => ({ status: 200, body: 'access_token=at-form&expires_in=300&token_type=bearer', contentType: 'application/x-www-form-urlencoded' }));
+    const server = await serve(() => ({
+      status: 200,
+      body: 'access_token=at-form&expires_in=300&token_type=bearer',
+      contentType: 'application/x-www-form-urlencoded',
+    }));
     const response = await refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS);
     assert.equal(response.accessToken, 'at-form');
     assert.equal(response.expiresInS, 300);
@@ -87,7 +93,10 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
 
   it('turns an OAuth error in a 200 answer into RefreshRejected', async () => {
     const server = await serve(() => json(200, { error: 'invalid_grant' }));
-    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshRejected, (e) => assert.equal(e.oauthError, 'invalid_grant')));
+    await assert.rejects(
+      refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
+      failsWith(RefreshRejected, (e) => assert.equal(e.oauthError, 'invalid_grant')),
+    );
   });
 
   it('turns 503 and 429 into RefreshUnavailable', async () => {
@@ -100,7 +109,10 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
       }),
     );
     server.respondWith(() => json(429, { error: 'slow_down' }));
-    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshUnavailable, (e) => assert.equal(e.status, 429)));
+    await assert.rejects(
+      refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
+      failsWith(RefreshUnavailable, (e) => assert.equal(e.status, 429)),
+    );
   });
 
   it('gives up on a server that never answers within timeoutMs', async () => {
@@ -125,7 +137,10 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
     const server = await serve(() =>
       json(400, { error: 'invalid_grant', error_description: `refresh token ${REFRESH_TOKEN} for client secret ${CLIENT.clientSecret} is revoked` }),
     );
-    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshRejected, (e) => assert.equal(e.oauthError, 'invalid_grant')));
+    await assert.rejects(
+      refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
+      failsWith(RefreshRejected, (e) => assert.equal(e.oauthError, 'invalid_grant')),
+    );
   });
 
   it('turns a refused connection into RefreshUnavailable', async () => {
@@ -137,9 +152,15 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
 
   it('turns a 200 answer that is not JSON, or has no access_token, into RefreshUnavailable', async () => {
     const server = await serve(() => ({ status: 200, body: '<html>login page</html>', contentType: 'text/html' }));
-    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshUnavailable, (e) => assert.equal(e.status, 200)));
+    await assert.rejects(
+      refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
+      failsWith(RefreshUnavailable, (e) => assert.equal(e.status, 200)),
+    );
     server.respondWith(() => json(200, { token_type: 'Bearer' }));
-    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshUnavailable, (e) => assert.match(e.message, /without an access_token/)));
+    await assert.rejects(
+      refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
+      failsWith(RefreshUnavailable, (e) => assert.match(e.message, /without an access_token/)),
+    );
   });
 
   it('retries once with HTTP Basic when body authentication gets 401 invalid_client', async () => {
@@ -163,7 +184,10 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
 
   it('reports RefreshRejected when Basic authentication is refused as well', async () => {
     const server = await serve(() => json(401, { error: 'invalid_client' }));
-    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshRejected, (e) => assert.equal(e.oauthError, 'invalid_client')));
+    await assert.rejects(
+      refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
+      failsWith(RefreshRejected, (e) => assert.equal(e.oauthError, 'invalid_client')),
+    );
     assert.equal(server.requests.length, 2, 'exactly one retry');
   });
 
@@ -174,9 +198,14 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
   });
 
   it('does not follow redirects (the body would carry the secret elsewhere)', async () => {
-    const server = await serve((request) => (request.path === '/elsewhere' ? json(200, { access_token: 'at' }) : { status: 307, body: '', headers: { location: '/elsewhere' } }));
+    const server = await serve((request) =>
+      request.path === '/elsewhere' ? json(200, { access_token: 'at' }) : { status: 307, body: '', headers: { location: '/elsewhere' } },
+    );
     await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshUnavailable));
-    assert.deepEqual(server.requests.map((r) => r.path), ['/oauth2/token']);
+    assert.deepEqual(
+      server.requests.map((r) => r.path),
+      ['/oauth2/token'],
+    );
   });
 
   it('sends other grants through requestTokens (authorization code)', async () => {

@@ -21,7 +21,7 @@ const NOW_S = NOW_MS / 1000;
 const AUTHORIZE = 'https://provider.example/authorize';
 const CLIENT_SECRET = 'cs-SECRET-0f1e2d3c';
 const USER = 'alice';
-const KEYS: IssuerKeySource = { jwks: async () => ({ keys: [] }) };
+const KEYS: IssuerKeySource = { jwks: () => Promise.resolve({ keys: [] }) };
 
 type Ad = Record<string, string>;
 
@@ -105,7 +105,8 @@ afterEach(async () => {
   await h.endpoint.close();
   try {
     const log = h.lines.join('');
-    for (const secret of h.secrets) assert.ok(!log.includes(secret), `the log contains the secret ${JSON.stringify(secret)}:\n${h.lines.filter((l) => l.includes(secret)).join('')}`);
+    for (const secret of h.secrets)
+      assert.ok(!log.includes(secret), `the log contains the secret ${JSON.stringify(secret)}:\n${h.lines.filter((l) => l.includes(secret)).join('')}`);
   } finally {
     await rm(h.root, { recursive: true, force: true });
   }
@@ -667,10 +668,17 @@ describe('resubmission: a second login for the same credentials', () => {
 
     const userDir = join(h.root, USER);
     const all = await readdir(userDir);
-    assert.deepEqual(all.filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+    assert.deepEqual(
+      all.filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp file left behind',
+    );
     assert.deepEqual(all.sort(), ['scitokens.meta', 'scitokens.top', 'scitokens.use']);
     const rootEntries = await readdir(h.root);
-    assert.deepEqual(rootEntries.filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      rootEntries.filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     const use = JSON.parse(await readFile(join(userDir, 'scitokens.use'), 'utf8')) as Record<string, unknown>;
     assert.equal(use['access_token'], 'at-SECRET-round1');
     const top = JSON.parse(await readFile(join(userDir, 'scitokens.top'), 'utf8')) as Record<string, unknown>;
@@ -699,7 +707,10 @@ describe('log hygiene', () => {
     const { cookie } = await openKey(key);
     const url = await startLogin(cookie, key, 'scitokens');
     assert.equal((await callback(cookie, 'scitokens', state(url), 'code-SECRET-logcheck')).statusCode, 303);
-    assert.ok(h.lines.some((l) => l.includes('Stored tokens from a completed login')), 'the login is logged');
+    assert.ok(
+      h.lines.some((l) => l.includes('Stored tokens from a completed login')),
+      'the login is logged',
+    );
     const log = h.lines.join('');
     for (const secret of ['at-SECRET-logged', 'rt-SECRET-logged', CLIENT_SECRET, ...h.codes]) {
       assert.ok(!log.includes(secret), `the log contains ${JSON.stringify(secret)}:\n${h.lines.filter((l) => l.includes(secret)).join('')}`);

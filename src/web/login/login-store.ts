@@ -64,7 +64,15 @@ export class LoginStore {
 
   createSession(key: string, localUser: string, requested: ReadonlyMap<string, RequestSummary>): LoginSession {
     this.expire();
-    const session: LoginSession = { id: randomToken(), key, localUser, names: [...requested.keys()], requested: new Map(requested), done: new Map(), createdAtMs: this.now() };
+    const session: LoginSession = {
+      id: randomToken(),
+      key,
+      localUser,
+      names: [...requested.keys()],
+      requested: new Map(requested),
+      done: new Map(),
+      createdAtMs: this.now(),
+    };
     this.sessions.set(session.id, session);
     evictOldest(this.sessions, this.maxEntries);
     return session;
@@ -106,7 +114,9 @@ export class LoginStore {
               ? `it belongs to provider ${login.provider}, not ${provider}`
               : undefined;
     if (problem !== undefined || login === undefined) {
-      throw new OAuthStateMismatch(`This login response cannot be accepted: ${problem ?? 'unknown state'}. Open the link condor_submit printed and log in again.`);
+      throw new OAuthStateMismatch(
+        `This login response cannot be accepted: ${problem ?? 'unknown state'}. Open the link condor_submit printed and log in again.`,
+      );
     }
     return login;
   }

@@ -14,17 +14,41 @@ export function renderKeyPage(session: LoginSession): string {
     const status = done
       ? html`<span class="ok">✔ Logged in${done.subject ? html` as ${done.subject}` : ''}</span>`
       : html`<span class="todo">Not yet</span> <a class="button" href="/login/${session.key}/${name}">Log in to ${r ? r.provider : name}</a>`;
-    return html`<tr><th scope="row">${r ? describeRequest(r) : name}</th><td>${r?.scopes || '(provider default)'}</td><td>${r?.audience || '(none)'}</td><td>${status}</td></tr>`;
+    return html`<tr>
+      <th scope="row">${r ? describeRequest(r) : name}</th>
+      <td>${r?.scopes || '(provider default)'}</td>
+      <td>${r?.audience || '(none)'}</td>
+      <td>${status}</td>
+    </tr>`;
   });
   const lead = all
-    ? html`<p class="note"><strong>All done.</strong> HTCondor now holds the tokens your job asked for and will keep them fresh. Go back to your terminal and <strong>run the same <code>condor_submit</code> command again</strong>; you may close this window.</p>`
-    : html`<p>Your job, submitted as local user <strong>${session.localUser}</strong>, needs tokens from the providers below. Log in to each one; HTCondor then keeps the tokens fresh for as long as you have jobs. When every row says “Logged in”, run <code>condor_submit</code> again.</p>`;
+    ? html`<p class="note">
+        <strong>All done.</strong> HTCondor now holds the tokens your job asked for and will keep them fresh. Go back to your terminal and
+        <strong>run the same <code>condor_submit</code> command again</strong>; you may close this window.
+      </p>`
+    : html`<p>
+        Your job, submitted as local user <strong>${session.localUser}</strong>, needs tokens from the providers below. Log in to each one; HTCondor then keeps
+        the tokens fresh for as long as you have jobs. When every row says “Logged in”, run <code>condor_submit</code> again.
+      </p>`;
   return page(
     all ? 'You are logged in' : 'Log in to get tokens for your job',
     html`${lead}
-<table><caption class="note">Credentials requested (${session.done.size} of ${session.names.length} done)</caption>
-<thead><tr><th scope="col">Provider</th><th scope="col">Scopes</th><th scope="col">Audience</th><th scope="col">Status</th></tr></thead>
-<tbody>${rows}</tbody></table>`,
+      <table>
+        <caption class="note">
+          Credentials requested (${session.done.size} of ${session.names.length} done)
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Provider</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Audience</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>`,
   );
 }
 
@@ -32,14 +56,20 @@ export function renderKeyPage(session: LoginSession): string {
 export function renderIndexPage(): string {
   return page(
     'Tokens for your HTCondor jobs',
-    html`<p>This site lets HTCondor obtain OAuth tokens on your behalf. You do not start here: when a job needs a token
-you have not granted yet, <code>condor_submit</code> prints a link to this site. Open that link, log in to each provider
-it lists, then run <code>condor_submit</code> again.</p>`,
+    html`<p>
+      This site lets HTCondor obtain OAuth tokens on your behalf. You do not start here: when a job needs a token you have not granted yet,
+      <code>condor_submit</code> prints a link to this site. Open that link, log in to each provider it lists, then run <code>condor_submit</code> again.
+    </p>`,
   );
 }
 
 /** An error page in plain words, with what to do next. */
 export function renderErrorPage(title: string, message: string, retryKey?: string): string {
   const retry = retryKey ? html`<p><a class="button" href="/key/${retryKey}">Back to the login page</a></p>` : html``;
-  return page(title, html`<p class="error">${message}</p>${retry}<p>If this keeps happening, run <code>condor_submit</code> again to get a new link.</p>`);
+  return page(
+    title,
+    html`<p class="error">${message}</p>
+      ${retry}
+      <p>If this keeps happening, run <code>condor_submit</code> again to get a new link.</p>`,
+  );
 }

@@ -44,7 +44,10 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
 
   async function readRequests(key: string): Promise<KeyFileRequest[]> {
     const file = await directory.readKeyFile(key);
-    if (!file) throw new KeyFileNotFound('This login link is unknown, or every login it asked for is already done. Run condor_submit again: if tokens are still missing it prints a new link.');
+    if (!file)
+      throw new KeyFileNotFound(
+        'This login link is unknown, or every login it asked for is already done. Run condor_submit again: if tokens are still missing it prints a new link.',
+      );
     return parseKeyFile(`key file ${key.slice(0, 8)}…`, file.content);
   }
 
@@ -56,7 +59,8 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
 
   app.get<{ Params: { key: string } }>('/key/:key', async (request, reply) => {
     const { key } = request.params;
-    if (!KEY_FILE_NAME.test(key)) return sendError(reply, request, new KeyFileNotFound('This is not a login link that HTCondor made (it must end in 64 hexadecimal characters).'));
+    if (!KEY_FILE_NAME.test(key))
+      return sendError(reply, request, new KeyFileNotFound('This is not a login link that HTCondor made (it must end in 64 hexadecimal characters).'));
     const existing = sessionOf(request);
     let requests: KeyFileRequest[];
     try {
@@ -67,7 +71,9 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
       }
       return sendError(reply, request, error);
     }
-    const requested = new Map(requests.map((r) => [credentialName(r.provider, r.handle), { provider: r.provider, handle: r.handle, scopes: r.scopes, audience: r.audience }] as const));
+    const requested = new Map(
+      requests.map((r) => [credentialName(r.provider, r.handle), { provider: r.provider, handle: r.handle, scopes: r.scopes, audience: r.audience }] as const),
+    );
     const first = requests[0];
     if (!first) return sendError(reply, request, new CredentialFileInvalid('key file', 'holds no request'));
     let session = existing;
@@ -83,7 +89,12 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
     const { key, name } = request.params;
     const session = sessionOf(request);
     if (!KEY_FILE_NAME.test(key) || !session || session.key !== key) {
-      return sendError(reply, request, new OAuthStateMismatch('Start from the link condor_submit printed (this browser has no login session for it).'), KEY_FILE_NAME.test(key) ? key : undefined);
+      return sendError(
+        reply,
+        request,
+        new OAuthStateMismatch('Start from the link condor_submit printed (this browser has no login session for it).'),
+        KEY_FILE_NAME.test(key) ? key : undefined,
+      );
     }
     let requests: KeyFileRequest[];
     try {
@@ -122,7 +133,10 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
     if (typeof q['error'] === 'string') {
       const description = typeof q['error_description'] === 'string' ? q['error_description'].slice(0, 300) : undefined;
       const denied = new AuthorizationDenied(q['error'], description);
-      const friendly = q['error'] === 'access_denied' ? 'You (or the provider) declined the request, so no token was stored.' : 'The provider did not grant the request, so no token was stored.';
+      const friendly =
+        q['error'] === 'access_denied'
+          ? 'You (or the provider) declined the request, so no token was stored.'
+          : 'The provider did not grant the request, so no token was stored.';
       return sendPage(reply, 403, renderErrorPage('Access was not granted', `${friendly} The provider said: ${denied.message}`, retryKey));
     }
     const code = typeof q['code'] === 'string' ? q['code'] : '';

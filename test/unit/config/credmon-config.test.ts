@@ -30,20 +30,23 @@ describe('parseCredmonConfig', () => {
     const config = parse(BASE);
     assert.equal(config.credDir, '/var/lib/condor/oauth_credentials');
     assert.equal(config.subsystem, 'CREDMON_OAUTH');
-    assert.deepEqual({ ...config.local }, {
-      providerName: 'scitokens',
-      privateKeyPath: '/etc/condor/scitokens-private.pem',
-      publicKeyPath: '/etc/condor/scitokens.pem',
-      keyId: 'local',
-      issuer: 'https://localhost',
-      authzTemplate: 'read:/user/{username} write:/user/{username}',
-      authzGroupTemplate: undefined,
-      authzGroupMapfile: undefined,
-      tokenLifetimeS: 1200,
-      audience: ['https://localhost'],
-      tokenVersion: 'scitoken:2.0',
-      useJson: true,
-    });
+    assert.deepEqual(
+      { ...config.local },
+      {
+        providerName: 'scitokens',
+        privateKeyPath: '/etc/condor/scitokens-private.pem',
+        publicKeyPath: '/etc/condor/scitokens.pem',
+        keyId: 'local',
+        issuer: 'https://localhost',
+        authzTemplate: 'read:/user/{username} write:/user/{username}',
+        authzGroupTemplate: undefined,
+        authzGroupMapfile: undefined,
+        tokenLifetimeS: 1200,
+        audience: ['https://localhost'],
+        tokenVersion: 'scitoken:2.0',
+        useJson: true,
+      },
+    );
     assert.equal(config.scanIntervalS, 60);
     assert.equal(config.keyFileLifetimeS, 12 * 3600);
     assert.equal(config.logFile, undefined);
@@ -105,7 +108,10 @@ describe('parseCredmonConfig', () => {
       'LOCAL_CREDMON_TOKEN_AUDIENCE',
     ];
     for (const knob of expected) {
-      assert.ok(problems.some((p) => p.includes(knob)), `a problem names ${knob}; got:\n${problems.join('\n')}`);
+      assert.ok(
+        problems.some((p) => p.includes(knob)),
+        `a problem names ${knob}; got:\n${problems.join('\n')}`,
+      );
     }
     assert.equal(problems.length, expected.length, problems.join('\n'));
     // The message of the error lists them all too, so an admin sees everything in one log line.
@@ -132,7 +138,10 @@ describe('parseCredmonConfig', () => {
       LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: 'groups.map',
     });
     for (const knob of ['SEC_CREDENTIAL_DIRECTORY_OAUTH', 'LOCAL_CREDMON_PUBLIC_KEY', 'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE']) {
-      assert.ok(problems.some((p) => p.startsWith(`${knob} = `) && p.includes('absolute')), `${knob}: ${problems.join('\n')}`);
+      assert.ok(
+        problems.some((p) => p.startsWith(`${knob} = `) && p.includes('absolute')),
+        `${knob}: ${problems.join('\n')}`,
+      );
     }
   });
 

@@ -16,12 +16,15 @@ describe('formatTemplate', () => {
   });
 
   it('throws RangeError naming an unknown field', () => {
-    assert.throws(() => formatTemplate('read:/user/{user}', { username: 'alice' }), (error: unknown) => {
-      assert.ok(error instanceof RangeError);
-      assert.match(error.message, /\{user\}/);
-      assert.match(error.message, /\{username\}/);
-      return true;
-    });
+    assert.throws(
+      () => formatTemplate('read:/user/{user}', { username: 'alice' }),
+      (error: unknown) => {
+        assert.ok(error instanceof RangeError);
+        assert.match(error.message, /\{user\}/);
+        assert.match(error.message, /\{username\}/);
+        return true;
+      },
+    );
   });
 
   it('throws on an empty positional field and on unbalanced braces', () => {

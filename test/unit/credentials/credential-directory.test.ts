@@ -133,7 +133,10 @@ describe('CredentialDirectory key files', () => {
     await writeFile(join(base, `${KEY}.tmp`), '');
     await mkdir(join(base, 'cd'.repeat(32)));
     const keys = await new CredentialDirectory(base).listKeyFiles();
-    assert.deepEqual(keys.map((k) => k.name), [KEY]);
+    assert.deepEqual(
+      keys.map((k) => k.name),
+      [KEY],
+    );
     assert.equal(typeof keys[0]?.ctimeMs, 'number');
   });
 

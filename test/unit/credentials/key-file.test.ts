@@ -93,7 +93,9 @@ describe('parseKeyFile', () => {
   });
 
   it('looks attribute names up case-insensitively (ClassAd semantics)', () => {
-    const lower = ad({}).replace(/^(\w+) =/gm, (_m, name: string) => `${name.toLowerCase()} =`).replace('provider =', 'PROVIDER =');
+    const lower = ad({})
+      .replace(/^(\w+) =/gm, (_m, name: string) => `${name.toLowerCase()} =`)
+      .replace('provider =', 'PROVIDER =');
     const [request] = parseKeyFile(PATH, lower);
     assert.equal(request?.provider, 'mytokens');
     assert.equal(request?.localUser, 'alice');
@@ -118,7 +120,8 @@ describe('parseKeyFile', () => {
     ['LocalUser', 'a/b'],
     ['LocalUser', '..'],
   ] as const) {
-    it(`rejects ${attr} = "${value}" (it would escape the credential directory)`, () => rejects(ad({ [attr]: value }), new RegExp(`${attr} .* is not a safe name`)));
+    it(`rejects ${attr} = "${value}" (it would escape the credential directory)`, () =>
+      rejects(ad({ [attr]: value }), new RegExp(`${attr} .* is not a safe name`)));
   }
 
   it('rejects ads for two different local users', () => {

@@ -32,18 +32,24 @@ describe('parseMetaFile', () => {
     ['a token_url that is not a URL', '{"client_id": "a", "client_secret": "b", "token_url": "token"}'],
   ] as const) {
     it(`rejects a .meta that is ${label}`, () => {
-      assert.throws(() => parseMetaFile('alice/x.meta', content), (error: unknown) => {
-        assert.ok(error instanceof CredentialFileInvalid);
-        assert.match(error.message, /^alice\/x\.meta: /);
-        return true;
-      });
+      assert.throws(
+        () => parseMetaFile('alice/x.meta', content),
+        (error: unknown) => {
+          assert.ok(error instanceof CredentialFileInvalid);
+          assert.match(error.message, /^alice\/x\.meta: /);
+          return true;
+        },
+      );
     });
   }
 
   it('never quotes the client secret in its errors', () => {
-    assert.throws(() => parseMetaFile('m', '{"client_id": "a", "client_secret": "csecret-XYZ", "token_url": "bad"}'), (error: unknown) => {
-      assert.ok(!(error as Error).message.includes('csecret-XYZ'));
-      return true;
-    });
+    assert.throws(
+      () => parseMetaFile('m', '{"client_id": "a", "client_secret": "csecret-XYZ", "token_url": "bad"}'),
+      (error: unknown) => {
+        assert.ok(!(error as Error).message.includes('csecret-XYZ'));
+        return true;
+      },
+    );
   });
 });

@@ -31,20 +31,26 @@ describe('parseTopFile', () => {
 
   it('rejects broken JSON, non-object JSON and a non-string refresh_token', () => {
     for (const content of ['{"refresh_token": "rt"', '{refresh_token: rt}', '{"refresh_token": 5}']) {
-      assert.throws(() => parseTopFile('alice/x.top', content), (error: unknown) => {
-        assert.ok(error instanceof CredentialFileInvalid);
-        assert.equal(error.code, 'ERR_CREDENTIAL_FILE_INVALID');
-        assert.match(error.message, /^alice\/x\.top: /);
-        return true;
-      });
+      assert.throws(
+        () => parseTopFile('alice/x.top', content),
+        (error: unknown) => {
+          assert.ok(error instanceof CredentialFileInvalid);
+          assert.equal(error.code, 'ERR_CREDENTIAL_FILE_INVALID');
+          assert.match(error.message, /^alice\/x\.top: /);
+          return true;
+        },
+      );
     }
   });
 
   it('never puts the refresh token of a broken file in the error message', () => {
-    assert.throws(() => parseTopFile('x.top', '{"refresh_token": "secret-rt-123",'), (error: unknown) => {
-      assert.ok(!String((error as Error).message).includes('secret-rt-123'));
-      return true;
-    });
+    assert.throws(
+      () => parseTopFile('x.top', '{"refresh_token": "secret-rt-123",'),
+      (error: unknown) => {
+        assert.ok(!String((error as Error).message).includes('secret-rt-123'));
+        return true;
+      },
+    );
   });
 });
 

@@ -10,7 +10,15 @@ import { signToken } from '../../../src/issuer/sign-token.js';
 import { parseSigningKey } from '../../../src/issuer/signing-key.js';
 
 const config = parseCredmonConfig(
-  lookupFrom(new Map(Object.entries({ SEC_CREDENTIAL_DIRECTORY_OAUTH: '/creds', LOCAL_CREDMON_TOKEN_AUDIENCE: 'https://localhost', LOCAL_CREDMON_ISSUER: 'https://ap.example.org' }))),
+  lookupFrom(
+    new Map(
+      Object.entries({
+        SEC_CREDENTIAL_DIRECTORY_OAUTH: '/creds',
+        LOCAL_CREDMON_TOKEN_AUDIENCE: 'https://localhost',
+        LOCAL_CREDMON_ISSUER: 'https://ap.example.org',
+      }),
+    ),
+  ),
 ).local;
 
 function ecKey(kid = 'local') {

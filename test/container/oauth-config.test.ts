@@ -1,0 +1,88 @@
+/**
+ * OAuth client configuration at run time, the documented default: client ID and endpoints in the environment, the
+ * client secret as a compose secret file. The credd must be able to read the secret (condor_submit's CHECK_CREDS
+ * then returns a login URL whose key file carries it), and the secret must not leak into the environment or pages.
+ * No provider is contacted: the endpoints point at a closed port on 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { IMAGE, httpsGet, startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+
+const SECRET = 'compose-secret-7f3a9c2e';
+
+describe('OAuth client from the environment and a compose secret', { timeout: 600_000 }, () => {
+  let sandbox: SandboxHandle;
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'credmon-secret-'));
+    const secretFile = join(dir, 'scitokens.secret');
+    await writeFile(secretFile, `${SECRET}\n`);
+    await chmod(secretFile, 0o600);
+    sandbox = await startSandbox({
+      SCITOKENS_CLIENT_ID: 'my-client-id',
+      SCITOKENS_AUTHORIZATION_URL: 'https://127.0.0.1:9/authorize',
+      SCITOKENS_TOKEN_URL: 'https://127.0.0.1:9/token',
+      SCITOKENS_CLIENT_SECRET_PATH: secretFile,
+    });
+  });
+
+  after(async () => {
+    await sandbox?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the secret is installed root-only where the credd reads it, and is not in the environment', async () => {
+    const stat = await sandbox.exec(['stat', '-c', '%U %a', '/etc/condor/.secrets/scitokens']);
+    assert.equal(stat.output.trim(), 'root 600');
+    const knob = await sandbox.exec(['condor_config_val', 'SCITOKENS_CLIENT_SECRET_FILE']);
+    assert.equal(knob.output.trim(), '/etc/condor/.secrets/scitokens');
+    const environ = await sandbox.exec(['sh', '-c', 'cat /proc/1/environ | tr "\\0" "\\n"']);
+    assert.ok(!environ.output.includes(SECRET), 'the secret is not in the container environment');
+  });
+
+  test('condor_submit prints a login URL; the key file carries the client, scopes and audience; the page never shows the secret', async () => {
+    const submit = await sandbox.sh('submitter', 'condor_submit test.sub');
+    assert.equal(submit.exitCode, 1, submit.output);
+    const url = /Please visit: (https:\/\/\S+\/key\/([0-9a-f]{64}))/.exec(submit.output);
+    assert.ok(url?.[1] && url[2], submit.output);
+    assert.equal(url[1], `${sandbox.baseUrl}/key/${url[2]}`);
+    const keyFile = (await sandbox.exec(['cat', `/var/lib/condor/oauth_credentials/${url[2]}`])).output;
+    assert.match(keyFile, /^ClientId = "my-client-id"$/m);
+    assert.match(keyFile, new RegExp(`^ClientSecret = "${SECRET}"$`, 'm'));
+    assert.match(keyFile, /^Scopes = "read:\/public"$/m);
+    assert.match(keyFile, /^Audience = "https:\/\/localhost"$/m);
+    assert.match(keyFile, new RegExp(`^ReturnUrl = "${sandbox.baseUrl}/return/scitokens"$`, 'm'));
+    const page = await httpsGet(url[1], await sandbox.ca());
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Log in to scitokens/);
+    assert.ok(!page.body.includes(SECRET));
+  });
+
+  test('an OAuth client without a secret stops the container with a message that says what to provide', async () => {
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '-e',
+          'SCITOKENS_CLIENT_ID=x',
+          '-e',
+          'SCITOKENS_AUTHORIZATION_URL=https://127.0.0.1:9/a',
+          '-e',
+          'SCITOKENS_TOKEN_URL=https://127.0.0.1:9/t',
+          IMAGE,
+        ],
+        { timeout: 120_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    assert.notEqual(result.code, 0);
+    assert.match(result.output, /SCITOKENS_CLIENT_ID is set but no client secret was given: provide the compose secret scitokens_client_secret/);
+  });
+});
