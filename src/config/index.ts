@@ -2,4 +2,4 @@ export { readCondorConfig, parseConfigDump, lookupFrom } from './condor-config.j
 export { parseCredmonConfig, type CredmonConfig, type LocalIssuerConfig } from './credmon-config.js';
 export { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES } from './knobs.js';
 export { formatTemplate } from './format-template.js';
-export type { KnobLookup } from './values.js';
+export { parseBoolean, parseHttpUrl, parsePositiveInteger, type KnobLookup } from './values.js';

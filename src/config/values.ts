@@ -34,8 +34,8 @@ export function parseAbsolutePath(knob: string, raw: string | undefined, fallbac
   return v;
 }
 
-/** An https:// (or, for loopback development, http://) URL without a trailing slash. */
-export function parseIssuerUrl(knob: string, raw: string, problems: string[]): string {
+/** An https:// (or, for development on loopback, http://) URL, returned without a trailing slash. */
+export function parseHttpUrl(knob: string, raw: string, problems: string[], options: { allowQuery?: boolean } = {}): string {
   const v = raw.trim();
   let url: URL;
   try {
@@ -45,6 +45,11 @@ export function parseIssuerUrl(knob: string, raw: string, problems: string[]): s
     return v;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`${knob} = ${raw}: expected an https:// URL`);
-  if (url.search || url.hash) problems.push(`${knob} = ${raw}: an issuer has no query or fragment`);
+  if (url.hash || (!options.allowQuery && url.search)) problems.push(`${knob} = ${raw}: expected no query or fragment`);
   return v.replace(/\/+$/, '');
+}
+
+/** An issuer URL (`iss`): http(s), no query, no fragment, no trailing slash. */
+export function parseIssuerUrl(knob: string, raw: string, problems: string[]): string {
+  return parseHttpUrl(knob, raw, problems);
 }

@@ -1,3 +1,4 @@
+import { parseBoolean, parseHttpUrl, parsePositiveInteger } from '../config/index.js';
 import { ConfigInvalid } from '../shared/errors.js';
 
 /** One registered demo client: confidential, authorization_code + refresh_token, response_type code. */
@@ -100,27 +101,7 @@ function nonEmpty(raw: string | undefined): string | undefined {
 }
 
 function parseUrl(name: string, raw: string | undefined, fallback: string, problems: string[], allowQuery = false): string {
-  const v = nonEmpty(raw) ?? fallback;
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    problems.push(`${name} = ${v}: not a URL`);
-    return v;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`${name} = ${v}: expected an https:// URL`);
-  if (url.hash || (!allowQuery && url.search)) problems.push(`${name} = ${v}: expected no query or fragment`);
-  return v.replace(/\/+$/, '');
-}
-
-function parsePositive(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
-  const v = nonEmpty(raw);
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) <= 0 || !Number.isSafeInteger(Number(v))) {
-    problems.push(`${name} = ${v}: expected a positive whole number of seconds`);
-    return fallback;
-  }
-  return Number(v);
+  return parseHttpUrl(name, nonEmpty(raw) ?? fallback, problems, { allowQuery });
 }
 
 function parsePort(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
@@ -131,15 +112,6 @@ function parsePort(name: string, raw: string | undefined, fallback: number, prob
     return fallback;
   }
   return Number(v);
-}
-
-function parseFlag(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
-  const v = nonEmpty(raw)?.toLowerCase();
-  if (v === undefined) return fallback;
-  if (['true', 'yes', '1', 'on'].includes(v)) return true;
-  if (['false', 'no', '0', 'off'].includes(v)) return false;
-  problems.push(`${name} = ${v}: expected true or false`);
-  return fallback;
 }
 
 function parseClients(raw: string, problems: string[]): DemoClient[] {
@@ -223,9 +195,9 @@ export function parseDemoProviderConfig(env: Env): DemoProviderConfig {
   const user = nonEmpty(env[DEMO_ENV.user]) ?? DEMO_DEFAULTS.user;
   const password = env[DEMO_ENV.password] === undefined || env[DEMO_ENV.password] === '' ? DEMO_DEFAULTS.password : (env[DEMO_ENV.password] as string);
 
-  const accessTokenTtlS = parsePositive(DEMO_ENV.accessTokenTtl, env[DEMO_ENV.accessTokenTtl], DEMO_DEFAULTS.accessTokenTtlS, problems);
-  const refreshTokenTtlS = parsePositive(DEMO_ENV.refreshTokenTtl, env[DEMO_ENV.refreshTokenTtl], DEMO_DEFAULTS.refreshTokenTtlS, problems);
-  const rotateRefreshTokens = parseFlag(DEMO_ENV.rotateRefreshTokens, env[DEMO_ENV.rotateRefreshTokens], DEMO_DEFAULTS.rotateRefreshTokens, problems);
+  const accessTokenTtlS = parsePositiveInteger(DEMO_ENV.accessTokenTtl, env[DEMO_ENV.accessTokenTtl], DEMO_DEFAULTS.accessTokenTtlS, problems);
+  const refreshTokenTtlS = parsePositiveInteger(DEMO_ENV.refreshTokenTtl, env[DEMO_ENV.refreshTokenTtl], DEMO_DEFAULTS.refreshTokenTtlS, problems);
+  const rotateRefreshTokens = parseBoolean(DEMO_ENV.rotateRefreshTokens, env[DEMO_ENV.rotateRefreshTokens], DEMO_DEFAULTS.rotateRefreshTokens, problems);
 
   const scopes = (nonEmpty(env[DEMO_ENV.scopes]) ?? DEMO_DEFAULTS.scopes).split(/\s+/).filter((s) => s !== '');
   if (scopes.includes('openid')) problems.push(`${DEMO_ENV.scopes}: openid is not a resource server scope`);
