@@ -3,6 +3,7 @@
  * run commands as users inside it, and read what jobs printed. Everything talks to 127.0.0.1 and the project's
  * own containers only. Ryuk cannot be pulled here, so every test stops what it started (see `SandboxHandle.stop`).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:https';
@@ -91,17 +92,14 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
     .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...env })
     .withWaitStrategy('sandbox-1', Wait.forHealthCheck())
     .withStartupTimeout(180_000);
+  // Every service has a healthcheck that means "ready"; waiting on it (rather than on published ports) is exact.
+  if (profiles.includes('demo')) compose = compose.withWaitStrategy('demo-provider-1', Wait.forHealthCheck());
   if (profiles.length > 0) compose = compose.withProfiles(...profiles);
   try {
     environment = await compose.up();
   } catch (error) {
     await dumpLogs(projectName);
-    await new DockerComposeEnvironment(ROOT, 'compose.yaml')
-      .withProjectName(projectName)
-      .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...env })
-      .up([])
-      .then((e) => e.down({ removeVolumes: true }))
-      .catch(() => undefined);
+    await removeProject(projectName);
     throw error;
   }
   const healthyAfterS = (Date.now() - started) / 1000;
@@ -134,25 +132,36 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
       await waitFor(async () => (await container.exec(['/usr/local/libexec/credmon-sandbox/healthcheck'])).exitCode === 0, 120_000, 'healthy after restart');
     },
     async stop() {
-      await environment.down({ removeVolumes: true, timeout: 20_000 });
+      await environment.down({ removeVolumes: true, timeout: 20_000 }).catch(() => undefined);
+      await removeProject(projectName);
     },
   };
   return handle;
 }
 
-async function dumpLogs(projectName: string): Promise<void> {
-  const { execFile } = await import('node:child_process');
-  await new Promise<void>((resolve) => {
-    execFile(
-      'docker',
-      ['compose', '-p', projectName, 'logs', '--no-color', '--tail', '200'],
-      { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 },
-      (_e, stdout, stderr) => {
-        console.error(`# logs of ${projectName}:\n${stdout}${stderr}`);
-        resolve();
-      },
-    );
+function docker(args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('docker', args, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
   });
+}
+
+/** Prints the last lines of every container of a project (for a start that failed). */
+async function dumpLogs(projectName: string): Promise<void> {
+  const names = (await docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${projectName}`, '--format', '{{.Names}}']))
+    .split('\n')
+    .filter(Boolean);
+  for (const name of names) console.error(`# logs of ${name}:\n${await docker(['logs', '--tail', '150', name])}`);
+}
+
+/** Removes a project's containers, networks and volumes without needing its compose configuration. */
+async function removeProject(projectName: string): Promise<void> {
+  const label = `label=com.docker.compose.project=${projectName}`;
+  const containers = (await docker(['ps', '-aq', '--filter', label])).split('\n').filter(Boolean);
+  if (containers.length > 0) await docker(['rm', '-f', '-v', ...containers]);
+  const volumes = (await docker(['volume', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean);
+  if (volumes.length > 0) await docker(['volume', 'rm', '-f', ...volumes]);
+  const networks = (await docker(['network', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean);
+  if (networks.length > 0) await docker(['network', 'rm', ...networks]);
 }
 
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
