@@ -11,8 +11,8 @@
 import { parseArgs } from 'node:util';
 import { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig, type CredmonConfig } from '../config/index.js';
 import { CredentialDirectory } from '../credentials/index.js';
-import { Credmon } from '../credmon/index.js';
-import { reportAlive } from '../credmon/report-alive.js';
+import { Credmon, reportAlive } from '../credmon/index.js';
+
 import { LocalIssuer, ensureSigningKey, loadPublicKey, loadSigningKey } from '../issuer/index.js';
 import { createLogger } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';

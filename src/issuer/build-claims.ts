@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatTemplate } from '../config/format-template.js';
+import { formatTemplate } from '../config/index.js';
 import type { LocalIssuerConfig } from '../config/index.js';
 
 export interface SciTokenClaims {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, createPublicKey, createPrivateKey } from 'node:crypto';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomically } from '../credentials/atomic-write.js';
+import { writeFileAtomically } from '../credentials/index.js';
 import { SigningKeyInvalid } from '../shared/errors.js';
 
 export type KeySetupOutcome = 'generated' | 'existing' | 'public-key-written';
