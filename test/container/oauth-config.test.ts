@@ -23,7 +23,11 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
     const secretFile = join(dir, 'scitokens.secret');
     await writeFile(secretFile, `${SECRET}\n`);
     await chmod(secretFile, 0o600);
-    sandbox = await startSandbox({
+    // Start as a pure local issuer and get a local token, then switch the same volumes to OAuth mode.
+    sandbox = await startSandbox();
+    const local = await sandbox.sh('submitter', 'condor_submit test.sub');
+    assert.equal(local.exitCode, 0, local.output);
+    await sandbox.reconfigure({
       SCITOKENS_CLIENT_ID: 'my-client-id',
       SCITOKENS_AUTHORIZATION_URL: 'https://127.0.0.1:9/authorize',
       SCITOKENS_TOKEN_URL: 'https://127.0.0.1:9/token',
@@ -36,6 +40,12 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
     await rm(dir, { recursive: true, force: true });
   });
 
+  test('switching the volumes from local-issuer to OAuth mode removes the local scitokens credentials', async () => {
+    assert.match(await sandbox.logs(), /switched from local to oauth mode: removed 2 credential file\(s\) of the previous mode/);
+    const left = await sandbox.exec(['sh', '-c', 'ls /var/lib/condor/oauth_credentials/submitter/']);
+    assert.equal(left.output.trim(), '', 'no local token is left to be mistaken for an OAuth one');
+  });
+
   test('the secret is installed root-only where the credd reads it, and is not in the environment', async () => {
     const stat = await sandbox.exec(['stat', '-c', '%U %a', '/etc/condor/.secrets/scitokens']);
     assert.equal(stat.output.trim(), 'root 600');
@@ -45,7 +55,7 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
     assert.ok(!environ.output.includes(SECRET), 'the secret is not in the container environment');
   });
 
-  test('condor_submit prints a login URL; the key file carries the client, scopes and audience; the page never shows the secret', async () => {
+  test('condor_submit (after the switch) prints a login URL; the key file carries the client, scopes and audience; the page never shows the secret', async () => {
     const submit = await sandbox.sh('submitter', 'condor_submit test.sub');
     assert.equal(submit.exitCode, 1, submit.output);
     const url = /Please visit: (https:\/\/\S+\/key\/([0-9a-f]{64}))/.exec(submit.output);

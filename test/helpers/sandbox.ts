@@ -77,6 +77,10 @@ export interface SandboxHandle {
   sh(user: string, script: string): Promise<ExecResult>;
   ca(): Promise<string>;
   restart(): Promise<void>;
+  /** `docker compose up` again with other settings: the container is recreated, the volumes are kept. */
+  reconfigure(env: Record<string, string>): Promise<void>;
+  /** The container's own output (entrypoint and supervisord lines). */
+  logs(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -86,22 +90,24 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
   const port = await freePort();
   const projectName = `cmtest-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
-  let environment: StartedDockerComposeEnvironment;
-  let compose = new DockerComposeEnvironment(ROOT, 'compose.yaml')
-    .withProjectName(projectName)
-    .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...env })
-    .withWaitStrategy('sandbox-1', Wait.forHealthCheck())
-    .withStartupTimeout(180_000);
-  // Every service has a healthcheck that means "ready"; waiting on it (rather than on published ports) is exact.
-  if (profiles.includes('demo')) compose = compose.withWaitStrategy('demo-provider-1', Wait.forHealthCheck());
-  if (profiles.length > 0) compose = compose.withProfiles(...profiles);
-  try {
-    environment = await compose.up();
-  } catch (error) {
-    await dumpLogs(projectName);
-    await removeProject(projectName);
-    throw error;
-  }
+  const up = async (environmentVariables: Record<string, string>): Promise<StartedDockerComposeEnvironment> => {
+    let compose = new DockerComposeEnvironment(ROOT, 'compose.yaml')
+      .withProjectName(projectName)
+      .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...environmentVariables })
+      .withWaitStrategy('sandbox-1', Wait.forHealthCheck())
+      .withStartupTimeout(180_000);
+    // Every service has a healthcheck that means "ready"; waiting on it (rather than on published ports) is exact.
+    if (profiles.includes('demo')) compose = compose.withWaitStrategy('demo-provider-1', Wait.forHealthCheck());
+    if (profiles.length > 0) compose = compose.withProfiles(...profiles);
+    try {
+      return await compose.up();
+    } catch (error) {
+      await dumpLogs(projectName);
+      await removeProject(projectName);
+      throw error;
+    }
+  };
+  let environment = await up(env);
   const healthyAfterS = (Date.now() - started) / 1000;
   console.log(`# sandbox ${projectName} healthy ${healthyAfterS.toFixed(1)} s after compose up`);
   let container = environment.getContainer('sandbox-1');
@@ -125,6 +131,13 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
       const result = await container.exec(['cat', '/var/lib/credmon-sandbox/tls/ca.crt']);
       if (result.exitCode !== 0) throw new Error(`cannot read the sandbox CA: ${result.output}`);
       return result.output;
+    },
+    async reconfigure(newEnv) {
+      environment = await up(newEnv);
+      container = environment.getContainer('sandbox-1');
+    },
+    async logs() {
+      return docker(['logs', container.getId()]);
     },
     async restart() {
       await container.restart();
