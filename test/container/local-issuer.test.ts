@@ -70,6 +70,14 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     console.log(`# healthy after ${sandbox.healthyAfterS.toFixed(1)} s`);
   });
 
+  test('condor_master sees the credmon as alive and the pool as ready (keep-alives, no configuration change)', async () => {
+    await waitFor(async () => /IsReady = true/.test((await sandbox.exec(['condor_who', '-quick'])).output), 60_000, 'condor_who -quick to say IsReady = true');
+    const who = (await sandbox.exec(['condor_who', '-quick'])).output;
+    assert.match(who, /^CREDMON_OAUTH = "Alive"$/m);
+    const pid = (await sandbox.exec(['cat', '/var/lib/condor/oauth_credentials/pid'])).output.trim();
+    assert.match(who, new RegExp(`^CREDMON_OAUTH_PID = ${pid}$`, 'm'), 'the PID the master started is the PID in <cred dir>/pid');
+  });
+
   let firstJti: unknown;
   test("submitter's first condor_submit test.sub gives the job a SciToken that verifies against the sandbox JWKS", async () => {
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
