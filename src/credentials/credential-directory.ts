@@ -112,7 +112,6 @@ export class CredentialDirectory {
     }
   }
 
-
   /** The regular files in `<root>/<user>/` (names only). A user directory that vanished lists as empty. */
   async listUserFiles(user: string): Promise<string[]> {
     try {
