@@ -138,10 +138,19 @@ export class CredentialDirectory {
     }
   }
 
-  /** Atomically replaces `<root>/<user>/<file>`; creates the user directory (0700) when the web app is first. */
-  async writeUserFile(user: string, file: string, content: string, mode = 0o400): Promise<void> {
+  /**
+   * Atomically replaces `<root>/<user>/<file>`. With `createDirectory` (the web app, first login of a user) a missing
+   * user directory is created (0700); the credmon passes false, so it never brings back a directory the credd swept.
+   */
+  async writeUserFile(
+    user: string,
+    file: string,
+    content: string,
+    mode = 0o400,
+    options: { createDirectory: boolean } = { createDirectory: true },
+  ): Promise<void> {
     const dir = this.userPath(user);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (options.createDirectory) await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFileAtomically(join(dir, assertSafeName('credential', file)), content, { mode });
   }
 

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Logger } from 'pino';
 import type { CredmonConfig } from '../config/index.js';
 import {
@@ -16,7 +15,7 @@ import type { LocalIssuer } from '../issuer/index.js';
 import { backoffDelayMs, refreshAccessToken } from '../oauth/index.js';
 import { CredentialFileInvalid, RefreshRejected, RefreshUnavailable, describeError } from '../shared/errors.js';
 import { createLimiter } from './limiter.js';
-import { UNKNOWN_LIFETIME_RENEW_AFTER_MS, renewAtMs, renewalFraction } from './renewal.js';
+import { MIN_RENEW_AFTER_MS, UNKNOWN_LIFETIME_RENEW_AFTER_MS, renewAtMs, renewalFraction } from './renewal.js';
 
 export interface CredmonOptions {
   readonly config: CredmonConfig;
@@ -51,7 +50,6 @@ interface CredentialState {
   rejectedTopMtimeMs?: number | undefined;
   /** The last problem logged, so a broken file is reported once, not every scan. */
   problem?: string | undefined;
-  inFlight?: Promise<void> | undefined;
 }
 
 interface UserState {
@@ -85,6 +83,8 @@ export class Credmon extends EventEmitter {
   private readonly users = new Map<string, UserState>();
   private readonly refusedLogged = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Refreshes in flight by `user/name`: survives a re-read of the user's directory, so one credential never has two. */
+  private readonly refreshing = new Map<string, Promise<void>>();
   private wakeRequested = false;
   private stopping = false;
   private wakeSleeper: (() => void) | undefined;
@@ -146,7 +146,8 @@ export class Credmon extends EventEmitter {
   private nextSleepMs(): number {
     const intervalMs = this.config.scanIntervalS * 1000;
     let earliest = Infinity;
-    for (const u of this.users.values()) for (const c of u.credentials.values()) if (!c.inFlight) earliest = Math.min(earliest, c.dueMs);
+    for (const [user, u] of this.users)
+      for (const [name, c] of u.credentials) if (!this.refreshing.has(`${user}/${name}`)) earliest = Math.min(earliest, c.dueMs);
     return Math.max(1000, Math.min(intervalMs, earliest - this.now()));
   }
 
@@ -188,11 +189,18 @@ export class Credmon extends EventEmitter {
           usersRead++;
         }
         for (const [name, cred] of state.credentials) {
-          if (cred.inFlight || cred.dueMs > this.now()) continue;
-          const outcome = cred.kind === 'local' ? await this.checkLocal(user, name, cred) : await this.checkOAuth(user, name, cred);
-          if (outcome === 'issued') issued++;
-          if (outcome === 'refreshing') refreshesStarted++;
-          if (outcome === 'gone') state.credentials.delete(name);
+          if (this.refreshing.has(`${user}/${name}`) || cred.dueMs > this.now()) continue;
+          try {
+            const outcome = cred.kind === 'local' ? await this.checkLocal(user, name, cred) : await this.checkOAuth(user, name, cred);
+            if (outcome === 'issued') issued++;
+            if (outcome === 'refreshing') refreshesStarted++;
+            if (outcome === 'gone') state.credentials.delete(name);
+          } catch (error) {
+            // One unreadable file (a symlink, a huge file, EACCES) holds back only its own credential.
+            cred.failures++;
+            cred.dueMs = this.now() + backoffDelayMs(cred.failures, this.random, 5_000, 5 * 60_000);
+            this.reportProblem(cred, user, name, `Cannot process ${user}/${name}: ${describeError(error)}`);
+          }
         }
       } catch (error) {
         this.log.error({ user, err: describeError(error) }, 'Error while scanning credentials of user; other users continue');
@@ -260,7 +268,7 @@ export class Credmon extends EventEmitter {
       try {
         const use = parseUseFile(`${user}/${name}.use`, useFile.content);
         const due = renewAtMs(use, useFile, 0.5);
-        if (due > this.now() && this.isCurrent(use.accessToken, user)) {
+        if (due > this.now() && (await this.isCurrent(use.accessToken, user))) {
           cred.dueMs = due;
           return 'fresh';
         }
@@ -274,8 +282,9 @@ export class Credmon extends EventEmitter {
       const nowMs = this.now();
       const token = await this.issuer.issue(user, Math.floor(nowMs / 1000));
       const content = formatLocalUseFile(token.jwt, token.lifetimeS, this.config.local.useJson);
-      await this.dir.writeUserFile(user, `${name}.use`, content, 0o400);
+      await this.dir.writeUserFile(user, `${name}.use`, content, 0o400, { createDirectory: false });
       cred.dueMs = nowMs + token.lifetimeS * 500;
+      cred.failures = 0;
       cred.problem = undefined;
       this.log.info({ user, credential: name }, `Successfully renewed SciToken for user: ${user}`);
       this.emit('credential.issued', { user, name });
@@ -288,13 +297,9 @@ export class Credmon extends EventEmitter {
     }
   }
 
-  /** A local token is current when it was signed with today's issuer, key and audience for this user. */
-  private isCurrent(token: string, user: string): boolean {
-    try {
-      return !(this.issuer instanceof Error) && this.issuer.matches(decodeProtectedHeader(token), decodeJwt(token), user);
-    } catch {
-      return false;
-    }
+  /** A local token is current when today's key verifies it and it names today's issuer, audience and this user. */
+  private async isCurrent(token: string, user: string): Promise<boolean> {
+    return !(this.issuer instanceof Error) && (await this.issuer.isCurrent(token, user));
   }
 
   private async checkOAuth(user: string, name: string, cred: CredentialState): Promise<'refreshing' | 'fresh' | 'gone' | 'skipped'> {
@@ -347,13 +352,16 @@ export class Credmon extends EventEmitter {
     }
     const refreshToken = top.refreshToken;
     const fields = top.fields;
-    const task = this.limit(() => this.refresh(user, name, cred, meta, refreshToken, fields, topFile.mtimeMs, fraction));
-    cred.inFlight = task;
+    const key = `${user}/${name}`;
+    const guard = { topMtimeMs: topFile.mtimeMs, useMtimeMs: useFile?.mtimeMs };
+    const task = this.limit(() => this.refresh(user, name, cred, meta, refreshToken, fields, guard, fraction));
+    this.refreshing.set(key, task);
     this.inFlight.add(task);
-    void task.finally(() => {
-      cred.inFlight = undefined;
+    const done = (): void => {
+      this.refreshing.delete(key);
       this.inFlight.delete(task);
-    });
+    };
+    task.then(done, done);
     return 'refreshing';
   }
 
@@ -364,9 +372,11 @@ export class Credmon extends EventEmitter {
     meta: MetaFile,
     refreshToken: string,
     topFields: Readonly<Record<string, unknown>>,
-    topMtimeMs: number,
+    guard: { readonly topMtimeMs: number; readonly useMtimeMs: number | undefined },
     fraction: number,
   ): Promise<void> {
+    if (this.stopping) return; // queued behind the concurrency limit when SIGTERM came: do not start
+    const topMtimeMs = guard.topMtimeMs;
     this.log.info({ user, credential: name }, `Refreshing ${name} tokens for user ${user}`);
     try {
       const response = await refreshAccessToken(meta.tokenUrl, refreshToken, meta, {
@@ -375,22 +385,27 @@ export class Credmon extends EventEmitter {
       });
       const nowMs = this.now();
       const newRefreshToken = response.refreshToken ?? refreshToken;
+      // While the request was out, the user may have logged in again (new .use/.meta/.top) or the credential may have
+      // been deleted (condor_store_cred delete-oauth, the credd's sweep): then the answer belongs to nothing any more.
+      const [topNow, useNow] = await Promise.all([this.dir.statUserFile(user, `${name}.top`), this.dir.statUserFile(user, `${name}.use`)]);
+      if (!topNow || topNow.mtimeMs !== topMtimeMs || useNow?.mtimeMs !== guard.useMtimeMs) {
+        this.log.warn({ user, credential: name }, `${name} changed or was removed during the refresh; keeping what is on disk now`);
+        cred.dueMs = 0;
+        return;
+      }
       // .top first: once the provider has rotated the refresh token, the new one must be on disk before anything else
       // can fail. A crash after this leaves a valid refresh token and a stale .use, which the next scan refreshes.
       if (newRefreshToken !== refreshToken) {
-        const current = await this.dir.statUserFile(user, `${name}.top`);
-        if (current && current.mtimeMs !== topMtimeMs) {
-          this.log.warn({ user, credential: name }, `${name}.top changed during the refresh (a new login?); keeping the newer file`);
-          cred.dueMs = 0;
-          return;
-        }
-        await this.dir.writeUserFile(user, `${name}.top`, formatOAuthTopFile(topFields, newRefreshToken), 0o400);
+        await this.dir.writeUserFile(user, `${name}.top`, formatOAuthTopFile(topFields, newRefreshToken), 0o400, { createDirectory: false });
       }
-      await this.dir.writeUserFile(user, `${name}.use`, formatOAuthUseFile(response.raw, Math.floor(nowMs / 1000)), 0o400);
+      await this.dir.writeUserFile(user, `${name}.use`, formatOAuthUseFile(response.raw, Math.floor(nowMs / 1000)), 0o400, { createDirectory: false });
       cred.failures = 0;
       cred.problem = undefined;
       cred.rejectedTopMtimeMs = undefined;
-      cred.dueMs = response.expiresInS !== undefined ? nowMs + response.expiresInS * 1000 * fraction : nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS;
+      cred.dueMs =
+        response.expiresInS !== undefined
+          ? nowMs + Math.max(MIN_RENEW_AFTER_MS, response.expiresInS * 1000 * fraction)
+          : nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS;
       this.log.info({ user, credential: name, rotated: newRefreshToken !== refreshToken }, `Successfully refreshed ${name} tokens for user ${user}`);
       this.emit('credential.refreshed', { user, name });
     } catch (error) {

@@ -5,12 +5,15 @@ export function renewalFraction(tokenUrl: string | undefined): number {
   return tokenUrl !== undefined && /^https:\/\/[^/]*\.box\.com(\/|$)/.test(tokenUrl) ? 0.95 : 0.5;
 }
 
+/** Never renew sooner than this after the last write, whatever a provider says (expires_in of 0 would loop). */
+export const MIN_RENEW_AFTER_MS = 30_000;
+
 /** When a token whose lifetime nobody told us is treated as due (the provider sent no expires_in and no JWT exp). */
 export const UNKNOWN_LIFETIME_RENEW_AFTER_MS = 10 * 60_000;
 
 /**
  * When a `.use` should be renewed, in epoch milliseconds: `written + fraction × lifetime`, where `written` is the
- * file's ctime (as upstream) and the lifetime comes from `expires_in`, or else from the JWT `exp` (bare `.use` files,
+ * earlier of the file's ctime (what upstream uses) and mtime, and the lifetime comes from `expires_in`, or else from the JWT `exp` (bare `.use` files,
  * which upstream re-signs on every scan: bug B4), or else a fixed ten minutes (upstream crashes: bug B3).
  */
 export function renewAtMs(use: UseFile, info: FileInfo, fraction: number): number {
@@ -19,7 +22,7 @@ export function renewAtMs(use: UseFile, info: FileInfo, fraction: number): numbe
   if (use.expiresInS !== undefined) lifetimeMs = use.expiresInS * 1000;
   else if (use.expEpochS !== undefined) lifetimeMs = use.expEpochS * 1000 - writtenMs;
   if (lifetimeMs === undefined || !Number.isFinite(lifetimeMs)) return writtenMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS;
-  let due = writtenMs + Math.max(0, lifetimeMs) * fraction;
+  let due = writtenMs + Math.max(MIN_RENEW_AFTER_MS, lifetimeMs * fraction);
   // Never later than the token's own expiry minus a minute, whatever expires_in said.
   if (use.expEpochS !== undefined) due = Math.min(due, use.expEpochS * 1000 - 60_000);
   return due;

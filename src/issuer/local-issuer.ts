@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { compactVerify } from 'jose';
 import type { Logger } from 'pino';
 import type { LocalIssuerConfig } from '../config/index.js';
 import { buildClaims } from './build-claims.js';
@@ -30,8 +31,21 @@ export class LocalIssuer {
     return { jwt, lifetimeS: this.config.tokenLifetimeS };
   }
 
-  /** True when a token still matches what this issuer would sign now (issuer, key id, algorithm, subject, audience). */
-  matches(header: { kid?: unknown; alg?: unknown }, claims: { iss?: unknown; sub?: unknown; aud?: unknown }, user: string): boolean {
+  /**
+   * True when this issuer's current key verifies `token` and its header and claims are what it would sign now (key id,
+   * algorithm, issuer, subject, audience): after a key rotation or a configuration change, old tokens are re-signed.
+   */
+  async isCurrent(token: string, user: string): Promise<boolean> {
+    try {
+      const { payload, protectedHeader } = await compactVerify(token, this.key.publicKey);
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown; aud?: unknown };
+      return this.matches(protectedHeader, claims, user);
+    } catch {
+      return false;
+    }
+  }
+
+  private matches(header: { kid?: unknown; alg?: unknown }, claims: { iss?: unknown; sub?: unknown; aud?: unknown }, user: string): boolean {
     const aud = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];
     return (
       header.kid === this.key.kid &&

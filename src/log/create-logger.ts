@@ -81,11 +81,19 @@ class TextDestination extends Writable {
 
 /**
  * The one root logger of a process, created in src/bin/. Secrets are redacted by path before anything is written.
- * Returns the logger and a function that reopens the log file (after rotation).
+ * A log file that cannot be written is reported once on stderr and then skipped: logging never stops the daemon.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const targets: Array<NodeJS.WritableStream | WriteStream> = [];
-  if (options.file) targets.push(createWriteStream(options.file, { flags: 'a', mode: 0o644 }));
+  if (options.file) {
+    const file = createWriteStream(options.file, { flags: 'a', mode: 0o644 });
+    file.once('error', (error) => {
+      process.stderr.write(`cannot write the log file ${options.file}: ${error.message}; logging to stderr only\n`);
+      targets.splice(targets.indexOf(file), 1);
+      if (!targets.includes(process.stderr)) targets.push(process.stderr);
+    });
+    targets.push(file);
+  }
   if (options.stderr || targets.length === 0) targets.push(process.stderr);
   return pino(
     {

@@ -77,10 +77,12 @@ async function postTokenRequest(
     throw new RefreshUnavailable(`token endpoint ${host} answered HTTP ${response.status}`, { status: response.status });
   }
   if (!response.ok) {
-    const oauthError = typeof parsed?.['error'] === 'string' ? parsed['error'] : undefined;
+    const oauthError = typeof parsed?.['error'] === 'string' ? parsed['error'].slice(0, 64) : undefined;
     const rawDescription = typeof parsed?.['error_description'] === 'string' ? parsed['error_description'] : '';
     // Providers sometimes echo what they were sent; no grant value or secret may reach a log line.
-    const secrets = [...Object.values(grant), client.clientSecret].filter((v) => v.length >= 4);
+    const secrets = [grant['refresh_token'], grant['code'], grant['code_verifier'], client.clientSecret].filter(
+      (v): v is string => v !== undefined && v.length >= 4,
+    );
     const redacted = secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), rawDescription).slice(0, 200);
     const description = redacted ? `: ${redacted}` : '';
     throw new RefreshRejected(

@@ -27,7 +27,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   // Request lines without the query string: OAuth callbacks carry the authorization code and state there.
   const loggerInstance: FastifyBaseLogger = options.logger.child(
     {},
-    { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }) } },
+    { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) } },
   );
   const app = Fastify({ loggerInstance, trustProxy: '127.0.0.1' });
   app.setErrorHandler(handleError);
@@ -46,4 +46,9 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   });
   await app.ready();
   return app;
+}
+
+/** A request path fit for a log line: no query (codes, states) and login-link keys cut to their first 8 characters. */
+export function redactUrl(url: string): string {
+  return (url.split('?')[0] ?? '').replace(/([0-9a-f]{8})[0-9a-f]{56}/g, '$1…');
 }

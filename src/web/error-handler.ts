@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CredmonSandboxError, describeError } from '../shared/errors.js';
+import { renderErrorPage } from './pages/login-pages.js';
 
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ERR_KEY_FILE_NOT_FOUND: 404,
@@ -52,13 +53,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   else request.log.info({ err: describeError(error) }, 'request refused');
   void reply.status(page.status);
   if ((request.headers.accept ?? '').includes('text/html')) {
-    void reply.type('text/html; charset=utf-8').send(renderErrorHtml(page));
+    void reply.type('text/html; charset=utf-8').send(renderErrorPage(page.title, page.message));
   } else {
     void reply.send({ error: page.title, message: page.message });
   }
-}
-
-function renderErrorHtml(page: ErrorPage): string {
-  const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(page.title)}</title></head><body><main><h1>${esc(page.title)}</h1><p>${esc(page.message)}</p></main></body></html>`;
 }

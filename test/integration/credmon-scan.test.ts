@@ -466,3 +466,130 @@ describe('Credmon.start', () => {
     await h.credmon.stop();
   });
 });
+
+/** A token endpoint that holds every request until the test releases it (to put a refresh "in flight"). */
+async function heldTokenEndpoint(body: Record<string, unknown>): Promise<{ url: string; requests: number; release(): void }> {
+  const { createServer } = await import('node:http');
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const state = { requests: 0 };
+  const server = createServer((req, res) => {
+    state.requests++;
+    req.resume();
+    void gate.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  cleanups.push(async () => {
+    release();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/token`,
+    get requests() {
+      return state.requests;
+    },
+    release: () => release(),
+  };
+}
+
+describe('credmon: races and recoveries', () => {
+  it('after a failed issuance, the next SIGHUP for a new submit issues the missing .use at once', async () => {
+    const h = await setup();
+    await h.put('carol', 'scitokens.top', 'carol');
+    await mkdir(h.path('carol', 'scitokens.use')); // a directory where the file should go: the write fails
+    await h.credmon.scanOnce();
+    await rm(h.path('carol', 'scitokens.use'), { recursive: true });
+    h.nowMs += 10_000; // past the short retry delay
+    assert.equal((await h.credmon.scanOnce()).issued, 1);
+    // A later submit: the credd rewrites .top (temp file + rename); the .use is gone meanwhile.
+    await rm(h.path('carol', 'scitokens.use'));
+    await writeFile(h.path('carol', 'scitokens.top.tmp'), 'carol');
+    await rename(h.path('carol', 'scitokens.top.tmp'), h.path('carol', 'scitokens.top'));
+    assert.equal((await h.credmon.scanOnce()).issued, 1, 'the credd waits only 20 s: no leftover backoff may delay this');
+    const use = JSON.parse(await h.read('carol', 'scitokens.use')) as { access_token: string };
+    assert.equal((await h.verify(use.access_token))['sub'], 'carol');
+  });
+
+  it('a refresh in flight does not bring back a credential deleted meanwhile', async () => {
+    const h = await setup();
+    const endpoint = await heldTokenEndpoint({ access_token: AT_NEW, refresh_token: RT_NEW, token_type: 'Bearer', expires_in: 3600 });
+    await putExpiredOAuth(h, endpoint.url);
+    await h.credmon.scanOnce();
+    await waitUntil(() => endpoint.requests === 1);
+    await rm(h.path('alice'), { recursive: true }); // condor_store_cred delete-oauth, or the credd's sweep
+    endpoint.release();
+    await h.credmon.settle();
+    await assert.rejects(stat(h.path('alice')), /ENOENT/, 'the user directory stays deleted');
+    assert.match(h.lines.join(''), /changed or was removed during the refresh/);
+  });
+
+  it('a refresh in flight does not overwrite the files of a new login', async () => {
+    const h = await setup();
+    const endpoint = await heldTokenEndpoint({ access_token: AT_NEW, token_type: 'Bearer', expires_in: 3600 });
+    await putExpiredOAuth(h, endpoint.url);
+    await h.credmon.scanOnce();
+    await waitUntil(() => endpoint.requests === 1);
+    await delay(20); // a distinct mtime
+    const newLogin = {
+      'mytokens.use': '{"access_token": "at-from-new-login"}',
+      'mytokens.top': '{"refresh_token": "rt-from-new-login", "scopes": "write:/x"}',
+    };
+    for (const [file, content] of Object.entries(newLogin)) {
+      await writeFile(h.path('alice', `${file}.tmp`), content);
+      await rename(h.path('alice', `${file}.tmp`), h.path('alice', file));
+    }
+    endpoint.release();
+    await h.credmon.settle();
+    for (const [file, content] of Object.entries(newLogin)) assert.equal(await h.read('alice', file), content);
+  });
+
+  it('a provider answering expires_in 0 is not asked again in a loop', async () => {
+    const h = await setup();
+    const endpoint = await tokenEndpoint(() => json(200, { access_token: AT_NEW, token_type: 'Bearer', expires_in: 0 }));
+    await putExpiredOAuth(h, endpoint.url);
+    await h.credmon.scanOnce();
+    await h.credmon.settle();
+    h.nowMs = Date.now(); // back to the clock the files were written with
+    for (let i = 0; i < 5; i++) {
+      h.nowMs += 2_000;
+      await h.credmon.scanOnce();
+      await h.credmon.settle();
+    }
+    assert.equal(endpoint.requests.length, 1, 'at most one refresh per 30 s');
+  });
+
+  it('tokens signed with a replaced key are re-signed, even under the same key id', async () => {
+    const h = await setup();
+    await h.put('dave', 'scitokens.top', 'dave');
+    await h.credmon.scanOnce();
+    const before = await h.read('dave', 'scitokens.use');
+    await h.credmon.stop();
+    // The admin replaces the key (same kid "local"); the public key follows.
+    await rm(h.config.local.privateKeyPath);
+    await rm(h.config.local.publicKeyPath);
+    await ensureSigningKey(h.config.local.privateKeyPath, h.config.local.publicKeyPath);
+    const { logger } = createMemoryLogger('credmon', true);
+    const issuer = new LocalIssuer(h.config.local, await loadSigningKey(h.config.local.privateKeyPath, 'local'), logger);
+    const credmon = new Credmon({ config: h.config, directory: new CredentialDirectory(h.credDir), issuer, log: logger, now: () => h.nowMs });
+    cleanups.push(() => credmon.stop());
+    assert.equal((await credmon.scanOnce()).issued, 1);
+    const after = await h.read('dave', 'scitokens.use');
+    assert.notEqual(after, before);
+    const { payload } = await jwtVerify(JSON.parse(after).access_token as string, await loadPublicKey(h.config.local.publicKeyPath), {
+      currentDate: new Date(h.nowMs),
+    });
+    assert.equal(payload.sub, 'dave');
+  });
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await delay(10);
+  }
+}
