@@ -579,7 +579,7 @@ describe('credmon: races and recoveries', () => {
     assert.equal((await credmon.scanOnce()).issued, 1);
     const after = await h.read('dave', 'scitokens.use');
     assert.notEqual(after, before);
-    const { payload } = await jwtVerify(JSON.parse(after).access_token as string, await loadPublicKey(h.config.local.publicKeyPath), {
+    const { payload } = await jwtVerify((JSON.parse(after) as { access_token: string }).access_token, await loadPublicKey(h.config.local.publicKeyPath), {
       currentDate: new Date(h.nowMs),
     });
     assert.equal(payload.sub, 'dave');
