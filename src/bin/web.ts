@@ -3,7 +3,7 @@
  * The web app: the local issuer's discovery document and JWKS, and the OAuth login pages condor_submit links to.
  * Runs as user condor behind nginx (which terminates TLS). Environment: WEB_LISTEN_HOST (127.0.0.1), WEB_LISTEN_PORT (8080).
  */
-import { CREDMON_KNOBS, parseCredmonConfig, readCondorConfig } from '../config/index.js';
+import { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
 import { CredentialDirectory } from '../credentials/index.js';
@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const log = createLogger({ name: 'web', debug: process.env['WEB_DEBUG'] === '1', stderr: true });
   let config;
   try {
-    config = parseCredmonConfig(await readCondorConfig([...CREDMON_KNOBS], { subsystem: 'CREDMON_OAUTH' }));
+    config = parseCredmonConfig(
+      await readCondorConfig([...CREDMON_KNOBS, ...SUBSYSTEM_KNOB_SUFFIXES.map((k) => `CREDMON_OAUTH_${k}`)], { subsystem: 'CREDMON_OAUTH' }),
+    );
   } catch (error) {
     log.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));
     setTimeout(() => process.exit(1), 50);
