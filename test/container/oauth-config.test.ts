@@ -10,7 +10,8 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { IMAGE, httpsGet, startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { IMAGE, ROOT, extraCaCerts, httpsGet, startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 
 const SECRET = 'compose-secret-7f3a9c2e';
 
@@ -94,5 +95,54 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
     });
     assert.notEqual(result.code, 0);
     assert.match(result.output, /SCITOKENS_CLIENT_ID is set but no client secret was given: provide the compose secret scitokens_client_secret/);
+  });
+});
+
+describe('OAuth client from build args, as the original project took it', { timeout: 600_000 }, () => {
+  const image = `${IMAGE}-buildargs`;
+  let container: StartedTestContainer;
+
+  before(async () => {
+    const built = await GenericContainer.fromDockerfile(ROOT, 'docker/Dockerfile')
+      .withBuildArgs({
+        EXTRA_CA_CERTS: extraCaCerts(),
+        SCITOKENS_CLIENT_ID: 'built-in-client',
+        SCITOKENS_CLIENT_SECRET: 'built-in-secret-42',
+        SCITOKENS_AUTHORIZATION_URL: 'https://127.0.0.1:9/authorize',
+        SCITOKENS_TOKEN_URL: 'https://127.0.0.1:9/token',
+        SCITOKENS_USER_URL: 'https://127.0.0.1:9/userinfo',
+      })
+      .withCache(true)
+      .build(image, { deleteOnExit: false });
+    container = await built.withWaitStrategy(Wait.forHealthCheck()).withStartupTimeout(180_000).start();
+  });
+
+  after(async () => {
+    await container?.stop({ removeVolumes: true });
+    await new Promise<void>((resolve) => execFile('docker', ['rmi', '-f', image], () => resolve()));
+  });
+
+  test("the build args reach HTCondor's configuration and the credd can read the secret", async () => {
+    const knobs = await container.exec([
+      'condor_config_val',
+      'SCITOKENS_CLIENT_ID',
+      'SCITOKENS_AUTHORIZATION_URL',
+      'SCITOKENS_TOKEN_URL',
+      'SCITOKENS_USER_URL',
+      'SCITOKENS_RETURN_URL_SUFFIX',
+    ]);
+    assert.equal(
+      knobs.output.trim().split('\n').join(' '),
+      'built-in-client https://127.0.0.1:9/authorize https://127.0.0.1:9/token https://127.0.0.1:9/userinfo /return/scitokens',
+    );
+    const secret = await container.exec(['sh', '-c', 'stat -c "%U %a" /etc/condor/.secrets/scitokens; cat /etc/condor/.secrets/scitokens']);
+    assert.equal(secret.output.trim(), 'root 600\nbuilt-in-secret-42');
+    const submit = await container.exec(['su', '-l', 'submitter', '-c', 'condor_submit test.sub']);
+    assert.equal(submit.exitCode, 1, submit.output);
+    const key = /Please visit: \S+\/key\/([0-9a-f]{64})/.exec(submit.output)?.[1];
+    assert.ok(key, submit.output);
+    const keyFile = (await container.exec(['cat', `/var/lib/condor/oauth_credentials/${key}`])).output;
+    assert.match(keyFile, /^ClientId = "built-in-client"$/m);
+    assert.match(keyFile, /^ClientSecret = "built-in-secret-42"$/m);
   });
 });
