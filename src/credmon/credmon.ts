@@ -198,7 +198,7 @@ export class Credmon extends EventEmitter {
           } catch (error) {
             // One unreadable file (a symlink, a huge file, EACCES) holds back only its own credential.
             cred.failures++;
-            cred.dueMs = this.now() + backoffDelayMs(cred.failures, this.random, 5_000, 5 * 60_000);
+            this.retryLocalLater(cred);
             this.reportProblem(cred, user, name, `Cannot process ${user}/${name}: ${describeError(error)}`);
           }
         }
@@ -291,10 +291,15 @@ export class Credmon extends EventEmitter {
       return 'issued';
     } catch (error) {
       cred.failures++;
-      cred.dueMs = this.now() + backoffDelayMs(cred.failures, this.random, 5_000, 5 * 60_000);
+      this.retryLocalLater(cred);
       this.reportProblem(cred, user, name, `Failed to renew SciToken for user: ${user}: ${describeError(error)}`);
       return 'skipped';
     }
+  }
+
+  /** Local work that failed (signing, an unreadable file) is retried soon: the credd waits only 20 s after a submit. */
+  private retryLocalLater(cred: CredentialState): void {
+    cred.dueMs = this.now() + backoffDelayMs(cred.failures, this.random, 5_000, 5 * 60_000);
   }
 
   /** A local token is current when today's key verifies it and it names today's issuer, audience and this user. */

@@ -468,32 +468,15 @@ describe('Credmon.start', () => {
 });
 
 /** A token endpoint that holds every request until the test releases it (to put a refresh "in flight"). */
-async function heldTokenEndpoint(body: Record<string, unknown>): Promise<{ url: string; requests: number; release(): void }> {
-  const { createServer } = await import('node:http');
+async function heldTokenEndpoint(body: Record<string, unknown>): Promise<FakeTokenEndpoint & { release(): void }> {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const state = { requests: 0 };
-  const server = createServer((req, res) => {
-    state.requests++;
-    req.resume();
-    void gate.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+  const endpoint = await tokenEndpoint(async () => {
+    await gate;
+    return json(200, body);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  cleanups.push(async () => {
-    release();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/token`,
-    get requests() {
-      return state.requests;
-    },
-    release: () => release(),
-  };
+  cleanups.push(() => Promise.resolve(release()));
+  return Object.assign(endpoint, { release: () => release() });
 }
 
 describe('credmon: races and recoveries', () => {
@@ -519,7 +502,7 @@ describe('credmon: races and recoveries', () => {
     const endpoint = await heldTokenEndpoint({ access_token: AT_NEW, refresh_token: RT_NEW, token_type: 'Bearer', expires_in: 3600 });
     await putExpiredOAuth(h, endpoint.url);
     await h.credmon.scanOnce();
-    await waitUntil(() => endpoint.requests === 1);
+    await waitUntil(() => endpoint.requests.length === 1);
     await rm(h.path('alice'), { recursive: true }); // condor_store_cred delete-oauth, or the credd's sweep
     endpoint.release();
     await h.credmon.settle();
@@ -532,7 +515,7 @@ describe('credmon: races and recoveries', () => {
     const endpoint = await heldTokenEndpoint({ access_token: AT_NEW, token_type: 'Bearer', expires_in: 3600 });
     await putExpiredOAuth(h, endpoint.url);
     await h.credmon.scanOnce();
-    await waitUntil(() => endpoint.requests === 1);
+    await waitUntil(() => endpoint.requests.length === 1);
     await delay(20); // a distinct mtime
     const newLogin = {
       'mytokens.use': '{"access_token": "at-from-new-login"}',

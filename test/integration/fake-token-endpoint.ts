@@ -21,7 +21,7 @@ export interface CannedResponse {
 }
 
 /** 'hang': never answer; 'hang-body': send 200 headers and half a JSON body, then nothing. */
-export type Responder = (request: RecordedRequest, index: number) => CannedResponse | 'hang' | 'hang-body';
+export type Responder = (request: RecordedRequest, index: number) => CannedResponse | 'hang' | 'hang-body' | Promise<CannedResponse>;
 
 export interface FakeTokenEndpoint {
   readonly url: string;
@@ -45,6 +45,10 @@ export async function startTokenEndpoint(responder: Responder): Promise<FakeToke
       const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, form: new URLSearchParams(body) };
       requests.push(recorded);
       const answer = current(recorded, requests.length - 1);
+      if (answer instanceof Promise) {
+        void answer.then((later) => res.writeHead(later.status, { 'content-type': later.contentType ?? 'text/plain', ...later.headers }).end(later.body));
+        return;
+      }
       if (answer === 'hang') return;
       if (answer === 'hang-body') {
         res.writeHead(200, { 'content-type': 'application/json' });

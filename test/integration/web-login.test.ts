@@ -116,7 +116,7 @@ afterEach(async () => {
 function respond(responder: Responder): void {
   h.endpoint.respondWith((r, i) => {
     const answer = responder(r, i);
-    if (typeof answer === 'object') {
+    if (typeof answer === 'object' && !(answer instanceof Promise)) {
       try {
         const parsed = JSON.parse(answer.body) as Record<string, unknown>;
         for (const k of ['access_token', 'refresh_token']) if (typeof parsed[k] === 'string') h.secrets.add(parsed[k]);
