@@ -16,7 +16,7 @@ export interface AtomicWriteOptions {
  */
 export async function writeFileAtomically(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.credmon-${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, tempFileName());
   const handle = await open(tmp, 'wx', 0o600);
   try {
     try {
@@ -34,6 +34,17 @@ export async function writeFileAtomically(path: string, data: string | Uint8Arra
   }
   await syncDirectory(dir);
 }
+
+/**
+ * `.credmon-<pid>-<random>.tmp`: the writer's pid lets a restarted credmon tell a temp file that a crash left behind
+ * (its writer is gone) from one that the web app is writing right now.
+ */
+export function tempFileName(pid = process.pid): string {
+  return `.credmon-${pid}-${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/** Matches our temp files and captures the writer's pid. */
+export const TEMP_FILE_NAME = /^\.credmon-(\d+)-[0-9a-f]{12}\.tmp$/;
 
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

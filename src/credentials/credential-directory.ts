@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { access, chmod, lstat, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CredentialDirectoryUnusable } from '../shared/errors.js';
+import { CredentialDirectoryUnusable, CredentialFileInvalid } from '../shared/errors.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { KEY_FILE_NAME, assertSafeName, isSafeName } from './names.js';
 
@@ -150,7 +151,8 @@ export class CredentialDirectory {
     options: { createDirectory: boolean } = { createDirectory: true },
   ): Promise<void> {
     const dir = this.userPath(user);
-    if (options.createDirectory) await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (options.createDirectory) await mkdir(dir, { mode: 0o700 }).catch(ignoreCode('EEXIST'));
+    await assertRealDirectory(dir, user);
     await writeFileAtomically(join(dir, assertSafeName('credential', file)), content, { mode });
   }
 
@@ -193,17 +195,48 @@ export class CredentialDirectory {
   }
 }
 
+/**
+ * A user directory must be a real directory: `mkdir` and path resolution follow a symlink, which would let whoever
+ * planted it send `.use`, `.top` and `.meta` (with the client secret) anywhere. The credmon already skips such entries.
+ */
+async function assertRealDirectory(dir: string, user: string): Promise<void> {
+  const info = await lstat(dir);
+  if (info.isSymbolicLink() || !info.isDirectory()) {
+    throw new CredentialDirectoryUnusable(`the user directory of ${user} is ${describeType(info)}, not a directory; refusing to write there`);
+  }
+}
+
+function ignoreCode(code: string): (error: NodeJS.ErrnoException) => void {
+  return (error) => {
+    if (error.code !== code) throw error;
+  };
+}
+
+/** "a symbolic link", "a FIFO", ...: what a non-regular directory entry is, for messages. */
+export function describeType(info: Stats): string {
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isDirectory()) return 'a directory';
+  return info.isFile() ? 'a regular file' : 'not a regular file';
+}
+
+/**
+ * Opens without following a symlink and without blocking: a FIFO (or device) opened for reading would otherwise wait
+ * for a writer forever and hold one of libuv's four I/O threads for good. Only regular files are read.
+ */
 async function readTextFile(path: string): Promise<TextFile | undefined> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new CredentialDirectoryUnusable(`${path} is not a regular file`);
+    if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file; skipping it`);
     if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialDirectoryUnusable(`${path} is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
     const content = await handle.readFile('utf8');
     return { content, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size };

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CredentialDirectory } from '../../../src/credentials/credential-directory.js';
-import { CredentialDirectoryUnusable, CredentialNameInvalid } from '../../../src/shared/errors.js';
+import { CredentialDirectoryUnusable, CredentialFileInvalid, CredentialNameInvalid } from '../../../src/shared/errors.js';
 
 const KEY = 'ab'.repeat(32);
 let base: string;
@@ -156,4 +158,52 @@ describe('CredentialDirectory key files', () => {
       await assert.rejects(dir.removeKeyFile(bad), RangeError);
     });
   }
+});
+
+describe('CredentialDirectory and hostile entries', () => {
+  it('refuses a FIFO in place of a credential file at once instead of waiting for a writer', async () => {
+    const dir = new CredentialDirectory(base);
+    await mkdir(join(base, 'alice'));
+    execFileSync('mkfifo', [join(base, 'alice', 'scitokens.top')]);
+    // Without O_NONBLOCK this open never returns: the test would hit node:test's timeout.
+    const outcome = await Promise.race([
+      dir.readUserFile('alice', 'scitokens.top').then(
+        () => 'read',
+        (error: unknown) => error,
+      ),
+      delay(2000).then(() => 'hung'),
+    ]);
+    assert.ok(outcome instanceof CredentialFileInvalid, String(outcome));
+    assert.match(outcome.message, /alice\/scitokens\.top: is a FIFO, not a regular file/);
+  });
+
+  it('refuses a FIFO named like a key file without blocking', async () => {
+    const dir = new CredentialDirectory(base);
+    execFileSync('mkfifo', [join(base, KEY)]);
+    const outcome = await Promise.race([
+      dir.readKeyFile(KEY).then(
+        () => 'read',
+        (error: unknown) => error,
+      ),
+      delay(2000).then(() => 'hung'),
+    ]);
+    assert.ok(outcome instanceof CredentialFileInvalid, String(outcome));
+  });
+
+  it('never writes through a user directory that is a symlink', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'credmon-elsewhere-'));
+    try {
+      await symlink(elsewhere, join(base, 'mallory'));
+      const dir = new CredentialDirectory(base);
+      await assert.rejects(dir.writeUserFile('mallory', 'scitokens.meta', '{"client_secret": "s"}'), (error: unknown) => {
+        assert.ok(error instanceof CredentialDirectoryUnusable);
+        assert.match(error.message, /mallory is a symbolic link, not a directory/);
+        return true;
+      });
+      await assert.rejects(dir.writeUserFile('mallory', 'scitokens.use', 'x', 0o400, { createDirectory: false }));
+      assert.deepEqual(await readdir(elsewhere), []);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
 });
