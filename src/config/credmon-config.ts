@@ -30,6 +30,10 @@ export interface CredmonConfig {
   readonly scanIntervalS: number;
   readonly refreshTimeoutS: number;
   readonly keyFileLifetimeS: number;
+  /** Token-endpoint requests in flight per provider (token endpoint origin) when it is healthy. */
+  readonly refreshConcurrency: number;
+  /** Worker threads that sign and write local tokens in bulk; 0 = one per core (at most 4). */
+  readonly signingThreads: number;
   readonly local: LocalIssuerConfig;
 }
 
@@ -104,10 +108,17 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
     scanIntervalS: parsePositiveInteger(sub('SCAN_INTERVAL'), lookup(sub('SCAN_INTERVAL')), DAEMON_DEFAULTS.scanIntervalS, problems),
     refreshTimeoutS: parsePositiveInteger(sub('REFRESH_TIMEOUT'), lookup(sub('REFRESH_TIMEOUT')), DAEMON_DEFAULTS.refreshTimeoutS, problems),
     keyFileLifetimeS: parsePositiveInteger(sub('KEY_FILE_LIFETIME'), lookup(sub('KEY_FILE_LIFETIME')), DAEMON_DEFAULTS.keyFileLifetimeS, problems),
+    refreshConcurrency: parsePositiveInteger(sub('REFRESH_CONCURRENCY'), lookup(sub('REFRESH_CONCURRENCY')), DAEMON_DEFAULTS.refreshConcurrency, problems),
+    signingThreads: parseThreadCount(sub('SIGNING_THREADS'), lookup(sub('SIGNING_THREADS')), problems),
     local,
   });
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return config;
+}
+
+function parseThreadCount(knob: string, raw: string | undefined, problems: string[]): number {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '0') return 0;
+  return parsePositiveInteger(knob, raw, 0, problems);
 }
 
 function checkTemplate(knob: string, template: string, field: string, problems: string[]): void {

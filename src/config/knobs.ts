@@ -22,7 +22,15 @@ export const CREDMON_KNOBS = [
 ] as const;
 
 /** Knobs read with the daemon's subsystem prefix (`<NAME>_LOG`, ...); `NAME` is CREDMON_OAUTH unless -n says otherwise. */
-export const SUBSYSTEM_KNOB_SUFFIXES = ['LOG', 'DEBUG', 'SCAN_INTERVAL', 'REFRESH_TIMEOUT', 'KEY_FILE_LIFETIME'] as const;
+export const SUBSYSTEM_KNOB_SUFFIXES = [
+  'LOG',
+  'DEBUG',
+  'SCAN_INTERVAL',
+  'REFRESH_TIMEOUT',
+  'KEY_FILE_LIFETIME',
+  'REFRESH_CONCURRENCY',
+  'SIGNING_THREADS',
+] as const;
 
 export type CredmonKnob = (typeof CREDMON_KNOBS)[number];
 
@@ -41,4 +49,5 @@ export const DAEMON_DEFAULTS = {
   scanIntervalS: 60,
   refreshTimeoutS: 20,
   keyFileLifetimeS: 12 * 3600,
+  refreshConcurrency: 50,
 } as const;

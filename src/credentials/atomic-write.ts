@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -7,21 +8,28 @@ export interface AtomicWriteOptions {
   readonly mode: number;
   /** Owner to give the file before the rename; left as the writing process's when undefined. */
   readonly owner?: { readonly uid: number; readonly gid: number } | undefined;
+  /**
+   * true (the default): fsync the file before the rename and the directory after it, so the new content survives a
+   * power loss. false: for derived data that the credmon can recreate at any time (a `.use`); readers still never
+   * see a partial file, and after a power loss the credmon replaces an empty or unparsable one at start.
+   */
+  readonly durable?: boolean | undefined;
 }
 
 /**
  * Writes `data` to `path` so that readers see either the old file or the complete new one, never a missing or
- * half-written file: a temp file in the same directory, fsync, chmod, rename, fsync of the directory.
+ * half-written file: a temp file in the same directory, (fsync), chmod, rename, (fsync of the directory).
  * The temp name starts with "." and ends in ".tmp", which no HTCondor component globs for (.top/.use/.mark, 64-hex).
  */
 export async function writeFileAtomically(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, tempFileName());
-  const handle = await open(tmp, 'wx', 0o600);
+  const durable = options.durable ?? true;
+  const handle = await open(tmp, CREATE_FLAGS, 0o600);
   try {
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (durable) await handle.sync();
       if (options.owner) await handle.chown(options.owner.uid, options.owner.gid);
       await handle.chmod(options.mode);
     } finally {
@@ -32,8 +40,38 @@ export async function writeFileAtomically(path: string, data: string | Uint8Arra
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(dir);
+  if (durable) await syncDirectory(dir);
 }
+
+/**
+ * The synchronous, non-durable form of writeFileAtomically, for derived data written in bulk (local-issuer `.use`
+ * files, in worker threads): create the temp file with its final mode, write, close, rename. Four system calls.
+ */
+export function replaceFileSync(path: string, data: string, mode: number): void {
+  const tmp = join(dirname(path), tempFileName());
+  const fd = openSync(tmp, CREATE_FLAGS, mode);
+  try {
+    try {
+      writeSync(fd, data);
+      // The umask may have cleared bits of `mode` (0644 under umask 077): set them explicitly.
+      if ((mode & CURRENT_UMASK) !== 0) fchmodSync(fd, mode);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+}
+
+const CREATE_FLAGS = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
+// Read once at load: process.umask() without an argument is the only way to read it without changing it.
+const CURRENT_UMASK = process.umask();
 
 /**
  * `.credmon-<pid>-<random>.tmp`: the writer's pid lets a restarted credmon tell a temp file that a crash left behind
@@ -44,7 +82,24 @@ export function tempFileName(pid = process.pid): string {
 }
 
 /** Matches our temp files and captures the writer's pid. */
-export const TEMP_FILE_NAME = /^\.credmon-(\d+)-[0-9a-f]{12}\.tmp$/;
+const TEMP_FILE_NAME = /^\.credmon-(\d+)-[0-9a-f]{12}\.tmp$/;
+
+/**
+ * True for a temp file of ours that no live writer will rename any more: its writer's process is gone, or it is this
+ * process's pid but older than this process (a crashed predecessor whose pid we inherited, as happens in containers).
+ */
+export function isAbandonedTempFile(name: string, mtimeMs: number, processStartMs: number): boolean {
+  const match = TEMP_FILE_NAME.exec(name);
+  if (!match?.[1]) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return mtimeMs < processStartMs;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

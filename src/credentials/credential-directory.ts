@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
-import type { Stats } from 'node:fs';
+import { lstatSync, statSync, type Stats } from 'node:fs';
 import { access, chmod, lstat, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CredentialDirectoryUnusable, CredentialFileInvalid } from '../shared/errors.js';
-import { writeFileAtomically } from './atomic-write.js';
+import { isAbandonedTempFile, writeFileAtomically } from './atomic-write.js';
 import { KEY_FILE_NAME, assertSafeName, isSafeName } from './names.js';
 
 export interface FileInfo {
@@ -16,14 +16,23 @@ export interface TextFile extends FileInfo {
   readonly content: string;
 }
 
+export interface UserFileWriteOptions {
+  readonly mode?: number;
+  /** Create a missing user directory (default true: the web app's first login of a user). */
+  readonly createDirectory?: boolean;
+  /** fsync before and after the rename (default true); see AtomicWriteOptions.durable. */
+  readonly durable?: boolean;
+}
+
 export interface UserDirectory {
   readonly user: string;
   /** Nanosecond mtime as a string: changes whenever a file in the directory is created, renamed or removed. */
   readonly version: string;
 }
 
-const MAX_CREDENTIAL_BYTES = 1024 * 1024;
-const STAT_BATCH = 64;
+/** Credential files larger than this are refused when read (a token response is capped well below it). */
+export const MAX_CREDENTIAL_BYTES = 1024 * 1024;
+const STAT_SLICE = 1000;
 
 /**
  * The only code that touches the credential directory (`SEC_CREDENTIAL_DIRECTORY_OAUTH`). Every user, provider and
@@ -82,35 +91,67 @@ export class CredentialDirectory {
     await utimes(path, now, now);
   }
 
+  /** Changes whenever a user directory (or anything else) is created, renamed or removed in the root. */
+  rootVersion(): string {
+    const info = statSync(this.root);
+    return `${info.mtimeMs}:${info.ctimeMs}`;
+  }
+
   /**
-   * Lists the user directories and the names it refuses (entries that are directories but whose names are not safe
-   * user names), without reading any file inside them.
+   * The names of the user directories and the names it refuses (entries that are directories but whose names are
+   * not safe user names), without looking inside them. Symlinks are not directories here: they are never followed.
    */
-  async listUserDirectories(): Promise<{ users: UserDirectory[]; refused: string[] }> {
-    const names: string[] = [];
+  async listUserNames(): Promise<{ users: string[]; refused: string[] }> {
+    const users: string[] = [];
     const refused: string[] = [];
     for (const entry of await readdir(this.root, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      if (isSafeName(entry.name)) names.push(entry.name);
+      if (isSafeName(entry.name)) users.push(entry.name);
       else refused.push(entry.name);
-    }
-    // stat in parallel batches: with thousands of users, this is most of what a SIGHUP costs.
-    const users: UserDirectory[] = [];
-    for (let i = 0; i < names.length; i += STAT_BATCH) {
-      const batch = await Promise.all(names.slice(i, i + STAT_BATCH).map((name) => this.versionOf(name)));
-      for (const u of batch) if (u) users.push(u);
     }
     return { users, refused };
   }
 
-  private async versionOf(user: string): Promise<UserDirectory | undefined> {
-    try {
-      const info = await stat(join(this.root, user), { bigint: true });
-      return { user, version: `${info.mtimeNs}:${info.ctimeNs}` };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+  /**
+   * Lists the user directories with their versions. The stat calls are synchronous (a few microseconds each, much
+   * less than a round trip through libuv's thread pool) in slices that yield to the event loop in between, so a SIGHUP
+   * handler never waits long behind them.
+   */
+  async listUserDirectories(): Promise<{ users: UserDirectory[]; refused: string[] }> {
+    const { users: names, refused } = await this.listUserNames();
+    const users: UserDirectory[] = [];
+    for (let i = 0; i < names.length; i += STAT_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const user of names.slice(i, i + STAT_SLICE)) {
+        const version = this.userVersion(user);
+        if (version !== undefined) users.push({ user, version });
+      }
     }
+    return { users, refused };
+  }
+
+  /** A user directory's version (mtime and ctime); undefined when it vanished or is no longer a real directory. */
+  userVersion(user: string): string | undefined {
+    const info = lstatSync(this.userPath(user), { throwIfNoEntry: false });
+    if (!info?.isDirectory()) return undefined;
+    return `${info.mtimeMs}:${info.ctimeMs}`;
+  }
+
+  /**
+   * Removes the temp files that a crash left in the root (a pid file write): see isAbandonedTempFile. User
+   * directories are cleaned when they are read (readUserDirectorySync).
+   */
+  async removeAbandonedTempFiles(processStartMs: number): Promise<number> {
+    let removed = 0;
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const info = lstatSync(join(this.root, entry.name), { throwIfNoEntry: false });
+      if (info && isAbandonedTempFile(entry.name, info.mtimeMs, processStartMs)) {
+        await unlink(join(this.root, entry.name)).catch(ignoreCode('ENOENT'));
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** The regular files in `<root>/<user>/` (names only). A user directory that vanished lists as empty. */
@@ -140,20 +181,18 @@ export class CredentialDirectory {
   }
 
   /**
-   * Atomically replaces `<root>/<user>/<file>`. With `createDirectory` (the web app, first login of a user) a missing
-   * user directory is created (0700); the credmon passes false, so it never brings back a directory the credd swept.
+   * Atomically replaces `<root>/<user>/<file>` (mode 0400 unless told otherwise; durable unless told otherwise). With
+   * `createDirectory` (the web app, first login of a user) a missing user directory is created (0700); the credmon
+   * passes false, so it never brings back a directory the credd swept. A user directory that is a symlink is refused.
    */
-  async writeUserFile(
-    user: string,
-    file: string,
-    content: string,
-    mode = 0o400,
-    options: { createDirectory: boolean } = { createDirectory: true },
-  ): Promise<void> {
+  async writeUserFile(user: string, file: string, content: string, options: UserFileWriteOptions = {}): Promise<void> {
     const dir = this.userPath(user);
-    if (options.createDirectory) await mkdir(dir, { mode: 0o700 }).catch(ignoreCode('EEXIST'));
+    if (options.createDirectory ?? true) await mkdir(dir, { mode: 0o700 }).catch(ignoreCode('EEXIST'));
     await assertRealDirectory(dir, user);
-    await writeFileAtomically(join(dir, assertSafeName('credential', file)), content, { mode });
+    await writeFileAtomically(join(dir, assertSafeName('credential', file)), content, {
+      mode: options.mode ?? 0o400,
+      durable: options.durable ?? true,
+    });
   }
 
   async removeUserFile(user: string, file: string): Promise<void> {
@@ -191,8 +230,13 @@ export class CredentialDirectory {
   }
 
   private userPath(user: string): string {
-    return join(this.root, assertSafeName('user', user));
+    return userDirectoryPath(this.root, user);
   }
+}
+
+/** `<root>/<user>`, after checking that `user` is a safe single path component. */
+export function userDirectoryPath(root: string, user: string): string {
+  return join(root, assertSafeName('user', user));
 }
 
 /**
@@ -223,21 +267,32 @@ export function describeType(info: Stats): string {
 }
 
 /**
+ * How every credential file is opened for reading: without following a symlink and without blocking (a FIFO or a
+ * device opened for reading would otherwise wait for a writer forever and hold an I/O thread for good).
+ */
+export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Only regular files of a sane size are read; anything else is reported and skipped, never waited on. */
+export function assertReadableFile(path: string, info: Stats): void {
+  if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file; skipping it`);
+  if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialFileInvalid(path, `is larger than ${MAX_CREDENTIAL_BYTES} bytes; skipping it`);
+}
+
+/**
  * Opens without following a symlink and without blocking: a FIFO (or device) opened for reading would otherwise wait
  * for a writer forever and hold one of libuv's four I/O threads for good. Only regular files are read.
  */
 async function readTextFile(path: string): Promise<TextFile | undefined> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    handle = await open(path, READ_FLAGS);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file; skipping it`);
-    if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialDirectoryUnusable(`${path} is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
+    assertReadableFile(path, info);
     const content = await handle.readFile('utf8');
     return { content, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size };
   } finally {

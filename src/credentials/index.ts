@@ -1,8 +1,19 @@
 export { writeFileAtomically } from './atomic-write.js';
-export { CredentialDirectory, type FileInfo, type TextFile, type UserDirectory } from './credential-directory.js';
+export {
+  CredentialDirectory,
+  MAX_CREDENTIAL_BYTES,
+  type FileInfo,
+  type TextFile,
+  type UserDirectory,
+  type UserFileWriteOptions,
+} from './credential-directory.js';
+export { classifyCredentials, type CredentialKind, type CredentialRef } from './credential-kinds.js';
 export { parseKeyFile, type KeyFileRequest } from './key-file.js';
-export { storeOAuthLogin, type LoginTokens } from './store-oauth-login.js';
+export { readLocalCredentialSync, writeLocalTokenSync, type LocalCredentialFiles } from './local-credential.js';
 export { formatMetaFile, parseMetaFile, type MetaFile } from './meta-file.js';
 export { KEY_FILE_NAME, assertSafeName, credentialName, isSafeName } from './names.js';
+export { readOAuthCredential, storeOAuthRefresh, type OAuthCredential, type OAuthRefreshResult } from './oauth-credential.js';
+export { storeOAuthLogin, type LoginTokens } from './store-oauth-login.js';
 export { formatOAuthTopFile, parseTopFile, pythonJson, type TopFile } from './top-file.js';
 export { formatLocalUseFile, formatOAuthUseFile, parseUseFile, type UseFile } from './use-file.js';
+export { readUserDirectorySync, type UserDirectoryListing } from './user-files.js';

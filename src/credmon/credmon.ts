@@ -1,21 +1,28 @@
 import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { CredmonConfig } from '../config/index.js';
-import {
-  formatLocalUseFile,
-  formatOAuthTopFile,
-  formatOAuthUseFile,
-  parseMetaFile,
-  parseTopFile,
-  parseUseFile,
-  type CredentialDirectory,
-  type MetaFile,
-} from '../credentials/index.js';
+import type { CredentialDirectory, CredentialRef } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
-import { backoffDelayMs, refreshAccessToken } from '../oauth/index.js';
-import { CredentialFileInvalid, RefreshRejected, RefreshUnavailable, describeError } from '../shared/errors.js';
-import { createLimiter } from './limiter.js';
-import { MIN_RENEW_AFTER_MS, UNKNOWN_LIFETIME_RENEW_AFTER_MS, renewAtMs, renewalFraction } from './renewal.js';
+import { describeError } from '../shared/errors.js';
+import { runLocalJob, type LocalJob, type LocalJobResult, type LocalOutcome, type LocalRenewalContext } from './local-renewal.js';
+import { LocalWorkPool } from './local-work-pool.js';
+import { refreshOAuthCredential, type OAuthOutcome, type OAuthRefreshContext } from './oauth-refresh.js';
+import { ProviderGate } from './provider-gate.js';
+import {
+  LOCAL_RETRY,
+  PROVIDER_RETRY,
+  directoryChanged,
+  earliestDueMs,
+  failedTransiently,
+  isDue,
+  isNewProblem,
+  newSchedule,
+  rejected,
+  succeeded,
+  waitForChange,
+  type Schedule,
+} from './schedule.js';
 
 export interface CredmonOptions {
   readonly config: CredmonConfig;
@@ -27,8 +34,8 @@ export interface CredmonOptions {
   readonly now?: () => number;
   readonly fetch?: typeof fetch;
   readonly random?: () => number;
-  /** Token-endpoint requests in flight at once. */
-  readonly refreshConcurrency?: number;
+  /** Local jobs (users) above which work goes to the worker threads; at or below, the main thread does it at once. */
+  readonly bulkThreshold?: number;
 }
 
 export interface ScanSummary {
@@ -39,52 +46,57 @@ export interface ScanSummary {
   readonly durationMs: number;
 }
 
-type Kind = 'local' | 'oauth';
-
-interface CredentialState {
-  kind: Kind;
-  /** When to look at this credential again (epoch ms); Infinity = only when its directory changes. */
-  dueMs: number;
-  failures: number;
-  /** mtime of the .top whose refresh token the provider rejected: no retry until the .top changes. */
-  rejectedTopMtimeMs?: number | undefined;
-  /** The last problem logged, so a broken file is reported once, not every scan. */
-  problem?: string | undefined;
+export interface CredentialEvent {
+  readonly user: string;
+  readonly name: string;
 }
 
-interface UserState {
-  version: string;
-  credentials: Map<string, CredentialState>;
+/** The credmon's typed events. */
+export interface CredmonEvents {
+  'credential.issued': [CredentialEvent];
+  'credential.refreshed': [CredentialEvent & { readonly rotated: boolean }];
+  'credential.refresh_failed': [CredentialEvent & { readonly code: 'ERR_REFRESH_REJECTED' | 'ERR_REFRESH_UNAVAILABLE' }];
+  'scan.completed': [ScanSummary];
 }
+
+interface Tracked {
+  readonly ref: CredentialRef;
+  schedule: Schedule;
+  /** A refresh or local job holds it. */
+  busy: boolean;
+}
+
+/** A SIGHUP that brings at most this many new user directories is served at once on the main thread. */
+const FAST_PATH_MAX_USERS = 32;
+const DEFAULT_BULK_THRESHOLD = 64;
 
 /**
- * The credential monitor. One serial scan loop, woken by a timer or by SIGHUP (`wake()`), that:
- * - signs a local SciToken for every `<user>/<LOCAL_CREDMON_PROVIDER_NAME>.top` that asks for one (raw user name, as
- *   the credd's LOCAL store writes) and lacks a fresh `.use`;
- * - refreshes OAuth `.use` files (those with a `.meta`) before they expire, in the background with a concurrency
- *   limit, so a slow provider never delays the local tokens a waiting condor_submit needs;
- * - removes CHECK_CREDS key files older than the configured lifetime;
- * - touches CREDMON_COMPLETE.
- * A scan re-reads only user directories whose mtime changed and credentials that are due, so a SIGHUP costs one
- * readdir plus one stat per user, however many users there are. One user's bad files never stop the others.
- *
- * Events: `credential.issued` / `credential.refreshed` / `credential.refresh_failed` ({user, name}),
- * `scan.completed` (ScanSummary).
+ * The credential monitor: a scheduler over the credential directory.
+ * - A scan (timer, SIGHUP, or a due time) stats every user directory; changed ones are read, and each credential in
+ *   them gets a Schedule (schedule.ts). Unchanged users cost one stat.
+ * - Local credentials (local-renewal.ts) are signed and written synchronously: small batches on the main thread,
+ *   bulk on worker threads (local-work-pool.ts).
+ * - OAuth credentials (oauth-refresh.ts) refresh in the background, through a per-provider gate (provider-gate.ts).
+ * - A SIGHUP that brings a new user directory is served first, on the main thread, even while a bulk issuance runs:
+ *   the credd waits only 20 s for that user's `.use`.
+ * One credential's failure never affects another's.
  */
-export class Credmon extends EventEmitter {
+export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly config: CredmonConfig;
   private readonly dir: CredentialDirectory;
-  private readonly issuer: LocalIssuer | Error;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly fetchImpl: typeof fetch | undefined;
   private readonly random: () => number;
-  private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
-  private readonly users = new Map<string, UserState>();
-  private readonly refusedLogged = new Set<string>();
+  private readonly bulkThreshold: number;
+  private readonly local: LocalRenewalContext;
+  private readonly oauth: OAuthRefreshContext;
+  private readonly pool: LocalWorkPool | undefined;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly userVersions = new Map<string, string>();
+  private readonly usersInFlight = new Set<string>();
+  private readonly reported = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
-  /** Refreshes in flight by `user/name`: survives a re-read of the user's directory, so one credential never has two. */
-  private readonly refreshing = new Map<string, Promise<void>>();
+  private lastRootVersion: string | undefined;
   private wakeRequested = false;
   private stopping = false;
   private wakeSleeper: (() => void) | undefined;
@@ -94,26 +106,55 @@ export class Credmon extends EventEmitter {
     super();
     this.config = options.config;
     this.dir = options.directory;
-    this.issuer = options.issuer;
     this.log = options.log;
     this.now = options.now ?? Date.now;
-    this.fetchImpl = options.fetch;
     this.random = options.random ?? Math.random;
-    this.limit = createLimiter(options.refreshConcurrency ?? 8);
+    this.bulkThreshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
+    const { issuer } = options;
+    this.local = {
+      root: this.dir.root,
+      issuer,
+      localProviderName: this.config.local.providerName,
+      useJson: this.config.local.useJson,
+      processStartMs: Date.now() - process.uptime() * 1000,
+    };
+    this.oauth = {
+      directory: this.dir,
+      gate: new ProviderGate({ maxConcurrency: this.config.refreshConcurrency }),
+      timeoutMs: this.config.refreshTimeoutS * 1000,
+      now: this.now,
+      fetch: options.fetch,
+      isStopping: () => this.stopping,
+    };
+    const threads = this.config.signingThreads || Math.min(4, availableParallelism());
+    this.pool = new LocalWorkPool({
+      size: threads,
+      setup: {
+        root: this.dir.root,
+        issuer: issuer instanceof Error ? { kind: 'error', message: issuer.message } : { kind: 'key', config: issuer.config, key: issuer.key },
+        localProviderName: this.local.localProviderName,
+        useJson: this.local.useJson,
+        processStartMs: this.local.processStartMs,
+      },
+      onWarning: (fields, message) => this.log.warn(fields, message),
+    });
   }
 
-  /** Writes the pid file, clears CREDMON_COMPLETE and starts the loop. Resolves after the first scan. */
+  /** Writes the pid file, clears CREDMON_COMPLETE, removes what a crash left, and starts. Resolves after one scan. */
   async start(pid = process.pid): Promise<void> {
     await this.dir.writePid(pid);
     await this.dir.removeCompleteMarker();
+    const removed = await this.dir.removeAbandonedTempFiles(this.local.processStartMs);
+    if (removed > 0) this.log.info({ removed }, 'Removed temp files that an interrupted write left in the credential directory');
     const first = new Promise<void>((resolve) => this.once('scan.completed', () => resolve()));
     this.loop = this.run();
     await Promise.race([first, this.loop]);
   }
 
-  /** Asks for a scan now (SIGHUP). Several requests during one scan give one more scan, not many. */
+  /** SIGHUP: serves new users at once, then asks for a scan. Several requests during one scan give one more scan. */
   wake(): void {
     this.wakeRequested = true;
+    this.serveNewUsers().catch((error: unknown) => this.log.error({ err: describeError(error) }, 'Error while serving new users'));
     this.wakeSleeper?.();
   }
 
@@ -123,11 +164,54 @@ export class Credmon extends EventEmitter {
     this.wakeSleeper?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.pool?.close();
   }
 
   /** Waits for background refreshes started so far (tests and benchmarks use it). */
   async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** One full pass. Public for tests; the loop calls it. */
+  async scanOnce(): Promise<ScanSummary> {
+    const started = this.now();
+    const { users, refused } = await this.dir.listUserDirectories();
+    for (const name of refused) {
+      this.reportOnce(`refused:${name}`, () =>
+        this.log.warn({ entry: name }, 'Ignoring a directory in the credential directory whose name is not a valid user name'),
+      );
+    }
+    const seen = new Set<string>();
+    const jobs: LocalJob[] = [];
+    const dueLocal = this.dueLocalNamesByUser();
+    for (const { user, version } of users) {
+      seen.add(user);
+      if (this.usersInFlight.has(user)) continue;
+      if (this.userVersions.get(user) !== version) jobs.push({ user });
+      else {
+        const names = dueLocal.get(user);
+        if (names) jobs.push({ user, names });
+      }
+    }
+    for (const user of [...this.userVersions.keys()]) if (!seen.has(user) && !this.usersInFlight.has(user)) this.forgetUser(user);
+
+    const results = await this.runLocalJobs(jobs);
+    let issued = 0;
+    for (const result of results) issued += this.applyJobResult(result, jobs.length <= this.bulkThreshold);
+    const refreshesStarted = this.startDueRefreshes();
+    await this.sweepKeyFiles();
+    await this.dir.touchCompleteMarker(new Date(this.now()));
+    const summary: ScanSummary = {
+      users: users.length,
+      usersRead: results.filter((r) => r.listing).length,
+      issued,
+      refreshesStarted,
+      durationMs: this.now() - started,
+    };
+    if (issued > this.bulkThreshold) this.log.info(summary, `Signed ${issued} SciTokens in ${summary.durationMs} ms`);
+    this.log.debug(summary, 'Scan complete');
+    this.emit('scan.completed', summary);
+    return summary;
   }
 
   private async run(): Promise<void> {
@@ -144,15 +228,11 @@ export class Credmon extends EventEmitter {
   }
 
   private nextSleepMs(): number {
-    const intervalMs = this.config.scanIntervalS * 1000;
-    let earliest = Infinity;
-    for (const [user, u] of this.users)
-      for (const [name, c] of u.credentials) if (!this.refreshing.has(`${user}/${name}`)) earliest = Math.min(earliest, c.dueMs);
-    return Math.max(1000, Math.min(intervalMs, earliest - this.now()));
+    const earliest = earliestDueMs(this.tracked.values()) ?? Infinity;
+    return Math.max(1000, Math.min(this.config.scanIntervalS * 1000, earliest - this.now()));
   }
 
   private sleep(ms: number): Promise<void> {
-    this.log.debug(`Sleeping for ${Math.round(ms / 1000)} seconds`);
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
@@ -166,285 +246,231 @@ export class Credmon extends EventEmitter {
     });
   }
 
-  /** One full pass. Public for tests; the loop calls it. */
-  async scanOnce(): Promise<ScanSummary> {
-    const started = this.now();
-    let usersRead = 0;
-    let issued = 0;
-    let refreshesStarted = 0;
-    const { users, refused } = await this.dir.listUserDirectories();
-    for (const name of refused) {
-      if (this.refusedLogged.has(name)) continue;
-      this.refusedLogged.add(name);
-      this.log.warn({ entry: name }, 'Ignoring a directory in the credential directory whose name is not a valid user name');
-    }
-    const seen = new Set<string>();
-    for (const { user, version } of users) {
-      seen.add(user);
-      try {
-        let state = this.users.get(user);
-        if (!state || state.version !== version) {
-          state = await this.readUser(user, version, state);
-          this.users.set(user, state);
-          usersRead++;
-        }
-        for (const [name, cred] of state.credentials) {
-          if (this.refreshing.has(`${user}/${name}`) || cred.dueMs > this.now()) continue;
-          try {
-            const outcome = cred.kind === 'local' ? await this.checkLocal(user, name, cred) : await this.checkOAuth(user, name, cred);
-            if (outcome === 'issued') issued++;
-            if (outcome === 'refreshing') refreshesStarted++;
-            if (outcome === 'gone') state.credentials.delete(name);
-          } catch (error) {
-            // One unreadable file (a symlink, a huge file, EACCES) holds back only its own credential.
-            cred.failures++;
-            this.retryLocalLater(cred);
-            this.reportProblem(cred, user, name, `Cannot process ${user}/${name}: ${describeError(error)}`);
-          }
-        }
-      } catch (error) {
-        this.log.error({ user, err: describeError(error) }, 'Error while scanning credentials of user; other users continue');
-        this.users.delete(user);
-      }
-    }
-    for (const user of this.users.keys()) if (!seen.has(user)) this.users.delete(user);
-    await this.cleanupKeyFiles();
-    await this.dir.touchCompleteMarker(new Date(this.now()));
-    const summary: ScanSummary = { users: users.length, usersRead, issued, refreshesStarted, durationMs: this.now() - started };
-    this.log.debug(summary, 'Scan complete');
-    this.emit('scan.completed', summary);
-    return summary;
-  }
-
-  private async readUser(user: string, version: string, previous: UserState | undefined): Promise<UserState> {
-    const files = new Set(await this.dir.listUserFiles(user));
-    const credentials = new Map<string, CredentialState>();
-    const names = new Set<string>();
-    for (const f of files) {
-      const m = /^(.+)\.(top|use|meta)$/.exec(f);
-      if (m?.[1]) names.add(m[1]);
-    }
-    for (const name of names) {
-      const hasMeta = files.has(`${name}.meta`);
-      let kind: Kind | undefined;
-      if (hasMeta && (files.has(`${name}.use`) || files.has(`${name}.top`))) kind = 'oauth';
-      else if (name === this.config.local.providerName && files.has(`${name}.top`)) kind = 'local';
-      if (!kind) continue;
-      const old = previous?.credentials.get(name);
-      if (old && old.kind === kind) {
-        // Keep backoff, rejection and in-flight state; look again now unless a backoff is running.
-        if (old.failures === 0) old.dueMs = 0;
-        credentials.set(name, old);
-      } else {
-        credentials.set(name, { kind, dueMs: 0, failures: 0 });
-      }
-    }
-    return { version, credentials };
-  }
-
-  private reportProblem(cred: CredentialState, user: string, name: string, problem: string, level: 'warn' | 'error' = 'error'): void {
-    if (cred.problem === problem) return;
-    cred.problem = problem;
-    this.log[level]({ user, credential: name }, problem);
-  }
-
-  private async checkLocal(user: string, name: string, cred: CredentialState): Promise<'issued' | 'fresh' | 'gone' | 'skipped'> {
-    const topFile = await this.dir.readUserFile(user, `${name}.top`);
-    if (!topFile) return 'gone';
-    try {
-      const top = parseTopFile(`${user}/${name}.top`, topFile.content);
-      if (top.kind === 'oauth') {
-        this.log.debug({ user, credential: name }, 'Leaving an OAuth credential alone (its .top holds a refresh token)');
-        cred.dueMs = Infinity;
-        return 'skipped';
-      }
-    } catch (error) {
-      this.reportProblem(cred, user, name, `Cannot use ${user}/${name}.top, leaving it as it is: ${describeError(error)}`);
-      cred.dueMs = Infinity;
-      return 'skipped';
-    }
-    const useFile = await this.dir.readUserFile(user, `${name}.use`);
-    if (useFile) {
-      try {
-        const use = parseUseFile(`${user}/${name}.use`, useFile.content);
-        const due = renewAtMs(use, useFile, 0.5);
-        if (due > this.now() && (await this.isCurrent(use.accessToken, user))) {
-          cred.dueMs = due;
-          return 'fresh';
-        }
-      } catch (error) {
-        this.log.warn({ user, credential: name, err: describeError(error) }, 'Replacing an unreadable .use file');
-      }
-    }
-    this.log.info({ user, credential: name }, `Found ${user}/${name}.top, acquiring SciToken and .use file`);
-    try {
-      if (this.issuer instanceof Error) throw this.issuer;
-      const nowMs = this.now();
-      const token = await this.issuer.issue(user, Math.floor(nowMs / 1000));
-      const content = formatLocalUseFile(token.jwt, token.lifetimeS, this.config.local.useJson);
-      await this.dir.writeUserFile(user, `${name}.use`, content, 0o400, { createDirectory: false });
-      cred.dueMs = nowMs + token.lifetimeS * 500;
-      cred.failures = 0;
-      cred.problem = undefined;
-      this.log.info({ user, credential: name }, `Successfully renewed SciToken for user: ${user}`);
-      this.emit('credential.issued', { user, name });
-      return 'issued';
-    } catch (error) {
-      cred.failures++;
-      this.retryLocalLater(cred);
-      this.reportProblem(cred, user, name, `Failed to renew SciToken for user: ${user}: ${describeError(error)}`);
-      return 'skipped';
-    }
-  }
-
-  /** Local work that failed (signing, an unreadable file) is retried soon: the credd waits only 20 s after a submit. */
-  private retryLocalLater(cred: CredentialState): void {
-    cred.dueMs = this.now() + backoffDelayMs(cred.failures, this.random, 5_000, 5 * 60_000);
-  }
-
-  /** A local token is current when today's key verifies it and it names today's issuer, audience and this user. */
-  private async isCurrent(token: string, user: string): Promise<boolean> {
-    return !(this.issuer instanceof Error) && (await this.issuer.isCurrent(token, user));
-  }
-
-  private async checkOAuth(user: string, name: string, cred: CredentialState): Promise<'refreshing' | 'fresh' | 'gone' | 'skipped'> {
-    const metaFile = await this.dir.readUserFile(user, `${name}.meta`);
-    if (!metaFile) return 'gone';
-    let meta: MetaFile;
-    try {
-      meta = parseMetaFile(`${user}/${name}.meta`, metaFile.content);
-    } catch (error) {
-      this.reportProblem(cred, user, name, `Cannot refresh ${name} tokens for user ${user}: ${describeError(error)}`);
-      cred.dueMs = Infinity;
-      return 'skipped';
-    }
-    const fraction = renewalFraction(meta.tokenUrl);
-    const useFile = await this.dir.readUserFile(user, `${name}.use`);
-    if (useFile) {
-      try {
-        const due = renewAtMs(parseUseFile(`${user}/${name}.use`, useFile.content), useFile, fraction);
-        if (due > this.now()) {
-          cred.dueMs = due;
-          return 'fresh';
-        }
-      } catch (error) {
-        this.log.warn({ user, credential: name, err: describeError(error) }, 'The .use file is unreadable; refreshing it');
-      }
-    }
-    if (!meta.useRefreshToken) {
-      this.log.debug({ user, credential: name }, 'The provider issued no refresh token; nothing to refresh');
-      cred.dueMs = Infinity;
-      return 'skipped';
-    }
-    const topFile = await this.dir.readUserFile(user, `${name}.top`);
-    if (!topFile) {
-      this.reportProblem(cred, user, name, `Cannot refresh ${name} tokens for user ${user}: ${name}.top is missing`);
-      cred.dueMs = Infinity;
-      return 'skipped';
-    }
-    if (cred.rejectedTopMtimeMs === topFile.mtimeMs) {
-      cred.dueMs = Infinity;
-      return 'skipped';
-    }
-    let top;
-    try {
-      top = parseTopFile(`${user}/${name}.top`, topFile.content);
-      if (top.kind !== 'oauth' || top.refreshToken === '') throw new CredentialFileInvalid(`${user}/${name}.top`, 'holds no refresh token');
-    } catch (error) {
-      this.reportProblem(cred, user, name, `Cannot refresh ${name} tokens for user ${user}: ${describeError(error)}`);
-      cred.dueMs = Infinity;
-      return 'skipped';
-    }
-    const refreshToken = top.refreshToken;
-    const fields = top.fields;
-    const key = `${user}/${name}`;
-    const guard = { topMtimeMs: topFile.mtimeMs, useMtimeMs: useFile?.mtimeMs };
-    const task = this.limit(() => this.refresh(user, name, cred, meta, refreshToken, fields, guard, fraction));
-    this.refreshing.set(key, task);
-    this.inFlight.add(task);
-    const done = (): void => {
-      this.refreshing.delete(key);
-      this.inFlight.delete(task);
-    };
-    task.then(done, done);
-    return 'refreshing';
-  }
-
-  private async refresh(
-    user: string,
-    name: string,
-    cred: CredentialState,
-    meta: MetaFile,
-    refreshToken: string,
-    topFields: Readonly<Record<string, unknown>>,
-    guard: { readonly topMtimeMs: number; readonly useMtimeMs: number | undefined },
-    fraction: number,
-  ): Promise<void> {
-    if (this.stopping) return; // queued behind the concurrency limit when SIGTERM came: do not start
-    const topMtimeMs = guard.topMtimeMs;
-    this.log.info({ user, credential: name }, `Refreshing ${name} tokens for user ${user}`);
-    try {
-      const response = await refreshAccessToken(meta.tokenUrl, refreshToken, meta, {
-        timeoutMs: this.config.refreshTimeoutS * 1000,
-        ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
-      });
-      const nowMs = this.now();
-      const newRefreshToken = response.refreshToken ?? refreshToken;
-      // While the request was out, the user may have logged in again (new .use/.meta/.top) or the credential may have
-      // been deleted (condor_store_cred delete-oauth, the credd's sweep): then the answer belongs to nothing any more.
-      const [topNow, useNow] = await Promise.all([this.dir.statUserFile(user, `${name}.top`), this.dir.statUserFile(user, `${name}.use`)]);
-      if (!topNow || topNow.mtimeMs !== topMtimeMs || useNow?.mtimeMs !== guard.useMtimeMs) {
-        this.log.warn({ user, credential: name }, `${name} changed or was removed during the refresh; keeping what is on disk now`);
-        cred.dueMs = 0;
-        return;
-      }
-      // .top first: once the provider has rotated the refresh token, the new one must be on disk before anything else
-      // can fail. A crash after this leaves a valid refresh token and a stale .use, which the next scan refreshes.
-      if (newRefreshToken !== refreshToken) {
-        await this.dir.writeUserFile(user, `${name}.top`, formatOAuthTopFile(topFields, newRefreshToken), 0o400, { createDirectory: false });
-      }
-      await this.dir.writeUserFile(user, `${name}.use`, formatOAuthUseFile(response.raw, Math.floor(nowMs / 1000)), 0o400, { createDirectory: false });
-      cred.failures = 0;
-      cred.problem = undefined;
-      cred.rejectedTopMtimeMs = undefined;
-      cred.dueMs =
-        response.expiresInS !== undefined
-          ? nowMs + Math.max(MIN_RENEW_AFTER_MS, response.expiresInS * 1000 * fraction)
-          : nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS;
-      this.log.info({ user, credential: name, rotated: newRefreshToken !== refreshToken }, `Successfully refreshed ${name} tokens for user ${user}`);
-      this.emit('credential.refreshed', { user, name });
-    } catch (error) {
-      this.emit('credential.refresh_failed', { user, name, code: (error as { code?: string }).code });
-      if (error instanceof RefreshRejected) {
-        cred.rejectedTopMtimeMs = topMtimeMs;
-        cred.dueMs = Infinity;
-        cred.problem = undefined;
-        this.reportProblem(
-          cred,
-          user,
-          name,
-          `Failed to refresh ${name} tokens for user ${user}: ${error.message}. The user must log in again: as ${user}, run ` +
-            `"condor_store_cred delete-oauth -s ${name}" and submit again to get a new login URL. No file was changed.`,
-        );
-        return;
-      }
-      cred.failures++;
-      const delayMs = backoffDelayMs(cred.failures, this.random);
-      cred.dueMs = this.now() + delayMs;
-      const kind = error instanceof RefreshUnavailable ? 'temporarily' : 'unexpectedly';
-      this.log.warn(
-        { user, credential: name, attempt: cred.failures, retryInS: Math.round(delayMs / 1000) },
-        `Failed to refresh ${name} tokens for user ${user} (${kind}): ${describeError(error)}`,
+  /**
+   * The SIGHUP fast path: when the credential directory itself changed (the credd created a user directory for a
+   * first submit), read only the new users, sign their tokens on the main thread and write them, before any scan.
+   */
+  private async serveNewUsers(): Promise<void> {
+    if (this.stopping) return;
+    const version = this.dir.rootVersion();
+    if (version === this.lastRootVersion) return;
+    this.lastRootVersion = version;
+    const { users } = await this.dir.listUserNames();
+    const fresh = users.filter((u) => !this.userVersions.has(u) && !this.usersInFlight.has(u));
+    if (fresh.length === 0 || fresh.length > FAST_PATH_MAX_USERS) return;
+    const nowMs = this.now();
+    for (const user of fresh) {
+      this.applyJobResult(
+        runLocalJob(this.local, { user }, nowMs, (u) => this.dir.userVersion(u)),
+        true,
       );
     }
   }
 
-  private async cleanupKeyFiles(): Promise<void> {
+  private async runLocalJobs(jobs: readonly LocalJob[]): Promise<LocalJobResult[]> {
+    if (jobs.length === 0) return [];
+    const nowMs = this.now();
+    const versionOf = (user: string): string | undefined => this.dir.userVersion(user);
+    if (jobs.length <= this.bulkThreshold || !this.pool) return jobs.map((job) => runLocalJob(this.local, job, nowMs, versionOf));
+    for (const job of jobs) this.usersInFlight.add(job.user);
+    this.markBusy(jobs, true);
+    try {
+      return await this.pool.run(jobs, nowMs);
+    } catch (error) {
+      this.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread');
+      return jobs.map((job) => runLocalJob(this.local, job, nowMs, versionOf));
+    } finally {
+      for (const job of jobs) this.usersInFlight.delete(job.user);
+      this.markBusy(jobs, false);
+    }
+  }
+
+  private markBusy(jobs: readonly LocalJob[], busy: boolean): void {
+    for (const job of jobs)
+      for (const name of job.names ?? []) {
+        const entry = this.tracked.get(keyOf(job.user, name));
+        if (entry) entry.busy = busy;
+      }
+  }
+
+  /** Applies what one local job found and did; returns how many tokens it issued. */
+  private applyJobResult(result: LocalJobResult, logEachToken: boolean): number {
+    const { user } = result;
+    if (result.error !== undefined) {
+      this.reportOnce(`user:${user}:${result.error}`, () =>
+        this.log.error({ user, err: result.error }, 'Error while scanning credentials of user; other users continue'),
+      );
+      return 0;
+    }
+    if (result.listing) {
+      const { listing } = result;
+      if (!listing.exists || listing.version === undefined) {
+        this.forgetUser(user);
+        return 0;
+      }
+      this.userVersions.set(user, listing.version);
+      if (listing.removedTempFiles > 0) this.log.info({ user, removed: listing.removedTempFiles }, 'Removed temp files of an interrupted write');
+      for (const other of listing.others) {
+        this.reportOnce(`other:${user}/${other.name}:${other.type}`, () =>
+          this.log.warn({ user, entry: other.name }, `Skipping ${user}/${other.name}: it is ${other.type}, not a regular file`),
+        );
+      }
+      const present = new Set(listing.credentials.map((c) => c.name));
+      for (const [key, entry] of this.tracked) if (entry.ref.user === user && !present.has(entry.ref.name)) this.tracked.delete(key);
+      for (const ref of listing.credentials) {
+        const key = keyOf(user, ref.name);
+        const entry = this.tracked.get(key);
+        if (entry && entry.ref.kind === ref.kind) entry.schedule = directoryChanged(entry.schedule, ref.kind);
+        else this.tracked.set(key, { ref, schedule: newSchedule(), busy: false });
+      }
+    }
+    let issued = 0;
+    for (const { name, outcome } of result.local) {
+      const entry = this.tracked.get(keyOf(user, name));
+      if (!entry) continue;
+      if (this.applyLocalOutcome(entry, outcome, logEachToken)) issued++;
+    }
+    return issued;
+  }
+
+  private applyLocalOutcome(entry: Tracked, outcome: LocalOutcome, logEachToken: boolean): boolean {
+    const { user, name } = entry.ref;
+    const log = this.credentialLog(entry.ref);
+    switch (outcome.kind) {
+      case 'issued':
+        entry.schedule = succeeded(outcome.dueMs);
+        if (logEachToken) log.info(`Successfully renewed SciToken for user: ${user}`);
+        else log.debug(`Successfully renewed SciToken for user: ${user}`);
+        this.emit('credential.issued', { user, name });
+        return true;
+      case 'fresh':
+        entry.schedule = succeeded(outcome.dueMs);
+        return false;
+      case 'gone':
+        this.tracked.delete(keyOf(user, name));
+        return false;
+      case 'not-local':
+        log.debug('Leaving an OAuth credential alone (its .top holds a refresh token)');
+        entry.schedule = waitForChange(entry.schedule);
+        return false;
+      case 'invalid':
+        if (isNewProblem(entry.schedule, outcome.problem)) log.error(outcome.problem);
+        entry.schedule = waitForChange(entry.schedule, outcome.problem);
+        return false;
+      case 'failed':
+        if (isNewProblem(entry.schedule, outcome.problem)) log.error(outcome.problem);
+        entry.schedule = failedTransiently(entry.schedule, outcome.problem, { nowMs: this.now(), random: this.random, retry: LOCAL_RETRY });
+        return false;
+    }
+  }
+
+  private startDueRefreshes(): number {
+    let started = 0;
+    const nowMs = this.now();
+    for (const entry of this.tracked.values()) {
+      if (entry.ref.kind !== 'oauth' || entry.busy || !isDue(entry.schedule, nowMs)) continue;
+      entry.busy = true;
+      started++;
+      const task = refreshOAuthCredential(this.oauth, entry.ref.user, entry.ref.name, entry.schedule.rejectedTopMtimeMs)
+        .then((outcome) => this.applyOAuthOutcome(entry, outcome))
+        .catch((error: unknown) => this.credentialLog(entry.ref).error({ err: describeError(error) }, 'Unexpected error while refreshing'))
+        .finally(() => {
+          entry.busy = false;
+          this.inFlight.delete(task);
+        });
+      this.inFlight.add(task);
+    }
+    return started;
+  }
+
+  private applyOAuthOutcome(entry: Tracked, outcome: OAuthOutcome): void {
+    const { user, name } = entry.ref;
+    const log = this.credentialLog(entry.ref);
+    switch (outcome.kind) {
+      case 'gone':
+        if (this.tracked.get(keyOf(user, name)) === entry) this.tracked.delete(keyOf(user, name));
+        return;
+      case 'fresh':
+        entry.schedule = succeeded(outcome.dueMs);
+        return;
+      case 'invalid':
+        if (isNewProblem(entry.schedule, outcome.problem)) log.error(outcome.problem);
+        entry.schedule = waitForChange(entry.schedule, outcome.problem);
+        return;
+      case 'no-refresh-token':
+        log.debug('The provider issued no refresh token; nothing to refresh');
+        entry.schedule = waitForChange(entry.schedule);
+        return;
+      case 'still-rejected':
+        entry.schedule = waitForChange(entry.schedule);
+        return;
+      case 'refreshed':
+        entry.schedule = succeeded(outcome.dueMs);
+        log.info({ rotated: outcome.rotated }, `Successfully refreshed ${name} tokens for user ${user}`);
+        this.emit('credential.refreshed', { user, name, rotated: outcome.rotated });
+        return;
+      case 'superseded':
+        log.warn(`${name} changed or was removed during the refresh; keeping what is on disk now`);
+        entry.schedule = { ...entry.schedule, dueMs: 0 };
+        return;
+      case 'rejected':
+        log.error(outcome.problem);
+        entry.schedule = rejected(outcome.problem, outcome.topMtimeMs);
+        this.emit('credential.refresh_failed', { user, name, code: 'ERR_REFRESH_REJECTED' });
+        return;
+      case 'unavailable': {
+        const nowMs = this.now();
+        entry.schedule = failedTransiently(entry.schedule, outcome.problem, { nowMs, random: this.random, retry: PROVIDER_RETRY }, outcome.retryAfterMs);
+        const retryInS = Math.round((entry.schedule.dueMs - nowMs) / 1000);
+        log.warn({ attempt: entry.schedule.failures, retryInS }, outcome.problem);
+        this.emit('credential.refresh_failed', { user, name, code: 'ERR_REFRESH_UNAVAILABLE' });
+        return;
+      }
+      case 'stopped':
+        return;
+    }
+  }
+
+  private dueLocalNamesByUser(): Map<string, string[]> {
+    const nowMs = this.now();
+    const due = new Map<string, string[]>();
+    for (const entry of this.tracked.values()) {
+      if (entry.ref.kind !== 'local' || entry.busy || !isDue(entry.schedule, nowMs)) continue;
+      const names = due.get(entry.ref.user);
+      if (names) names.push(entry.ref.name);
+      else due.set(entry.ref.user, [entry.ref.name]);
+    }
+    return due;
+  }
+
+  private forgetUser(user: string): void {
+    this.userVersions.delete(user);
+    for (const [key, entry] of this.tracked) if (entry.ref.user === user && !entry.busy) this.tracked.delete(key);
+  }
+
+  private credentialLog(ref: CredentialRef): Logger {
+    return this.log.child({ user: ref.user, credential: ref.name });
+  }
+
+  /** Logs a condition once for as long as this process lives (a broken entry is not reported on every scan). */
+  private reportOnce(key: string, report: () => void): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    report();
+  }
+
+  /** Removes CHECK_CREDS key files older than CREDMON_OAUTH_KEY_FILE_LIFETIME. */
+  private async sweepKeyFiles(): Promise<void> {
+    const nowMs = this.now();
     const maxAgeMs = this.config.keyFileLifetimeS * 1000;
     for (const key of await this.dir.listKeyFiles()) {
-      if (this.now() - key.ctimeMs <= maxAgeMs) continue;
+      if (nowMs - key.ctimeMs <= maxAgeMs) continue;
       await this.dir.removeKeyFile(key.name);
       this.log.info(`Removing stale key file ${key.name.slice(0, 8)}…`);
     }
   }
+}
+
+function keyOf(user: string, name: string): string {
+  return `${user}/${name}`;
 }

@@ -1,3 +1,3 @@
-export { Credmon, type CredmonOptions, type ScanSummary } from './credmon.js';
+export { Credmon, type CredentialEvent, type CredmonEvents, type CredmonOptions, type ScanSummary } from './credmon.js';
 export { renewAtMs, renewalFraction } from './renewal.js';
 export { reportAlive } from './report-alive.js';

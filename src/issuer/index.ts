@@ -2,6 +2,6 @@ export { buildClaims, type SciTokenClaims } from './build-claims.js';
 export { ensureSigningKey, type KeySetupOutcome } from './ensure-signing-key.js';
 export { groupsFor } from './group-mapfile.js';
 export { buildDiscoveryDocument, toPublicJwk } from './issuer-documents.js';
-export { signToken } from './sign-token.js';
-export { LocalIssuer, type IssuedToken } from './local-issuer.js';
+export { signToken, verifyToken } from './sign-token.js';
+export { LocalIssuer, type IssuedToken, type IssuerWarnings } from './local-issuer.js';
 export { algorithmFor, loadPublicKey, loadSigningKey, parseSigningKey, type SigningAlgorithm, type SigningKey } from './signing-key.js';

@@ -275,7 +275,7 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
     const summary = await h.credmon.scanOnce();
     assert.equal(summary.refreshesStarted, 1);
     await h.credmon.settle();
-    assert.deepEqual(await refreshed, [{ user: 'alice', name: 'mytokens' }]);
+    assert.deepEqual(await refreshed, [{ user: 'alice', name: 'mytokens', rotated: true }]);
 
     assert.equal(endpoint.requests.length, 1);
     assert.deepEqual(Object.fromEntries(endpoint.requests[0]?.form ?? []), {

@@ -200,7 +200,7 @@ describe('CredentialDirectory and hostile entries', () => {
         assert.match(error.message, /mallory is a symbolic link, not a directory/);
         return true;
       });
-      await assert.rejects(dir.writeUserFile('mallory', 'scitokens.use', 'x', 0o400, { createDirectory: false }));
+      await assert.rejects(dir.writeUserFile('mallory', 'scitokens.use', 'x', { createDirectory: false }));
       assert.deepEqual(await readdir(elsewhere), []);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });

@@ -31,7 +31,7 @@ describe('signToken and toPublicJwk', () => {
     const key = ecKey('key-1');
     const now = Math.floor(Date.now() / 1000);
     const claims = buildClaims(config, 'alice', [], now);
-    const jwt = await signToken(key, claims);
+    const jwt = signToken(key, claims);
     assert.deepEqual(decodeProtectedHeader(jwt), { alg: 'ES256', kid: 'key-1', typ: 'JWT' });
     const jwk = await toPublicJwk(key.publicKey, key.kid);
     assert.equal(jwk.kty, 'EC');
@@ -55,7 +55,7 @@ describe('signToken and toPublicJwk', () => {
   });
 
   it('fails verification with another key', async () => {
-    const jwt = await signToken(ecKey(), buildClaims(config, 'alice', [], Math.floor(Date.now() / 1000)));
+    const jwt = signToken(ecKey(), buildClaims(config, 'alice', [], Math.floor(Date.now() / 1000)));
     const other = await importJWK(await toPublicJwk(ecKey().publicKey, 'local'), 'ES256');
     await assert.rejects(jwtVerify(jwt, other));
   });
@@ -63,7 +63,7 @@ describe('signToken and toPublicJwk', () => {
   it('signs RS256 with an RSA key and publishes n and e', async () => {
     const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
     const key = parseSigningKey(pem, 'rsa-1', 'test');
-    const jwt = await signToken(key, buildClaims(config, 'bob', [], Math.floor(Date.now() / 1000)));
+    const jwt = signToken(key, buildClaims(config, 'bob', [], Math.floor(Date.now() / 1000)));
     const jwk = await toPublicJwk(key.publicKey, key.kid);
     assert.deepEqual([jwk.kty, jwk.alg, jwk.kid, jwk.use, jwk.e], ['RSA', 'RS256', 'rsa-1', 'sig', 'AQAB']);
     const { payload } = await jwtVerify(jwt, await importJWK(jwk, 'RS256'));

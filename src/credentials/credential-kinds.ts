@@ -1,0 +1,38 @@
+/**
+ * The files of one credential, `<user>/<name>.<ext>`, and what they make it. Only this module knows the suffixes.
+ * - `local`: `<LOCAL_CREDMON_PROVIDER_NAME>.top` without a `.meta`; the local issuer writes `.use`.
+ * - `oauth`: a `.meta` with a `.top` or `.use`; the credmon refreshes `.use` with the refresh token in `.top`.
+ */
+export type CredentialKind = 'local' | 'oauth';
+
+export interface CredentialRef {
+  readonly user: string;
+  readonly name: string;
+  readonly kind: CredentialKind;
+}
+
+export const CREDENTIAL_FILE = {
+  top: (name: string): string => `${name}.top`,
+  use: (name: string): string => `${name}.use`,
+  meta: (name: string): string => `${name}.meta`,
+} as const;
+
+const CREDENTIAL_FILE_NAME = /^(.+)\.(top|use|meta)$/;
+
+/** The credentials that the regular files `files` of `<user>/` hold, by kind. */
+export function classifyCredentials(user: string, files: Iterable<string>, localProviderName: string): CredentialRef[] {
+  const present = new Set(files);
+  const names = new Set<string>();
+  for (const f of present) {
+    const name = CREDENTIAL_FILE_NAME.exec(f)?.[1];
+    if (name) names.add(name);
+  }
+  const out: CredentialRef[] = [];
+  for (const name of names) {
+    const hasMeta = present.has(CREDENTIAL_FILE.meta(name));
+    const hasTop = present.has(CREDENTIAL_FILE.top(name));
+    if (hasMeta && (hasTop || present.has(CREDENTIAL_FILE.use(name)))) out.push({ user, name, kind: 'oauth' });
+    else if (!hasMeta && hasTop && name === localProviderName) out.push({ user, name, kind: 'local' });
+  }
+  return out;
+}

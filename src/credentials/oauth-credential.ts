@@ -1,0 +1,80 @@
+import { CredentialFileInvalid } from '../shared/errors.js';
+import type { CredentialDirectory, FileInfo } from './credential-directory.js';
+import { CREDENTIAL_FILE } from './credential-kinds.js';
+import { parseMetaFile, type MetaFile } from './meta-file.js';
+import { formatOAuthTopFile, parseTopFile } from './top-file.js';
+import { formatOAuthUseFile, parseUseFile, type UseFile } from './use-file.js';
+
+/** An OAuth credential as the credmon needs it to decide on, and do, a refresh. */
+export interface OAuthCredential {
+  readonly meta: MetaFile;
+  /** The current `.use`, or why it cannot be used (then it is refreshed). undefined: no `.use`. */
+  readonly use: { readonly file: UseFile; readonly info: FileInfo } | { readonly invalid: Error } | undefined;
+  /** The `.top`: the refresh token and every other key (scopes, audience) to keep on rewrite. */
+  readonly top: { readonly refreshToken: string; readonly fields: Readonly<Record<string, unknown>>; readonly mtimeMs: number } | undefined;
+  /** When the `.use` was last written (mtime), to detect a newer login during a refresh. */
+  readonly useMtimeMs: number | undefined;
+}
+
+/**
+ * Reads `<user>/<name>.meta`, `.use` and `.top`. undefined when the `.meta` is gone (the credential was deleted).
+ * Throws CredentialFileInvalid for a `.meta` or `.top` that cannot be used (then the user must log in again).
+ */
+export async function readOAuthCredential(dir: CredentialDirectory, user: string, name: string): Promise<OAuthCredential | undefined> {
+  const metaFile = await dir.readUserFile(user, CREDENTIAL_FILE.meta(name));
+  if (!metaFile) return undefined;
+  const meta = parseMetaFile(`${user}/${CREDENTIAL_FILE.meta(name)}`, metaFile.content);
+  let use: OAuthCredential['use'];
+  let useMtimeMs: number | undefined;
+  try {
+    const useFile = await dir.readUserFile(user, CREDENTIAL_FILE.use(name));
+    if (useFile) {
+      useMtimeMs = useFile.mtimeMs;
+      use = { file: parseUseFile(`${user}/${CREDENTIAL_FILE.use(name)}`, useFile.content), info: useFile };
+    }
+  } catch (error) {
+    use = { invalid: error instanceof Error ? error : new Error(String(error)) };
+  }
+  const topFile = await dir.readUserFile(user, CREDENTIAL_FILE.top(name));
+  let top: OAuthCredential['top'];
+  if (topFile) {
+    const parsed = parseTopFile(`${user}/${CREDENTIAL_FILE.top(name)}`, topFile.content);
+    if (parsed.kind !== 'oauth' || parsed.refreshToken === '') {
+      throw new CredentialFileInvalid(`${user}/${CREDENTIAL_FILE.top(name)}`, 'holds no refresh token');
+    }
+    top = { refreshToken: parsed.refreshToken, fields: parsed.fields, mtimeMs: topFile.mtimeMs };
+  }
+  return { meta, use, top, useMtimeMs };
+}
+
+export interface OAuthRefreshResult {
+  /** The token response as the provider sent it (without the refresh token, which goes to `.top`). */
+  readonly response: Readonly<Record<string, unknown>>;
+  /** The provider's new refresh token, when it rotated it. */
+  readonly rotatedRefreshToken: string | undefined;
+}
+
+/**
+ * Stores the outcome of a refresh, unless the credential changed while the request was out (a new login, or a
+ * deletion): then nothing is written and false is returned. Write order: `.top` first (durable) when the refresh
+ * token rotated, so the new one is on disk before anything else can fail; then `.use` (not fsynced: derived from
+ * `.top`, refreshed again at start if a power loss empties it).
+ */
+export async function storeOAuthRefresh(
+  dir: CredentialDirectory,
+  user: string,
+  name: string,
+  read: OAuthCredential,
+  result: OAuthRefreshResult,
+  nowEpochS: number,
+): Promise<boolean> {
+  if (!read.top) throw new RangeError('a refresh needs the .top it was made with');
+  const [topNow, useNow] = await Promise.all([dir.statUserFile(user, CREDENTIAL_FILE.top(name)), dir.statUserFile(user, CREDENTIAL_FILE.use(name))]);
+  if (!topNow || topNow.mtimeMs !== read.top.mtimeMs || useNow?.mtimeMs !== read.useMtimeMs) return false;
+  const write = { createDirectory: false } as const;
+  if (result.rotatedRefreshToken !== undefined && result.rotatedRefreshToken !== read.top.refreshToken) {
+    await dir.writeUserFile(user, CREDENTIAL_FILE.top(name), formatOAuthTopFile(read.top.fields, result.rotatedRefreshToken), write);
+  }
+  await dir.writeUserFile(user, CREDENTIAL_FILE.use(name), formatOAuthUseFile(result.response, nowEpochS), { ...write, durable: false });
+  return true;
+}

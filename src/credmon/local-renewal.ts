@@ -1,0 +1,114 @@
+import {
+  classifyCredentials,
+  formatLocalUseFile,
+  parseTopFile,
+  parseUseFile,
+  readLocalCredentialSync,
+  readUserDirectorySync,
+  writeLocalTokenSync,
+  type CredentialRef,
+} from '../credentials/index.js';
+import type { LocalIssuer } from '../issuer/index.js';
+import { describeError } from '../shared/errors.js';
+import { LOCAL_RENEWAL_FRACTION, renewAfterWriteMs, renewAtMs } from './renewal.js';
+
+/** What local renewal needs; everything in it can cross to a worker thread. */
+export interface LocalRenewalContext {
+  readonly root: string;
+  /** The issuer, or why there is none (a missing or bad key): then local credentials fail and OAuth goes on. */
+  readonly issuer: LocalIssuer | Error;
+  readonly localProviderName: string;
+  readonly useJson: boolean;
+  /** When this credmon started (epoch ms): temp files older than it with our pid are a predecessor's. */
+  readonly processStartMs: number;
+}
+
+export type LocalOutcome =
+  | { readonly kind: 'issued'; readonly dueMs: number }
+  | { readonly kind: 'fresh'; readonly dueMs: number }
+  /** The `.top` is gone: the credential was deleted. */
+  | { readonly kind: 'gone' }
+  /** The `.top` holds a refresh token: an OAuth credential that the local issuer must never touch. */
+  | { readonly kind: 'not-local' }
+  /** A file cannot be used as it is: nothing to do until it changes. */
+  | { readonly kind: 'invalid'; readonly problem: string }
+  /** Signing or writing failed: retry soon. */
+  | { readonly kind: 'failed'; readonly problem: string };
+
+/**
+ * Looks at one local credential and signs a new token when its `.use` is missing, unreadable, due, or not what this
+ * issuer would sign now (another key, issuer, audience or subject). Synchronous; never throws.
+ */
+export function renewLocalCredential(ctx: LocalRenewalContext, user: string, name: string, nowMs: number): LocalOutcome {
+  let files;
+  try {
+    files = readLocalCredentialSync(ctx.root, user, name);
+  } catch (error) {
+    return { kind: 'invalid', problem: `Cannot use ${user}/${name}: ${describeError(error)}` };
+  }
+  if (!files.top) return { kind: 'gone' };
+  try {
+    if (parseTopFile(`${user}/${name}.top`, files.top.content).kind === 'oauth') return { kind: 'not-local' };
+  } catch (error) {
+    return { kind: 'invalid', problem: `Cannot use ${user}/${name}.top, leaving it as it is: ${describeError(error)}` };
+  }
+  if (files.use && !(files.use instanceof Error) && !(ctx.issuer instanceof Error)) {
+    try {
+      const use = parseUseFile(`${user}/${name}.use`, files.use.content);
+      const dueMs = renewAtMs(use, files.use, LOCAL_RENEWAL_FRACTION);
+      if (dueMs > nowMs && ctx.issuer.isCurrent(use.accessToken, user)) return { kind: 'fresh', dueMs };
+    } catch {
+      // An unreadable .use (a crash, a power loss, a hand edit) is simply replaced.
+    }
+  }
+  try {
+    if (ctx.issuer instanceof Error) throw ctx.issuer;
+    const token = ctx.issuer.issue(user, Math.floor(nowMs / 1000));
+    writeLocalTokenSync(ctx.root, user, name, formatLocalUseFile(token.jwt, token.lifetimeS, ctx.useJson));
+    return { kind: 'issued', dueMs: renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION) };
+  } catch (error) {
+    return { kind: 'failed', problem: `Failed to renew SciToken for user: ${user}: ${describeError(error)}` };
+  }
+}
+
+/** One unit of local work: a user whose directory changed (read it all), or named credentials that are due. */
+export interface LocalJob {
+  readonly user: string;
+  /** undefined: read the user's directory, report every credential in it and renew its local ones. */
+  readonly names?: readonly string[] | undefined;
+}
+
+export interface LocalJobResult {
+  readonly user: string;
+  /** Present when the directory was read. */
+  readonly listing?: {
+    readonly exists: boolean;
+    readonly version: string | undefined;
+    readonly credentials: readonly CredentialRef[];
+    readonly others: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+    readonly removedTempFiles: number;
+  };
+  readonly local: ReadonlyArray<{ readonly name: string; readonly outcome: LocalOutcome }>;
+  /** The directory could not be read at all. */
+  readonly error?: string;
+}
+
+/** Runs one LocalJob. `versionOf` reads the directory's version before its listing, so a later change is seen. */
+export function runLocalJob(ctx: LocalRenewalContext, job: LocalJob, nowMs: number, versionOf: (user: string) => string | undefined): LocalJobResult {
+  try {
+    if (job.names) {
+      return { user: job.user, local: job.names.map((name) => ({ name, outcome: renewLocalCredential(ctx, job.user, name, nowMs) })) };
+    }
+    const version = versionOf(job.user);
+    const listing = readUserDirectorySync(ctx.root, job.user, ctx.processStartMs);
+    const credentials = listing.exists ? classifyCredentials(job.user, listing.files, ctx.localProviderName) : [];
+    const local = credentials.filter((c) => c.kind === 'local').map((c) => ({ name: c.name, outcome: renewLocalCredential(ctx, job.user, c.name, nowMs) }));
+    return {
+      user: job.user,
+      listing: { exists: listing.exists, version, credentials, others: listing.others, removedTempFiles: listing.removedTempFiles },
+      local,
+    };
+  } catch (error) {
+    return { user: job.user, local: [], error: describeError(error) };
+  }
+}

@@ -1,0 +1,142 @@
+import { Worker } from 'node:worker_threads';
+import type { LocalIssuerConfig } from '../config/index.js';
+import type { SigningKey } from '../issuer/index.js';
+import type { LocalJob, LocalJobResult } from './local-renewal.js';
+
+/** What a worker needs to build its own issuer; structured-cloneable (KeyObjects cross threads). */
+export interface WorkerSetup {
+  readonly root: string;
+  readonly issuer:
+    { readonly kind: 'key'; readonly config: LocalIssuerConfig; readonly key: SigningKey } | { readonly kind: 'error'; readonly message: string };
+  readonly localProviderName: string;
+  readonly useJson: boolean;
+  readonly processStartMs: number;
+}
+
+export interface WorkerRequest {
+  readonly id: number;
+  readonly jobs: readonly LocalJob[];
+  readonly nowMs: number;
+}
+
+export type WorkerResponse =
+  | { readonly type: 'results'; readonly id: number; readonly results: LocalJobResult[] }
+  | { readonly type: 'warning'; readonly fields: Record<string, unknown>; readonly message: string };
+
+export interface LocalWorkPoolOptions {
+  readonly setup: WorkerSetup;
+  /** Worker threads at most (the machine's cores, say). */
+  readonly size: number;
+  /** Jobs per message: big enough to amortise a message, small enough to spread work over the workers. */
+  readonly chunkSize?: number;
+  /** Idle workers exit after this long, giving their memory back (~10 MB each). */
+  readonly idleMs?: number;
+  readonly onWarning?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  busy: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+interface Chunk {
+  readonly request: WorkerRequest;
+  resolve(results: LocalJobResult[]): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Runs LocalJobs on worker threads, spawned when bulk work arrives and ended when idle. Several `run` calls share the
+ * workers in arrival order. A worker that dies fails only the chunk it held; the next chunk gets a new worker.
+ */
+export class LocalWorkPool {
+  private readonly options: LocalWorkPoolOptions;
+  private readonly workers: PoolWorker[] = [];
+  private readonly queue: Chunk[] = [];
+  private readonly pending = new Map<number, { chunk: Chunk; worker: PoolWorker }>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: LocalWorkPoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError('size must be a positive integer');
+    this.options = options;
+  }
+
+  async run(jobs: readonly LocalJob[], nowMs: number): Promise<LocalJobResult[]> {
+    if (this.closed) throw new Error('the local work pool is closed');
+    const size = this.options.chunkSize ?? 250;
+    const parts: Array<Promise<LocalJobResult[]>> = [];
+    for (let i = 0; i < jobs.length; i += size) {
+      const request: WorkerRequest = { id: this.nextId++, jobs: jobs.slice(i, i + size), nowMs };
+      parts.push(new Promise((resolve, reject) => this.queue.push({ request, resolve, reject })));
+    }
+    this.dispatch();
+    return (await Promise.all(parts)).flat();
+  }
+
+  /** Ends every worker; chunks still queued or running are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const chunk of this.queue.splice(0)) chunk.reject(new Error('the local work pool closed'));
+    await Promise.all(this.workers.splice(0).map((w) => w.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.workers.find((w) => !w.busy) ?? (this.workers.length < this.options.size ? this.spawn() : undefined);
+      if (!worker) return;
+      const chunk = this.queue.shift();
+      if (!chunk) return;
+      worker.busy = true;
+      if (worker.idleTimer) clearTimeout(worker.idleTimer);
+      this.pending.set(chunk.request.id, { chunk, worker });
+      worker.worker.postMessage(chunk.request);
+    }
+  }
+
+  private spawn(): PoolWorker {
+    // Under tsx (tests, benchmarks) the sources are .ts; the image runs the compiled .js.
+    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+    const worker = new Worker(new URL(`./local-worker.${ext}`, import.meta.url), { workerData: this.options.setup });
+    const entry: PoolWorker = { worker, busy: false, idleTimer: undefined };
+    worker.unref();
+    worker.on('message', (message: WorkerResponse) => {
+      if (message.type === 'warning') {
+        this.options.onWarning?.(message.fields, message.message);
+        return;
+      }
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      entry.busy = false;
+      pending.chunk.resolve(message.results);
+      this.scheduleIdleExit(entry);
+      this.dispatch();
+    });
+    const fail = (error: Error): void => {
+      this.workers.splice(this.workers.indexOf(entry), 1);
+      for (const [id, pending] of this.pending) {
+        if (pending.worker !== entry) continue;
+        this.pending.delete(id);
+        pending.chunk.reject(error);
+      }
+      if (!this.closed) this.dispatch();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.workers.includes(entry)) fail(new Error(`a signing worker exited with code ${code}`));
+    });
+    this.workers.push(entry);
+    return entry;
+  }
+
+  private scheduleIdleExit(entry: PoolWorker): void {
+    entry.idleTimer = setTimeout(() => {
+      if (entry.busy || this.closed) return;
+      this.workers.splice(this.workers.indexOf(entry), 1);
+      void entry.worker.terminate();
+    }, this.options.idleMs ?? 5_000);
+    entry.idleTimer.unref();
+  }
+}

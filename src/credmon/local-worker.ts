@@ -1,0 +1,34 @@
+/**
+ * Worker-thread entry of the LocalWorkPool: signs and writes local tokens in bulk on another core. It builds its own
+ * LocalIssuer and CredentialDirectory from the setup the pool sends (plain data and KeyObjects), runs jobs, and posts
+ * results back. It reads no environment, opens no socket, and ends when the pool terminates it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CredentialDirectory } from '../credentials/index.js';
+import { LocalIssuer } from '../issuer/index.js';
+import { runLocalJob, type LocalRenewalContext } from './local-renewal.js';
+import type { WorkerRequest, WorkerResponse, WorkerSetup } from './local-work-pool.js';
+
+const setup = workerData as WorkerSetup;
+const port = parentPort;
+if (!port) throw new TypeError('local-worker runs only as a worker thread');
+
+const issuer =
+  setup.issuer.kind === 'key'
+    ? new LocalIssuer(setup.issuer.config, setup.issuer.key, {
+        warn: (fields, message) => port.postMessage({ type: 'warning', fields, message } satisfies WorkerResponse),
+      })
+    : new Error(setup.issuer.message);
+const ctx: LocalRenewalContext = {
+  root: setup.root,
+  issuer,
+  localProviderName: setup.localProviderName,
+  useJson: setup.useJson,
+  processStartMs: setup.processStartMs,
+};
+const directory = new CredentialDirectory(setup.root);
+
+port.on('message', (request: WorkerRequest) => {
+  const results = request.jobs.map((job) => runLocalJob(ctx, job, request.nowMs, (user) => directory.userVersion(user)));
+  port.postMessage({ type: 'results', id: request.id, results } satisfies WorkerResponse);
+});

@@ -1,0 +1,115 @@
+import { readOAuthCredential, storeOAuthRefresh, type CredentialDirectory } from '../credentials/index.js';
+import { refreshAccessToken } from '../oauth/index.js';
+import { RefreshRejected, RefreshUnavailable, describeError } from '../shared/errors.js';
+import type { ProviderGate } from './provider-gate.js';
+import { UNKNOWN_LIFETIME_RENEW_AFTER_MS, renewAfterWriteMs, renewAtMs, renewalFraction } from './renewal.js';
+
+export interface OAuthRefreshContext {
+  readonly directory: CredentialDirectory;
+  readonly gate: ProviderGate;
+  readonly timeoutMs: number;
+  readonly now: () => number;
+  readonly fetch?: typeof fetch | undefined;
+  /** Checked after waiting for the provider's turn: a credmon that is stopping starts no new request. */
+  readonly isStopping: () => boolean;
+}
+
+export type OAuthOutcome =
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'fresh'; readonly dueMs: number }
+  /** A file cannot be used as it is (broken `.meta`, `.top` without refresh token): wait until it changes. */
+  | { readonly kind: 'invalid'; readonly problem: string }
+  /** The provider gave no refresh token at login: nothing to refresh, ever. */
+  | { readonly kind: 'no-refresh-token' }
+  /** The provider rejected this very `.top` before; waiting for a new login. */
+  | { readonly kind: 'still-rejected' }
+  | { readonly kind: 'refreshed'; readonly dueMs: number; readonly rotated: boolean }
+  /** A new login or a deletion happened while the request was out; what is on disk now wins. */
+  | { readonly kind: 'superseded' }
+  | { readonly kind: 'rejected'; readonly problem: string; readonly topMtimeMs: number }
+  | { readonly kind: 'unavailable'; readonly problem: string; readonly retryAfterMs: number | undefined }
+  | { readonly kind: 'stopped' };
+
+/** The provider key of a token endpoint: its origin (per-provider limits are per origin). */
+export function providerOf(tokenUrl: string): string {
+  try {
+    return new URL(tokenUrl).origin;
+  } catch {
+    return tokenUrl;
+  }
+}
+
+/**
+ * Looks at one OAuth credential and refreshes its `.use` through the provider's gate when it is due. Never throws:
+ * every outcome, failures included, is a value the scheduler turns into the next due time.
+ */
+export async function refreshOAuthCredential(
+  ctx: OAuthRefreshContext,
+  user: string,
+  name: string,
+  rejectedTopMtimeMs: number | undefined,
+): Promise<OAuthOutcome> {
+  let credential;
+  try {
+    credential = await readOAuthCredential(ctx.directory, user, name);
+  } catch (error) {
+    return { kind: 'invalid', problem: `Cannot refresh ${name} tokens for user ${user}: ${describeError(error)}` };
+  }
+  if (!credential) return { kind: 'gone' };
+  const { meta, use, top } = credential;
+  const fraction = renewalFraction(meta.tokenUrl);
+  if (use && 'file' in use) {
+    const dueMs = renewAtMs(use.file, use.info, fraction);
+    if (dueMs > ctx.now()) return { kind: 'fresh', dueMs };
+  }
+  if (!meta.useRefreshToken) return { kind: 'no-refresh-token' };
+  if (!top) return { kind: 'invalid', problem: `Cannot refresh ${name} tokens for user ${user}: ${name}.top is missing` };
+  if (rejectedTopMtimeMs === top.mtimeMs) return { kind: 'still-rejected' };
+
+  const provider = providerOf(meta.tokenUrl);
+  return ctx.gate.run(provider, async (): Promise<OAuthOutcome> => {
+    if (ctx.isStopping()) return { kind: 'stopped' };
+    try {
+      const response = await refreshAccessToken(meta.tokenUrl, top.refreshToken, meta, {
+        timeoutMs: ctx.timeoutMs,
+        ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+      });
+      ctx.gate.succeeded(provider);
+      const nowMs = ctx.now();
+      const stored = await storeOAuthRefresh(
+        ctx.directory,
+        user,
+        name,
+        credential,
+        { response: response.raw, rotatedRefreshToken: response.refreshToken },
+        Math.floor(nowMs / 1000),
+      );
+      if (!stored) return { kind: 'superseded' };
+      const lifetimeMs = response.expiresInS !== undefined ? response.expiresInS * 1000 : undefined;
+      return {
+        kind: 'refreshed',
+        dueMs: lifetimeMs === undefined ? nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS : renewAfterWriteMs(nowMs, lifetimeMs, fraction),
+        rotated: response.refreshToken !== undefined && response.refreshToken !== top.refreshToken,
+      };
+    } catch (error) {
+      if (error instanceof RefreshRejected) {
+        return {
+          kind: 'rejected',
+          topMtimeMs: top.mtimeMs,
+          problem:
+            `Failed to refresh ${name} tokens for user ${user}: ${error.message}. The user must log in again: as ${user}, run ` +
+            `"condor_store_cred delete-oauth -s ${name}" and submit again to get a new login URL. No file was changed.`,
+        };
+      }
+      const retryAfterMs = retryAfterMsOf(error);
+      ctx.gate.failed(provider, retryAfterMs);
+      const how = error instanceof RefreshUnavailable ? 'temporarily' : 'unexpectedly';
+      return { kind: 'unavailable', retryAfterMs, problem: `Failed to refresh ${name} tokens for user ${user} (${how}): ${describeError(error)}` };
+    }
+  });
+}
+
+function retryAfterMsOf(error: unknown): number | undefined {
+  const seconds = (error as { retryAfterS?: unknown }).retryAfterS;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}

@@ -1,0 +1,85 @@
+import { backoffDelayMs } from '../oauth/index.js';
+
+/**
+ * When the credmon looks at one credential again, and what it remembers about it. Immutable; the functions below are
+ * the only transitions, and they are pure (clock and randomness are arguments), so each rule has a unit test.
+ */
+export interface Schedule {
+  /** Epoch ms; 0 = at once; Infinity = only when the user's directory changes. */
+  readonly dueMs: number;
+  /** Consecutive failures, for the backoff. */
+  readonly failures: number;
+  /** The last problem reported, so a broken file is logged once, not on every scan. */
+  readonly problem: string | undefined;
+  /** mtime of the `.top` whose refresh token the provider rejected: no retry until the `.top` changes. */
+  readonly rejectedTopMtimeMs: number | undefined;
+}
+
+export const WHEN_CHANGED = Infinity;
+
+/** Local failures retry quickly (a condor_submit waits 20 s); provider failures back off much further. */
+export const LOCAL_RETRY = { baseMs: 5_000, capMs: 5 * 60_000 } as const;
+export const PROVIDER_RETRY = { baseMs: 30_000, capMs: 30 * 60_000 } as const;
+/** A provider's Retry-After is honoured up to this long. */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+export function newSchedule(): Schedule {
+  return { dueMs: 0, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
+}
+
+export function isDue(schedule: Schedule, nowMs: number): boolean {
+  return schedule.dueMs <= nowMs;
+}
+
+/** Work done (token issued, refreshed, or found fresh): next look at `nextDueMs`; failures and problems forgotten. */
+export function succeeded(nextDueMs: number): Schedule {
+  return { dueMs: nextDueMs, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
+}
+
+/**
+ * A failure that may pass (a provider's 5xx or timeout, an unwritable file): capped exponential backoff with jitter,
+ * or the provider's Retry-After when it asks for longer (up to MAX_RETRY_AFTER_MS).
+ */
+export function failedTransiently(
+  schedule: Schedule,
+  problem: string,
+  at: { readonly nowMs: number; readonly random: () => number; readonly retry: { readonly baseMs: number; readonly capMs: number } },
+  retryAfterMs?: number,
+): Schedule {
+  const failures = schedule.failures + 1;
+  let delayMs = backoffDelayMs(failures, at.random, at.retry.baseMs, at.retry.capMs);
+  if (retryAfterMs !== undefined && retryAfterMs > delayMs) delayMs = Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
+  return { ...schedule, dueMs: at.nowMs + delayMs, failures, problem };
+}
+
+/** Nothing to do until the files change (a broken `.meta`, a `.top` without refresh token, no refresh token at all). */
+export function waitForChange(schedule: Schedule, problem?: string): Schedule {
+  return { ...schedule, dueMs: WHEN_CHANGED, problem: problem ?? schedule.problem };
+}
+
+/** The provider refused the refresh token for good: wait until a new login replaces the `.top`. */
+export function rejected(problem: string, topMtimeMs: number): Schedule {
+  return { dueMs: WHEN_CHANGED, failures: 0, problem, rejectedTopMtimeMs: topMtimeMs };
+}
+
+/**
+ * The user's directory changed (a submit, a login, a deletion): look again at once. A provider backoff keeps running
+ * (its files changing does not make the provider healthy); a local credential is looked at at once regardless,
+ * because the credd is waiting for its `.use`.
+ */
+export function directoryChanged(schedule: Schedule, kind: 'local' | 'oauth'): Schedule {
+  if (kind === 'oauth' && schedule.failures > 0) return schedule;
+  return { ...schedule, dueMs: 0 };
+}
+
+/** Whether `problem` should be logged: only when it differs from the last one logged for this credential. */
+export function isNewProblem(schedule: Schedule, problem: string): boolean {
+  return schedule.problem !== problem;
+}
+
+/** The earliest due time among `schedules` that are not busy, or undefined. */
+export function earliestDueMs(schedules: Iterable<{ readonly schedule: Schedule; readonly busy: boolean }>): number | undefined {
+  let earliest: number | undefined;
+  for (const { schedule, busy } of schedules) if (!busy && (earliest === undefined || schedule.dueMs < earliest)) earliest = schedule.dueMs;
+  return earliest;
+}
