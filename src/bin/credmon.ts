@@ -67,6 +67,11 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info(`Got signal ${signal}, terminating.`);
+      // Refreshes in flight end within the HTTP timeout; nothing else may hold the exit up (the master waits for us).
+      setTimeout(() => {
+        log.warn(`Still busy ${STOP_GRACE_MS / 1000} s after ${signal}; exiting now`);
+        void exitSoon(0);
+      }, STOP_GRACE_MS).unref();
       void credmon.stop().finally(() => exitSoon(0));
     });
   }
@@ -86,6 +91,9 @@ async function main(): Promise<void> {
   await sendAlive();
   credmon.on('scan.completed', () => void sendAlive());
 }
+
+/** How long SIGTERM waits for refreshes in flight before exiting anyway. */
+const STOP_GRACE_MS = 10_000;
 
 /** How often the scan loop proves it is alive, and how long the master waits before declaring us hung. */
 const KEEPALIVE_EVERY_MS = 5 * 60_000;

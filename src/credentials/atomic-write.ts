@@ -78,8 +78,14 @@ const CURRENT_UMASK = process.umask();
  * (its writer is gone) from one that the web app is writing right now.
  */
 export function tempFileName(pid = process.pid): string {
-  return `.credmon-${pid}-${randomBytes(6).toString('hex')}.tmp`;
+  tempCounter = (tempCounter + 1) % 0x1000000;
+  return `.credmon-${pid}-${TEMP_PREFIX}${tempCounter.toString(16).padStart(6, '0')}.tmp`;
 }
+
+// A random prefix per thread and a counter: unique without asking the kernel for randomness per file (O_EXCL would
+// refuse a clash anyway).
+const TEMP_PREFIX = randomBytes(3).toString('hex');
+let tempCounter = 0;
 
 /** Matches our temp files and captures the writer's pid. */
 const TEMP_FILE_NAME = /^\.credmon-(\d+)-[0-9a-f]{12}\.tmp$/;

@@ -33,6 +33,7 @@ export interface UserDirectory {
 /** Credential files larger than this are refused when read (a token response is capped well below it). */
 export const MAX_CREDENTIAL_BYTES = 1024 * 1024;
 const STAT_SLICE = 1000;
+const RECENT_MS = 20;
 
 /**
  * The only code that touches the credential directory (`SEC_CREDENTIAL_DIRECTORY_OAUTH`). Every user, provider and
@@ -91,10 +92,14 @@ export class CredentialDirectory {
     await utimes(path, now, now);
   }
 
-  /** Changes whenever a user directory (or anything else) is created, renamed or removed in the root. */
+  /**
+   * Changes whenever a user directory (or anything else) is created, renamed or removed in the root. The link count
+   * is part of it because file times are coarse (a kernel tick): two directories created within one tick leave the
+   * mtime unchanged, but each raises the link count.
+   */
   rootVersion(): string {
     const info = statSync(this.root);
-    return `${info.mtimeMs}:${info.ctimeMs}`;
+    return `${info.mtimeMs}:${info.ctimeMs}:${info.nlink}`;
   }
 
   /**
@@ -130,11 +135,16 @@ export class CredentialDirectory {
     return { users, refused };
   }
 
-  /** A user directory's version (mtime and ctime); undefined when it vanished or is no longer a real directory. */
-  userVersion(user: string): string | undefined {
+  /**
+   * A user directory's version (mtime and ctime); undefined when it vanished or is no longer a real directory.
+   * File times are coarse (a kernel tick, 1 to 10 ms): a directory changed within the last RECENT_MS may change again
+   * without its times moving, so its version is marked unsettled and it is read again at the next scan.
+   */
+  userVersion(user: string, nowMs = Date.now()): string | undefined {
     const info = lstatSync(this.userPath(user), { throwIfNoEntry: false });
     if (!info?.isDirectory()) return undefined;
-    return `${info.mtimeMs}:${info.ctimeMs}`;
+    const unsettled = Math.max(info.mtimeMs, info.ctimeMs) > nowMs - RECENT_MS;
+    return `${info.mtimeMs}:${info.ctimeMs}${unsettled ? `:unsettled:${nowMs}` : ''}`;
   }
 
   /**

@@ -9,7 +9,7 @@ export {
 } from './credential-directory.js';
 export { classifyCredentials, type CredentialKind, type CredentialRef } from './credential-kinds.js';
 export { parseKeyFile, type KeyFileRequest } from './key-file.js';
-export { readLocalCredentialSync, writeLocalTokenSync, type LocalCredentialFiles } from './local-credential.js';
+export { readLocalCredentialSync, writeUseFileSync, type LocalCredentialFiles } from './local-credential.js';
 export { formatMetaFile, parseMetaFile, type MetaFile } from './meta-file.js';
 export { KEY_FILE_NAME, assertSafeName, credentialName, isSafeName } from './names.js';
 export { readOAuthCredential, storeOAuthRefresh, type OAuthCredential, type OAuthRefreshResult } from './oauth-credential.js';

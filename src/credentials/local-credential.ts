@@ -17,11 +17,16 @@ export interface LocalCredentialFiles {
  * Reads `<user>/<name>.top` and `.use` (synchronously: see user-files.ts). Throws CredentialFileInvalid when the
  * `.top` cannot be read (it is never replaced by the credmon); a bad `.use` is returned as an Error.
  */
-export function readLocalCredentialSync(root: string, user: string, name: string): LocalCredentialFiles {
+export function readLocalCredentialSync(
+  root: string,
+  user: string,
+  name: string,
+  options: { readonly readUse: boolean } = { readUse: true },
+): LocalCredentialFiles {
   const top = readUserFileSync(root, user, CREDENTIAL_FILE.top(name));
   let use: LocalCredentialFiles['use'];
   try {
-    use = top ? readUserFileSync(root, user, CREDENTIAL_FILE.use(name)) : undefined;
+    use = top && options.readUse ? readUserFileSync(root, user, CREDENTIAL_FILE.use(name)) : undefined;
   } catch (error) {
     use = error instanceof Error ? error : new Error(String(error));
   }
@@ -31,11 +36,19 @@ export function readLocalCredentialSync(root: string, user: string, name: string
 /**
  * Replaces `<user>/<name>.use` (mode 0400) atomically but without fsync: a local token is derived data that the
  * credmon re-signs at any time, so it is not worth two disk flushes each (the durability choice, docs/performance.md).
- * Never creates the user directory (the credd owns its life) and never writes through a symlinked one.
+ * Never creates the user directory (the credd owns its life) and never writes through a symlinked one (checked here
+ * unless the caller has just listed it with readUserDirectorySync, which checks the same).
  */
-export function writeLocalTokenSync(root: string, user: string, name: string, content: string): void {
+export function writeUseFileSync(
+  root: string,
+  user: string,
+  name: string,
+  content: string,
+  options: { readonly directoryChecked: boolean } = { directoryChecked: false },
+): void {
   const dir = userDirectoryPath(root, user);
-  const info = lstatSync(dir, { throwIfNoEntry: false });
-  if (!info?.isDirectory()) throw new CredentialDirectoryUnusable(`the user directory of ${user} is gone or not a directory`);
+  if (!options.directoryChecked && !lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new CredentialDirectoryUnusable(`the user directory of ${user} is gone or not a directory`);
+  }
   replaceFileSync(join(dir, CREDENTIAL_FILE.use(name)), content, 0o400);
 }

@@ -1,5 +1,9 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { CredentialFileInvalid } from '../shared/errors.js';
-import type { CredentialDirectory, FileInfo } from './credential-directory.js';
+import { userDirectoryPath, type CredentialDirectory, type FileInfo } from './credential-directory.js';
+import { writeUseFileSync } from './local-credential.js';
+import { readUserFileSync } from './user-files.js';
 import { CREDENTIAL_FILE } from './credential-kinds.js';
 import { parseMetaFile, type MetaFile } from './meta-file.js';
 import { formatOAuthTopFile, parseTopFile } from './top-file.js';
@@ -19,15 +23,17 @@ export interface OAuthCredential {
 /**
  * Reads `<user>/<name>.meta`, `.use` and `.top`. undefined when the `.meta` is gone (the credential was deleted).
  * Throws CredentialFileInvalid for a `.meta` or `.top` that cannot be used (then the user must log in again).
+ * Synchronous (three small local files: microseconds, where twelve trips through libuv's thread pool cost far more
+ * when a thousand refreshes are due at once).
  */
-export async function readOAuthCredential(dir: CredentialDirectory, user: string, name: string): Promise<OAuthCredential | undefined> {
-  const metaFile = await dir.readUserFile(user, CREDENTIAL_FILE.meta(name));
+export function readOAuthCredential(dir: CredentialDirectory, user: string, name: string): OAuthCredential | undefined {
+  const metaFile = readUserFileSync(dir.root, user, CREDENTIAL_FILE.meta(name));
   if (!metaFile) return undefined;
   const meta = parseMetaFile(`${user}/${CREDENTIAL_FILE.meta(name)}`, metaFile.content);
   let use: OAuthCredential['use'];
   let useMtimeMs: number | undefined;
   try {
-    const useFile = await dir.readUserFile(user, CREDENTIAL_FILE.use(name));
+    const useFile = readUserFileSync(dir.root, user, CREDENTIAL_FILE.use(name));
     if (useFile) {
       useMtimeMs = useFile.mtimeMs;
       use = { file: parseUseFile(`${user}/${CREDENTIAL_FILE.use(name)}`, useFile.content), info: useFile };
@@ -35,7 +41,7 @@ export async function readOAuthCredential(dir: CredentialDirectory, user: string
   } catch (error) {
     use = { invalid: error instanceof Error ? error : new Error(String(error)) };
   }
-  const topFile = await dir.readUserFile(user, CREDENTIAL_FILE.top(name));
+  const topFile = readUserFileSync(dir.root, user, CREDENTIAL_FILE.top(name));
   let top: OAuthCredential['top'];
   if (topFile) {
     const parsed = parseTopFile(`${user}/${CREDENTIAL_FILE.top(name)}`, topFile.content);
@@ -58,7 +64,7 @@ export interface OAuthRefreshResult {
  * Stores the outcome of a refresh, unless the credential changed while the request was out (a new login, or a
  * deletion): then nothing is written and false is returned. Write order: `.top` first (durable) when the refresh
  * token rotated, so the new one is on disk before anything else can fail; then `.use` (not fsynced: derived from
- * `.top`, refreshed again at start if a power loss empties it).
+ * `.top`, refreshed again at start if a power loss empties it; written synchronously, like the local issuer's).
  */
 export async function storeOAuthRefresh(
   dir: CredentialDirectory,
@@ -69,12 +75,15 @@ export async function storeOAuthRefresh(
   nowEpochS: number,
 ): Promise<boolean> {
   if (!read.top) throw new RangeError('a refresh needs the .top it was made with');
-  const [topNow, useNow] = await Promise.all([dir.statUserFile(user, CREDENTIAL_FILE.top(name)), dir.statUserFile(user, CREDENTIAL_FILE.use(name))]);
+  // While the request was out, the user may have logged in again or the credential may have been deleted.
+  const userDir = userDirectoryPath(dir.root, user);
+  const topNow = lstatSync(join(userDir, CREDENTIAL_FILE.top(name)), { throwIfNoEntry: false });
+  const useNow = lstatSync(join(userDir, CREDENTIAL_FILE.use(name)), { throwIfNoEntry: false });
   if (!topNow || topNow.mtimeMs !== read.top.mtimeMs || useNow?.mtimeMs !== read.useMtimeMs) return false;
-  const write = { createDirectory: false } as const;
   if (result.rotatedRefreshToken !== undefined && result.rotatedRefreshToken !== read.top.refreshToken) {
-    await dir.writeUserFile(user, CREDENTIAL_FILE.top(name), formatOAuthTopFile(read.top.fields, result.rotatedRefreshToken), write);
+    const top = formatOAuthTopFile(read.top.fields, result.rotatedRefreshToken);
+    await dir.writeUserFile(user, CREDENTIAL_FILE.top(name), top, { createDirectory: false });
   }
-  await dir.writeUserFile(user, CREDENTIAL_FILE.use(name), formatOAuthUseFile(result.response, nowEpochS), { ...write, durable: false });
+  writeUseFileSync(dir.root, user, name, formatOAuthUseFile(result.response, nowEpochS));
   return true;
 }

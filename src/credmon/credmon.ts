@@ -187,7 +187,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     for (const { user, version } of users) {
       seen.add(user);
       if (this.usersInFlight.has(user)) continue;
-      if (this.userVersions.get(user) !== version) jobs.push({ user });
+      if (this.userVersions.get(user) !== version) jobs.push({ user, version });
       else {
         const names = dueLocal.get(user);
         if (names) jobs.push({ user, names });

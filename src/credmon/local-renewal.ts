@@ -5,7 +5,7 @@ import {
   parseUseFile,
   readLocalCredentialSync,
   readUserDirectorySync,
-  writeLocalTokenSync,
+  writeUseFileSync,
   type CredentialRef,
 } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
@@ -39,10 +39,16 @@ export type LocalOutcome =
  * Looks at one local credential and signs a new token when its `.use` is missing, unreadable, due, or not what this
  * issuer would sign now (another key, issuer, audience or subject). Synchronous; never throws.
  */
-export function renewLocalCredential(ctx: LocalRenewalContext, user: string, name: string, nowMs: number): LocalOutcome {
+export function renewLocalCredential(
+  ctx: LocalRenewalContext,
+  user: string,
+  name: string,
+  nowMs: number,
+  known: { readonly hasUse: boolean; readonly directoryChecked: boolean } = { hasUse: true, directoryChecked: false },
+): LocalOutcome {
   let files;
   try {
-    files = readLocalCredentialSync(ctx.root, user, name);
+    files = readLocalCredentialSync(ctx.root, user, name, { readUse: known.hasUse });
   } catch (error) {
     return { kind: 'invalid', problem: `Cannot use ${user}/${name}: ${describeError(error)}` };
   }
@@ -64,7 +70,8 @@ export function renewLocalCredential(ctx: LocalRenewalContext, user: string, nam
   try {
     if (ctx.issuer instanceof Error) throw ctx.issuer;
     const token = ctx.issuer.issue(user, Math.floor(nowMs / 1000));
-    writeLocalTokenSync(ctx.root, user, name, formatLocalUseFile(token.jwt, token.lifetimeS, ctx.useJson));
+    const content = formatLocalUseFile(token.jwt, token.lifetimeS, ctx.useJson);
+    writeUseFileSync(ctx.root, user, name, content, { directoryChecked: known.directoryChecked });
     return { kind: 'issued', dueMs: renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION) };
   } catch (error) {
     return { kind: 'failed', problem: `Failed to renew SciToken for user: ${user}: ${describeError(error)}` };
@@ -76,6 +83,8 @@ export interface LocalJob {
   readonly user: string;
   /** undefined: read the user's directory, report every credential in it and renew its local ones. */
   readonly names?: readonly string[] | undefined;
+  /** The directory's version as the scan saw it (taken before the directory is read, so a later change shows). */
+  readonly version?: string | undefined;
 }
 
 export interface LocalJobResult {
@@ -93,7 +102,7 @@ export interface LocalJobResult {
   readonly error?: string;
 }
 
-/** Runs one LocalJob. `versionOf` reads the directory's version before its listing, so a later change is seen. */
+/** Runs one LocalJob. `versionOf` gives the directory's version when the job does not carry the scan's. */
 export function runLocalJob(ctx: LocalRenewalContext, job: LocalJob, nowMs: number, versionOf: (user: string) => string | undefined): LocalJobResult {
   try {
     if (job.names) {

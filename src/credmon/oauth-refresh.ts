@@ -51,7 +51,7 @@ export async function refreshOAuthCredential(
 ): Promise<OAuthOutcome> {
   let credential;
   try {
-    credential = await readOAuthCredential(ctx.directory, user, name);
+    credential = readOAuthCredential(ctx.directory, user, name);
   } catch (error) {
     return { kind: 'invalid', problem: `Cannot refresh ${name} tokens for user ${user}: ${describeError(error)}` };
   }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +43,7 @@ interface Harness {
   verify(jwt: string): Promise<Record<string, unknown>>;
 }
 
-async function setup(options: { knobs?: Record<string, string>; issuerError?: Error } = {}): Promise<Harness> {
+async function setup(options: { knobs?: Record<string, string>; issuerError?: Error; bulkThreshold?: number } = {}): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), 'credmon-scan-'));
   cleanups.push(() => rm(root, { recursive: true, force: true }));
   const credDir = join(root, 'oauth_credentials');
@@ -90,7 +92,15 @@ async function setup(options: { knobs?: Record<string, string>; issuerError?: Er
       return payload;
     },
   };
-  const credmon = new Credmon({ config, directory, issuer, log: logger, now: () => harness.nowMs, random: () => 0 });
+  const credmon = new Credmon({
+    config,
+    directory,
+    issuer,
+    log: logger,
+    now: () => harness.nowMs,
+    random: () => 0,
+    ...(options.bulkThreshold !== undefined ? { bulkThreshold: options.bulkThreshold } : {}),
+  });
   (harness as { credmon: Credmon }).credmon = credmon;
   cleanups.push(() => credmon.stop());
   return harness;
@@ -576,3 +586,96 @@ async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void>
     await delay(10);
   }
 }
+
+describe('credmon: hostile files, crashes, bulk work and the SIGHUP fast path', () => {
+  it('a FIFO in place of a .top or .use never blocks the scan: others get tokens, the .use FIFO is replaced', async () => {
+    const h = await setup();
+    await h.put('alice', 'scitokens.top', 'alice');
+    await mkdir(h.path('mallory'), { mode: 0o700 });
+    execFileSync('mkfifo', [h.path('mallory', 'scitokens.top')]);
+    await h.put('eve', 'scitokens.top', 'eve');
+    execFileSync('mkfifo', [h.path('eve', 'scitokens.use')]);
+    const scan = h.credmon.scanOnce();
+    const outcome = await Promise.race([scan.then(() => 'scanned'), delay(5_000).then(() => 'hung')]);
+    assert.equal(outcome, 'scanned');
+    assert.match(await h.read('alice', 'scitokens.use'), USE_JSON);
+    assert.match(await h.read('eve', 'scitokens.use'), USE_JSON, 'the FIFO .use was replaced by a real token');
+    assert.ok((await stat(h.path('eve', 'scitokens.use'))).isFile());
+    await stat(h.path('CREDMON_COMPLETE'));
+    await h.credmon.scanOnce();
+    const warnings = h.lines.filter((l) => l.includes('mallory/scitokens.top: it is a FIFO'));
+    assert.equal(warnings.length, 1, `one warning for the FIFO, not one per scan:\n${h.lines.join('')}`);
+  });
+
+  it('at start, removes the temp files a crashed writer left, and keeps those of a live writer', async () => {
+    const h = await setup();
+    await h.put('alice', 'scitokens.top', 'alice');
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid ?? 999_999; // a pid that just ended
+    const abandoned = `.credmon-${dead}-aaaaaaaaaaaa.tmp`;
+    const live = `.credmon-${process.ppid}-bbbbbbbbbbbb.tmp`;
+    await h.put('alice', abandoned, '{"access_token": "half');
+    await h.put('alice', live, 'being written');
+    await writeFile(h.path(abandoned), '12');
+    await h.credmon.start(4321);
+    const left = await readdir(h.path('alice'));
+    assert.ok(!left.includes(abandoned), "the crashed writer's temp file is gone");
+    assert.ok(left.includes(live), 'a live writer (the web app) keeps its temp file');
+    assert.ok(!(await readdir(h.credDir)).includes(abandoned));
+    assert.match(await h.read('alice', 'scitokens.use'), USE_JSON);
+  });
+
+  it('bulk issuance on worker threads: every token verifies and names its user', async () => {
+    const h = await setup({ bulkThreshold: 0 });
+    const users = Array.from({ length: 300 }, (_, i) => `bulk${i}`);
+    for (const user of users) await h.put(user, 'scitokens.top', user);
+    const summary = await h.credmon.scanOnce();
+    assert.equal(summary.issued, 300);
+    for (const user of users) {
+      const jwt = USE_JSON.exec(await h.read(user, 'scitokens.use'))?.[1] ?? '';
+      assert.equal((await h.verify(jwt))['sub'], user);
+    }
+  });
+
+  it('a new user who submits during a bulk issuance gets a token before the bulk finishes', async () => {
+    const h = await setup({ bulkThreshold: 0 });
+    for (let i = 0; i < 2_000; i++) await h.put(`many${i}`, 'scitokens.top', `many${i}`);
+    await h.credmon.start();
+    for (let i = 2_000; i < 4_000; i++) await h.put(`many${i}`, 'scitokens.top', `many${i}`);
+    const bulkDone = once(h.credmon, 'scan.completed');
+    h.credmon.wake();
+    await delay(5);
+    await h.put('late', 'scitokens.top', 'late');
+    h.credmon.wake();
+    let lateFirst: boolean | undefined;
+    void bulkDone.then(() => (lateFirst ??= false));
+    await waitUntil(() => existsSync(h.path('late', 'scitokens.use')) || lateFirst !== undefined, 30_000);
+    lateFirst ??= true;
+    assert.ok(lateFirst, 'the late user waited behind the bulk issuance');
+    await bulkDone;
+    assert.ok(existsSync(h.path('many3999', 'scitokens.use')));
+  });
+
+  it('refreshes run at most CREDMON_OAUTH_REFRESH_CONCURRENCY at a time per provider, and all complete', async () => {
+    const h = await setup({ knobs: { CREDMON_OAUTH_REFRESH_CONCURRENCY: '4' } });
+    let active = 0;
+    let most = 0;
+    const endpoint = await tokenEndpoint(async () => {
+      active++;
+      most = Math.max(most, active);
+      await delay(30);
+      active--;
+      return json(200, { access_token: AT_NEW, token_type: 'Bearer', expires_in: 3600 });
+    });
+    for (let i = 0; i < 20; i++) {
+      await h.put(`u${i}`, 'mytokens.top', TOP);
+      await h.put(`u${i}`, 'mytokens.meta', meta(endpoint.url));
+      await h.put(`u${i}`, 'mytokens.use', `{"access_token": "${AT_OLD}", "expires_in": 10}`);
+    }
+    h.nowMs = Date.now() + 60_000;
+    assert.equal((await h.credmon.scanOnce()).refreshesStarted, 20);
+    await h.credmon.settle();
+    assert.equal(endpoint.requests.length, 20);
+    assert.equal(most, 4);
+    for (let i = 0; i < 20; i++) assert.match(await h.read(`u${i}`, 'mytokens.use'), new RegExp(AT_NEW));
+  });
+});

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  LOCAL_RENEWAL_FRACTION,
+  MIN_RENEW_AFTER_MS,
+  UNKNOWN_LIFETIME_RENEW_AFTER_MS,
+  renewAfterWriteMs,
+  renewAtMs,
+  renewalFraction,
+} from '../../../src/credmon/renewal.js';
+
+const info = (writtenMs: number) => ({ mtimeMs: writtenMs, ctimeMs: writtenMs, size: 1 });
+
+describe('the renewal rule', () => {
+  it('renews at half-life (upstream), and at 95 % for Box, whose refresh tokens are single-use', () => {
+    assert.equal(LOCAL_RENEWAL_FRACTION, 0.5);
+    assert.equal(renewalFraction('https://issuer.example/token'), 0.5);
+    assert.equal(renewalFraction('https://api.box.com/oauth2/token'), 0.95);
+    assert.equal(renewalFraction('https://box.com.evil.example/token'), 0.5);
+    assert.equal(renewAfterWriteMs(1_000_000, 1_200_000, 0.5), 1_600_000);
+  });
+
+  it('a .use with expires_in 1200 written at t is due at t + 600 s', () => {
+    const use = { accessToken: 'x', expiresInS: 1200, expEpochS: undefined };
+    assert.equal(renewAtMs(use, info(10_000_000), 0.5), 10_600_000);
+  });
+
+  it('never sooner than 30 s after the write, never later than a minute before exp, ten minutes when unknown', () => {
+    assert.equal(renewAfterWriteMs(0, 0, 0.5), MIN_RENEW_AFTER_MS);
+    assert.equal(renewAfterWriteMs(0, undefined, 0.5), UNKNOWN_LIFETIME_RENEW_AFTER_MS);
+    const lying = { accessToken: 'x', expiresInS: 86_400, expEpochS: 1_000 };
+    assert.equal(renewAtMs(lying, info(0), 0.5), 1_000_000 - 60_000);
+    const bare = { accessToken: 'x', expiresInS: undefined, expEpochS: 1_200 };
+    assert.equal(renewAtMs(bare, info(0), 0.5), 600_000);
+  });
+});
