@@ -92,6 +92,8 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly oauth: OAuthRefreshContext;
   private readonly pool: LocalWorkPool | undefined;
   private readonly tracked = new Map<string, Tracked>();
+  /** The names of each user's tracked credentials (an index into `tracked`). */
+  private readonly namesByUser = new Map<string, Set<string>>();
   private readonly userVersions = new Map<string, string>();
   private readonly usersInFlight = new Set<string>();
   private readonly reported = new Set<string>();
@@ -316,12 +318,12 @@ export class Credmon extends EventEmitter<CredmonEvents> {
         );
       }
       const present = new Set(listing.credentials.map((c) => c.name));
-      for (const [key, entry] of this.tracked) if (entry.ref.user === user && !present.has(entry.ref.name)) this.tracked.delete(key);
+      for (const name of [...(this.namesByUser.get(user) ?? [])]) if (!present.has(name)) this.untrack(user, name);
       for (const ref of listing.credentials) {
         const key = keyOf(user, ref.name);
         const entry = this.tracked.get(key);
         if (entry && entry.ref.kind === ref.kind) entry.schedule = directoryChanged(entry.schedule, ref.kind);
-        else this.tracked.set(key, { ref, schedule: newSchedule(), busy: false });
+        else this.track({ ref, schedule: newSchedule(), busy: false });
       }
     }
     let issued = 0;
@@ -347,7 +349,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
         entry.schedule = succeeded(outcome.dueMs);
         return false;
       case 'gone':
-        this.tracked.delete(keyOf(user, name));
+        this.untrack(user, name);
         return false;
       case 'not-local':
         log.debug('Leaving an OAuth credential alone (its .top holds a refresh token)');
@@ -388,7 +390,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     const log = this.credentialLog(entry.ref);
     switch (outcome.kind) {
       case 'gone':
-        if (this.tracked.get(keyOf(user, name)) === entry) this.tracked.delete(keyOf(user, name));
+        if (this.tracked.get(keyOf(user, name)) === entry) this.untrack(user, name);
         return;
       case 'fresh':
         entry.schedule = succeeded(outcome.dueMs);
@@ -445,7 +447,22 @@ export class Credmon extends EventEmitter<CredmonEvents> {
 
   private forgetUser(user: string): void {
     this.userVersions.delete(user);
-    for (const [key, entry] of this.tracked) if (entry.ref.user === user && !entry.busy) this.tracked.delete(key);
+    for (const name of [...(this.namesByUser.get(user) ?? [])]) if (!this.tracked.get(keyOf(user, name))?.busy) this.untrack(user, name);
+  }
+
+  private track(entry: Tracked): void {
+    const { user, name } = entry.ref;
+    this.tracked.set(keyOf(user, name), entry);
+    const names = this.namesByUser.get(user);
+    if (names) names.add(name);
+    else this.namesByUser.set(user, new Set([name]));
+  }
+
+  private untrack(user: string, name: string): void {
+    this.tracked.delete(keyOf(user, name));
+    const names = this.namesByUser.get(user);
+    names?.delete(name);
+    if (names?.size === 0) this.namesByUser.delete(user);
   }
 
   private credentialLog(ref: CredentialRef): Logger {
