@@ -197,15 +197,24 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     }
     for (const user of [...this.userVersions.keys()]) if (!seen.has(user) && !this.usersInFlight.has(user)) this.forgetUser(user);
 
-    const results = await this.runLocalJobs(jobs);
     let issued = 0;
-    for (const result of results) issued += this.applyJobResult(result, jobs.length <= this.bulkThreshold);
-    const refreshesStarted = this.startDueRefreshes();
+    let usersRead = 0;
+    let refreshesStarted = 0;
+    const logEachToken = jobs.length <= this.bulkThreshold;
+    await this.runLocalJobs(jobs, (results) => {
+      for (const result of results) {
+        issued += this.applyJobResult(result, logEachToken);
+        if (result.listing) usersRead++;
+      }
+      // OAuth credentials found in this chunk start refreshing now, not after the last local token is signed.
+      refreshesStarted += this.startDueRefreshes();
+    });
+    refreshesStarted += this.startDueRefreshes();
     await this.sweepKeyFiles();
     await this.dir.touchCompleteMarker(new Date(this.now()));
     const summary: ScanSummary = {
       users: users.length,
-      usersRead: results.filter((r) => r.listing).length,
+      usersRead,
       issued,
       refreshesStarted,
       durationMs: this.now() - started,
@@ -269,18 +278,32 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     }
   }
 
-  private async runLocalJobs(jobs: readonly LocalJob[]): Promise<LocalJobResult[]> {
-    if (jobs.length === 0) return [];
+  /** Runs local jobs: a few at once on this thread, bulk on the worker threads; results go to `apply` as they come. */
+  private async runLocalJobs(jobs: readonly LocalJob[], apply: (results: LocalJobResult[]) => void): Promise<void> {
+    if (jobs.length === 0) return;
     const nowMs = this.now();
     const versionOf = (user: string): string | undefined => this.dir.userVersion(user);
-    if (jobs.length <= this.bulkThreshold || !this.pool) return jobs.map((job) => runLocalJob(this.local, job, nowMs, versionOf));
+    const runHere = (some: readonly LocalJob[]): void => apply(some.map((job) => runLocalJob(this.local, job, nowMs, versionOf)));
+    if (jobs.length <= this.bulkThreshold || !this.pool) {
+      runHere(jobs);
+      return;
+    }
     for (const job of jobs) this.usersInFlight.add(job.user);
     this.markBusy(jobs, true);
+    const pending = new Map(jobs.map((job) => [job.user, job]));
     try {
-      return await this.pool.run(jobs, nowMs);
+      await this.pool.run(jobs, nowMs, (results) => {
+        for (const result of results) {
+          const job = pending.get(result.user);
+          pending.delete(result.user);
+          this.usersInFlight.delete(result.user);
+          if (job) this.markBusy([job], false);
+        }
+        apply(results);
+      });
     } catch (error) {
       this.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread');
-      return jobs.map((job) => runLocalJob(this.local, job, nowMs, versionOf));
+      runHere([...pending.values()]);
     } finally {
       for (const job of jobs) this.usersInFlight.delete(job.user);
       this.markBusy(jobs, false);

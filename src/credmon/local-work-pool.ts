@@ -63,16 +63,21 @@ export class LocalWorkPool {
     this.options = options;
   }
 
-  async run(jobs: readonly LocalJob[], nowMs: number): Promise<LocalJobResult[]> {
+  /**
+   * Runs `jobs`; `onResults` receives each chunk's results as soon as a worker returns them (so the caller can act on
+   * the first users while the last are still being signed). Resolves when all are done.
+   */
+  async run(jobs: readonly LocalJob[], nowMs: number, onResults: (results: LocalJobResult[]) => void): Promise<void> {
     if (this.closed) throw new Error('the local work pool is closed');
     const size = this.options.chunkSize ?? 250;
-    const parts: Array<Promise<LocalJobResult[]>> = [];
+    const parts: Array<Promise<void>> = [];
     for (let i = 0; i < jobs.length; i += size) {
       const request: WorkerRequest = { id: this.nextId++, jobs: jobs.slice(i, i + size), nowMs };
-      parts.push(new Promise((resolve, reject) => this.queue.push({ request, resolve, reject })));
+      const done = new Promise<LocalJobResult[]>((resolve, reject) => this.queue.push({ request, resolve, reject }));
+      parts.push(done.then(onResults));
     }
     this.dispatch();
-    return (await Promise.all(parts)).flat();
+    await Promise.all(parts);
   }
 
   /** Ends every worker; chunks still queued or running are rejected. */

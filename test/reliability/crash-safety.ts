@@ -14,7 +14,7 @@
  *   CRASH_USERS=2000 CRASH_KILLS=300 npm run reliability:crash
  * test/integration/crash-safety.test.ts runs it scaled down in CI.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -161,8 +161,10 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     }
   }
 
+  // The compiled credmon, as the image runs it (under tsx, every start and every worker thread compiles first).
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
   const startCredmon = (): ChildProcess =>
-    spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/bin/credmon.ts')], {
+    spawn(process.execPath, [join(ROOT, 'dist/bin/credmon.js')], {
       cwd: ROOT,
       env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
       stdio: 'ignore',
@@ -173,7 +175,7 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     for (const cred of oauth) if (Math.random() < 0.5) await utimes(join(credDir, cred, 'mytokens.use'), old, old).catch(() => undefined);
   };
 
-  const maxRunMs = options.maxRunMs ?? 2_500;
+  const maxRunMs = options.maxRunMs ?? 1_500;
   for (let k = 0; k < options.kills; k++) {
     await ageHalf();
     const child = startCredmon();
