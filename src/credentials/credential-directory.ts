@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, statSync, watch, type Stats } from 'node:fs';
 import { access, chmod, lstat, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CredentialDirectoryUnusable, CredentialFileInvalid } from '../shared/errors.js';
@@ -100,6 +100,26 @@ export class CredentialDirectory {
   rootVersion(): string {
     const info = statSync(this.root);
     return `${info.mtimeMs}:${info.ctimeMs}:${info.nlink}`;
+  }
+
+  /**
+   * Reports the names of entries created or renamed in the root (inotify through fs.watch), as they happen: a hint
+   * that lets a SIGHUP find a new user without listing thousands. undefined when watching is not possible; the
+   * watcher closes itself on error (then callers fall back to listing). The scan remains the source of truth.
+   */
+  watchRootEntries(onEntry: (name: string) => void, onError: () => void): { close(): void } | undefined {
+    try {
+      const watcher = watch(this.root, { persistent: false }, (event, name) => {
+        if (event === 'rename' && name) onEntry(String(name));
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        onError();
+      });
+      return watcher;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { CredmonConfig } from '../config/index.js';
-import type { CredentialDirectory, CredentialRef } from '../credentials/index.js';
+import { isSafeName, type CredentialDirectory, type CredentialRef } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
 import { runLocalJob, type LocalJob, type LocalJobResult, type LocalOutcome, type LocalRenewalContext } from './local-renewal.js';
@@ -99,6 +99,9 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly reported = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private lastRootVersion: string | undefined;
+  /** Entries created in the root since the last SIGHUP, from inotify; undefined: not watching (list instead). */
+  private newRootEntries: Set<string> | undefined;
+  private rootWatcher: { close(): void } | undefined;
   private wakeRequested = false;
   private stopping = false;
   private wakeSleeper: (() => void) | undefined;
@@ -148,6 +151,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     await this.dir.removeCompleteMarker();
     const removed = await this.dir.removeAbandonedTempFiles(this.local.processStartMs);
     if (removed > 0) this.log.info({ removed }, 'Removed temp files that an interrupted write left in the credential directory');
+    this.watchRoot();
     const first = new Promise<void>((resolve) => this.once('scan.completed', () => resolve()));
     this.loop = this.run();
     await Promise.race([first, this.loop]);
@@ -163,6 +167,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   /** Stops after the current scan and waits for refreshes in flight (each bounded by the HTTP timeout). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.rootWatcher?.close();
     this.wakeSleeper?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
@@ -263,19 +268,46 @@ export class Credmon extends EventEmitter<CredmonEvents> {
    */
   private async serveNewUsers(): Promise<void> {
     if (this.stopping) return;
-    const version = this.dir.rootVersion();
-    if (version === this.lastRootVersion) return;
-    this.lastRootVersion = version;
-    const { users } = await this.dir.listUserNames();
-    const fresh = users.filter((u) => !this.userVersions.has(u) && !this.usersInFlight.has(u));
+    let candidates: string[];
+    if (this.newRootEntries) {
+      candidates = [...this.newRootEntries];
+      this.newRootEntries.clear();
+    } else {
+      const version = this.dir.rootVersion();
+      if (version === this.lastRootVersion) return;
+      this.lastRootVersion = version;
+      candidates = (await this.dir.listUserNames()).users;
+      if (this.rootWatcher) this.newRootEntries = new Set(); // listed once after a flood: back to the hint
+    }
+    const fresh = candidates.filter((u) => !this.userVersions.has(u) && !this.usersInFlight.has(u) && isSafeName(u));
     if (fresh.length === 0 || fresh.length > FAST_PATH_MAX_USERS) return;
     const nowMs = this.now();
     for (const user of fresh) {
+      const version = this.dir.userVersion(user);
+      if (version === undefined) continue; // a key file, or gone again
       this.applyJobResult(
-        runLocalJob(this.local, { user }, nowMs, (u) => this.dir.userVersion(u)),
+        runLocalJob(this.local, { user, version }, nowMs, () => version),
         true,
       );
     }
+  }
+
+  /** Starts watching the root for new user directories (the fast path's hint); lists instead when that fails. */
+  private watchRoot(): void {
+    this.rootWatcher = this.dir.watchRootEntries(
+      (name) => {
+        const entries = this.newRootEntries;
+        if (!entries) return;
+        // A flood of entries (a restore, a mass creation) is the scan's job: drop the hint, list at the next SIGHUP.
+        if (entries.size >= 10 * FAST_PATH_MAX_USERS) this.newRootEntries = undefined;
+        else entries.add(name);
+      },
+      () => {
+        this.rootWatcher = undefined;
+        this.newRootEntries = undefined;
+      },
+    );
+    if (this.rootWatcher) this.newRootEntries = new Set();
   }
 
   /** Runs local jobs: a few at once on this thread, bulk on the worker threads; results go to `apply` as they come. */

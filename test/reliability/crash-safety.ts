@@ -161,10 +161,14 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     }
   }
 
-  // The compiled credmon, as the image runs it (under tsx, every start and every worker thread compiles first).
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+  // The compiled credmon, as the image runs it (under tsx, every start and every worker thread compiles first), in a
+  // build of its own: another run or `npm run build` may rewrite dist/ meanwhile. Under node_modules/ so that its
+  // imports resolve.
+  const build = join(ROOT, 'node_modules', '.cache', `credmon-crash-${process.pid}`);
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', build], { cwd: ROOT });
   const startCredmon = (): ChildProcess =>
-    spawn(process.execPath, [join(ROOT, 'dist/bin/credmon.js')], {
+    spawn(process.execPath, [join(build, 'bin/credmon.js')], {
       cwd: ROOT,
       env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
       stdio: 'ignore',
@@ -213,7 +217,9 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     return top.kind !== 'oauth' || !provider.accepts(cred, top.refreshToken);
   });
   await provider.stop();
-  await rm(base, { recursive: true, force: true });
+  await rm(build, { recursive: true, force: true });
+  if (process.env['CRASH_KEEP']) say(`# kept ${base}`);
+  else await rm(base, { recursive: true, force: true });
   return {
     users: options.users,
     kills: options.kills,
