@@ -8,7 +8,7 @@ import { runCrashSafety } from '../reliability/crash-safety.js';
 
 describe('credmon crash safety', () => {
   it('after 15 kill -9 during refresh storms with 200 users: whole files, no temp files, no lost refresh token', async () => {
-    const report = await runCrashSafety({ users: 200, kills: 15 });
+    const report = await runCrashSafety({ users: 200, kills: 15, maxRunMs: 1_500 });
     assert.ok(report.refreshes > 0, 'refresh storms happened');
     assert.deepEqual(report.badFiles, [], 'no partial, empty or unparsable file');
     assert.deepEqual(report.tempFilesLeft, [], 'no temp file left behind');

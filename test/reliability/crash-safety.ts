@@ -179,7 +179,7 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     for (const cred of oauth) if (Math.random() < 0.5) await utimes(join(credDir, cred, 'mytokens.use'), old, old).catch(() => undefined);
   };
 
-  const maxRunMs = options.maxRunMs ?? 1_500;
+  const maxRunMs = options.maxRunMs ?? 3_000;
   for (let k = 0; k < options.kills; k++) {
     await ageHalf();
     const child = startCredmon();
