@@ -184,32 +184,6 @@ export class CredentialDirectory {
     return removed;
   }
 
-  /** The regular files in `<root>/<user>/` (names only). A user directory that vanished lists as empty. */
-  async listUserFiles(user: string): Promise<string[]> {
-    try {
-      const entries = await readdir(this.userPath(user), { withFileTypes: true });
-      return entries.filter((e) => e.isFile()).map((e) => e.name);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-  }
-
-  /** Reads `<root>/<user>/<file>`; undefined when it does not exist. Symlinks are refused (ELOOP). */
-  async readUserFile(user: string, file: string): Promise<TextFile | undefined> {
-    return readTextFile(join(this.userPath(user), assertSafeName('credential', file)));
-  }
-
-  async statUserFile(user: string, file: string): Promise<FileInfo | undefined> {
-    try {
-      const info = await stat(join(this.userPath(user), assertSafeName('credential', file)));
-      return { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  }
-
   /**
    * Atomically replaces `<root>/<user>/<file>` (mode 0400 unless told otherwise; durable unless told otherwise). With
    * `createDirectory` (the web app, first login of a user) a missing user directory is created (0700); the credmon
@@ -217,17 +191,12 @@ export class CredentialDirectory {
    */
   async writeUserFile(user: string, file: string, content: string, options: UserFileWriteOptions = {}): Promise<void> {
     const dir = this.userPath(user);
+    const path = join(dir, assertSafeName('credential', file));
     if (options.createDirectory ?? true) await mkdir(dir, { mode: 0o700 }).catch(ignoreCode('EEXIST'));
     await assertRealDirectory(dir, user);
-    await writeFileAtomically(join(dir, assertSafeName('credential', file)), content, {
+    await writeFileAtomically(path, content, {
       mode: options.mode ?? 0o400,
       durable: options.durable ?? true,
-    });
-  }
-
-  async removeUserFile(user: string, file: string): Promise<void> {
-    await unlink(join(this.userPath(user), assertSafeName('credential', file))).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
     });
   }
 

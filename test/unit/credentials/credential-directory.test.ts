@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CredentialDirectory } from '../../../src/credentials/credential-directory.js';
+import { readUserDirectorySync, readUserFileSync } from '../../../src/credentials/user-files.js';
 import { CredentialDirectoryUnusable, CredentialFileInvalid, CredentialNameInvalid } from '../../../src/shared/errors.js';
 
 const KEY = 'ab'.repeat(32);
@@ -57,35 +58,37 @@ describe('CredentialDirectory files', () => {
     await dir.writeUserFile('alice', 'scitokens.use', 'content');
     assert.equal((await stat(join(base, 'alice', 'scitokens.use'))).mode & 0o777, 0o400);
     assert.equal((await stat(join(base, 'alice'))).mode & 0o777, 0o700);
-    const file = await dir.readUserFile('alice', 'scitokens.use');
+    const file = readUserFileSync(base, 'alice', 'scitokens.use');
     assert.equal(file?.content, 'content');
     assert.equal(file?.size, 7);
-    assert.deepEqual(await dir.listUserFiles('alice'), ['scitokens.use']);
+    assert.deepEqual(readUserDirectorySync(base, 'alice', Date.now()).files, ['scitokens.use']);
   });
 
-  it('returns undefined for a missing file and an empty list for a missing user', async () => {
-    const dir = new CredentialDirectory(base);
-    assert.equal(await dir.readUserFile('nobody', 'x.use'), undefined);
-    assert.equal(await dir.statUserFile('nobody', 'x.use'), undefined);
-    assert.deepEqual(await dir.listUserFiles('nobody'), []);
+  it('returns undefined for a missing file and an empty list for a missing user', () => {
+    assert.equal(readUserFileSync(base, 'nobody', 'x.use'), undefined);
+    assert.deepEqual(readUserDirectorySync(base, 'nobody', Date.now()), { files: [], others: [], removedTempFiles: 0, exists: false });
   });
 
   it('refuses to follow a symlinked credential file', async () => {
     await mkdir(join(base, 'alice'));
     await writeFile(join(base, 'secret'), 'not yours');
     await symlink(join(base, 'secret'), join(base, 'alice', 'x.use'));
-    await assert.rejects(new CredentialDirectory(base).readUserFile('alice', 'x.use'), (error: unknown) => {
-      assert.equal((error as NodeJS.ErrnoException).code, 'ELOOP');
-      return true;
-    });
+    assert.throws(
+      () => readUserFileSync(base, 'alice', 'x.use'),
+      (error: unknown) => {
+        assert.equal((error as NodeJS.ErrnoException).code, 'ELOOP');
+        return true;
+      },
+    );
+    assert.deepEqual(readUserDirectorySync(base, 'alice', Date.now()).others, [{ name: 'x.use', type: 'a symbolic link' }]);
   });
 
   it('refuses unsafe user and file names before touching the disk', async () => {
     const dir = new CredentialDirectory(base);
-    await assert.rejects(dir.readUserFile('..', 'x.use'), CredentialNameInvalid);
-    await assert.rejects(dir.readUserFile('alice', '../../etc/passwd'), CredentialNameInvalid);
+    assert.throws(() => readUserFileSync(base, '..', 'x.use'), CredentialNameInvalid);
+    assert.throws(() => readUserFileSync(base, 'alice', '../../etc/passwd'), CredentialNameInvalid);
     await assert.rejects(dir.writeUserFile('a/b', 'x.use', 'x'), CredentialNameInvalid);
-    await assert.rejects(dir.removeUserFile('alice', '.'), CredentialNameInvalid);
+    await assert.rejects(dir.writeUserFile('alice', '.', 'x'), CredentialNameInvalid);
     assert.deepEqual(await readdir(base), []);
   });
 
@@ -162,17 +165,16 @@ describe('CredentialDirectory key files', () => {
 
 describe('CredentialDirectory and hostile entries', () => {
   it('refuses a FIFO in place of a credential file at once instead of waiting for a writer', async () => {
-    const dir = new CredentialDirectory(base);
     await mkdir(join(base, 'alice'));
     execFileSync('mkfifo', [join(base, 'alice', 'scitokens.top')]);
     // Without O_NONBLOCK this open never returns: the test would hit node:test's timeout.
-    const outcome = await Promise.race([
-      dir.readUserFile('alice', 'scitokens.top').then(
-        () => 'read',
-        (error: unknown) => error,
-      ),
-      delay(2000).then(() => 'hung'),
-    ]);
+    let outcome: unknown;
+    try {
+      readUserFileSync(base, 'alice', 'scitokens.top');
+      outcome = 'read';
+    } catch (error) {
+      outcome = error;
+    }
     assert.ok(outcome instanceof CredentialFileInvalid, String(outcome));
     assert.match(outcome.message, /alice\/scitokens\.top: is a FIFO, not a regular file/);
   });
