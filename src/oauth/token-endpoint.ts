@@ -125,7 +125,10 @@ async function postTokenRequest(
   ] as const) {
     const bytes = typeof value === 'string' ? Buffer.byteLength(value) : 0;
     if (bytes > MAX_TOKEN_BYTES) {
-      throw unavailable(`token endpoint ${host} answered a ${name} of ${bytes} bytes, more than the ${MAX_TOKEN_BYTES} this client accepts`, { status });
+      throw unavailable(
+        `token endpoint ${host} answered ${name === 'access_token' ? 'an' : 'a'} ${name} of ${bytes} bytes, more than the ${MAX_TOKEN_BYTES} this client accepts`,
+        { status },
+      );
     }
   }
   const expiresRaw = parsed['expires_in'];
