@@ -38,13 +38,28 @@ export interface LoggerOptions {
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'FATAL' };
 
-/** Turns one pino JSON line into `MM/DD/YY HH:MM:SS [name] LEVEL message key=value ...`. */
+/**
+ * Characters that could end, split or disguise a text log line: C0 and C1 controls (CR, LF, ESC...), DEL, the Unicode
+ * line and paragraph separators, and the invisible bidirectional and zero-width formatting marks.
+ */
+const UNSAFE_IN_LOG_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Makes any text safe inside one log line: unsafe characters become visible escapes (`\n`, `\u2028`, ...). */
+export function escapeLogText(text: string): string {
+  return text.replace(UNSAFE_IN_LOG_LINE, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Turns one pino JSON line into `MM/DD/YY HH:MM:SS [name] LEVEL message key=value ...`: exactly one line, whatever the
+ * message and the fields hold (a provider's error_description may carry newlines meant to forge log lines).
+ */
 export function formatLogLine(json: string): string {
   let record: Record<string, unknown>;
   try {
     record = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json.endsWith('\n') ? json : `${json}\n`;
+    return `${escapeLogText(json.replace(/\n$/, ''))}\n`;
   }
   const { time, level, msg, name, pid: _pid, hostname: _host, ...rest } = record;
   void _pid;
@@ -54,9 +69,11 @@ export function formatLogLine(json: string): string {
   const stamp = `${p(d.getMonth() + 1)}/${p(d.getDate())}/${p(d.getFullYear() % 100)} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
   const lvl = LEVELS[typeof level === 'number' ? level : 30] ?? 'INFO';
   const fields = Object.entries(rest)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
+    .map(([k, v]) => `${escapeLogText(k)}=${escapeLogText(typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v))}`)
     .join(' ');
-  return `${stamp} [${typeof name === 'string' ? name : ''}] ${lvl === 'INFO' ? '' : `${lvl}: `}${typeof msg === 'string' ? msg : JSON.stringify(msg ?? '')}${fields ? ` ${fields}` : ''}\n`;
+  const message = escapeLogText(typeof msg === 'string' ? msg : JSON.stringify(msg ?? ''));
+  const label = escapeLogText(typeof name === 'string' ? name : '');
+  return `${stamp} [${label}] ${lvl === 'INFO' ? '' : `${lvl}: `}${message}${fields ? ` ${fields}` : ''}\n`;
 }
 
 class TextDestination extends Writable {

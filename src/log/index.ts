@@ -1,1 +1,1 @@
-export { createLogger, createMemoryLogger, formatLogLine, REDACT_PATHS, type LoggerOptions } from './create-logger.js';
+export { createLogger, createMemoryLogger, escapeLogText, formatLogLine, REDACT_PATHS, type LoggerOptions } from './create-logger.js';

@@ -1,4 +1,19 @@
 import { RefreshRejected, RefreshUnavailable } from '../shared/errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import { createSecretScrubber } from './scrub-secrets.js';
+
+/**
+ * The most a token endpoint may answer, in bytes: past it the body is not read further and the connection is dropped.
+ * The whole token response (what `.use` is made of) is held to the same cap, well under what the credential layer
+ * reads back (1 MiB), so an accepted answer can always be written and read again.
+ */
+export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
+/** The longest access_token or refresh_token accepted, in bytes (large provider JWTs are ~10 KB). */
+export const MAX_TOKEN_BYTES = 64 * 1024;
+/** How much of a provider's error_description a message may quote. */
+const MAX_DESCRIPTION_CHARS = 200;
+/** RFC 6749 §5.2 error codes are printable ASCII; this client quotes only plain ones. */
+const SAFE_ERROR_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export interface ClientCredentials {
   readonly clientId: string;
@@ -17,16 +32,20 @@ export interface TokenRequestOptions {
   readonly timeoutMs: number;
   /** Injected for tests; defaults to the global fetch. */
   readonly fetch?: typeof fetch;
+  /** Injected clock (epoch ms) for Retry-After dates; defaults to Date.now. */
+  readonly now?: () => number;
 }
 
 /**
  * POSTs a token request (RFC 6749 §4.1.3 / §6) and classifies the outcome:
  * - a JSON (or form-encoded) body with `access_token` → TokenResponse;
  * - an OAuth error that a person must fix (invalid_grant, invalid_client, any other 4xx) → RefreshRejected;
- * - timeouts, refused connections, 5xx, 429 and bodies that make no sense → RefreshUnavailable (retry later).
+ * - timeouts, refused or reset connections, 3xx, 5xx, 429 (with the provider's Retry-After as `retryAfterS`), bodies
+ *   that make no sense, bodies over MAX_TOKEN_RESPONSE_BYTES and tokens over MAX_TOKEN_BYTES → RefreshUnavailable.
  * Client authentication goes in the body, as HTCondor's credmon does; if the provider answers 401 invalid_client,
  * the request is retried once with HTTP Basic (client_secret_basic), which is the other common requirement.
- * Response bodies and tokens never appear in error messages.
+ * Response bodies and tokens never appear in error messages; the provider's error_description is quoted on one line,
+ * at most 200 characters, with every encoding of every secret of the request scrubbed out.
  */
 export async function requestTokens(
   tokenUrl: string,
@@ -61,54 +80,125 @@ async function postTokenRequest(
     const enc = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
     headers['authorization'] = `Basic ${Buffer.from(`${enc(client.clientId)}:${enc(client.clientSecret)}`).toString('base64')}`;
   }
+  // Providers sometimes echo what they were sent, in any encoding: no grant value or secret may reach a message.
+  const scrub = createSecretScrubber([grant['refresh_token'], grant['code'], grant['code_verifier'], client.clientSecret]);
+  const unavailable = (message: string, details: { status?: number; retryAfterS?: number | undefined }, cause?: unknown): RefreshUnavailable =>
+    new RefreshUnavailable(scrub(message), details, cause === undefined ? undefined : { cause });
   const host = safeHost(tokenUrl);
   let response: Response;
   try {
     response = await doFetch(tokenUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'error' });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = timedOut ? `no answer within ${options.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
-    throw new RefreshUnavailable(`token endpoint ${host} unreachable: ${why}`, {}, { cause: error });
+    throw unavailable(`token endpoint ${host} unreachable: ${describeFetchError(error, options.timeoutMs)}`, {}, error);
   }
-  const text = await response.text().catch(() => '');
+  const status = response.status;
+  if (status >= 500 || status === 429) {
+    void response.body?.cancel().catch(() => undefined);
+    const retryAfterS = parseRetryAfter(response.headers.get('retry-after'), (options.now ?? Date.now)());
+    const after = retryAfterS !== undefined ? ` (Retry-After: ${retryAfterS} s)` : '';
+    throw unavailable(`token endpoint ${host} answered HTTP ${status}${after}`, { status, retryAfterS });
+  }
+  if (status >= 300 && status < 400) {
+    void response.body?.cancel().catch(() => undefined);
+    throw unavailable(`token endpoint ${host} answered HTTP ${status} (redirects are not followed)`, { status });
+  }
+  const text = await readCappedBody(response, host, options.timeoutMs, unavailable);
   const parsed = parseBody(text, response.headers.get('content-type') ?? '');
-  if (response.status >= 500 || response.status === 429) {
-    throw new RefreshUnavailable(`token endpoint ${host} answered HTTP ${response.status}`, { status: response.status });
-  }
+  const oauthError = typeof parsed?.['error'] === 'string' && SAFE_ERROR_CODE.test(parsed['error']) ? parsed['error'] : undefined;
+  const errorText =
+    parsed?.['error'] === undefined ? 'without an OAuth error code' : oauthError !== undefined ? oauthError : 'with a malformed OAuth error code';
+  const description = typeof parsed?.['error_description'] === 'string' ? oneLine(scrub(parsed['error_description'])) : '';
+  const said = description !== '' ? `: ${description}` : '';
   if (!response.ok) {
-    const oauthError = typeof parsed?.['error'] === 'string' ? parsed['error'].slice(0, 64) : undefined;
-    const rawDescription = typeof parsed?.['error_description'] === 'string' ? parsed['error_description'] : '';
-    // Providers sometimes echo what they were sent; no grant value or secret may reach a log line.
-    const secrets = [grant['refresh_token'], grant['code'], grant['code_verifier'], client.clientSecret].filter(
-      (v): v is string => v !== undefined && v.length >= 4,
-    );
-    const redacted = secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), rawDescription).slice(0, 200);
-    const description = redacted ? `: ${redacted}` : '';
-    throw new RefreshRejected(
-      `token endpoint ${host} refused the request: HTTP ${response.status} ${oauthError ?? 'without an OAuth error code'}${description}`,
-      {
-        oauthError,
-        status: response.status,
-      },
-    );
+    throw new RefreshRejected(scrub(`token endpoint ${host} refused the request: HTTP ${status} ${errorText}${said}`), { oauthError, status });
   }
-  if (parsed === undefined)
-    throw new RefreshUnavailable(`token endpoint ${host} answered HTTP ${response.status} with a body that is neither JSON nor a form`, {
-      status: response.status,
-    });
-  if (typeof parsed['error'] === 'string') {
-    throw new RefreshRejected(`token endpoint ${host} answered with OAuth error ${parsed['error']}`, { oauthError: parsed['error'], status: response.status });
+  if (parsed === undefined) throw unavailable(`token endpoint ${host} answered HTTP ${status} with a body that is neither JSON nor a form`, { status });
+  if (parsed['error'] !== undefined) {
+    throw new RefreshRejected(scrub(`token endpoint ${host} answered with OAuth error ${errorText}${said}`), { oauthError, status });
   }
   const accessToken = parsed['access_token'];
-  if (typeof accessToken !== 'string' || accessToken === '') {
-    throw new RefreshUnavailable(`token endpoint ${host} answered without an access_token`, { status: response.status });
-  }
+  if (typeof accessToken !== 'string' || accessToken === '') throw unavailable(`token endpoint ${host} answered without an access_token`, { status });
   const refreshToken = parsed['refresh_token'];
+  for (const [name, value] of [
+    ['access_token', accessToken],
+    ['refresh_token', refreshToken],
+  ] as const) {
+    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : 0;
+    if (bytes > MAX_TOKEN_BYTES) {
+      throw unavailable(
+        `token endpoint ${host} answered ${name === 'access_token' ? 'an' : 'a'} ${name} of ${bytes} bytes, more than the ${MAX_TOKEN_BYTES} this client accepts`,
+        { status },
+      );
+    }
+  }
   const expiresRaw = parsed['expires_in'];
   const expiresInS = typeof expiresRaw === 'number' ? expiresRaw : typeof expiresRaw === 'string' && /^\d+$/.test(expiresRaw) ? Number(expiresRaw) : undefined;
   const raw = expiresInS !== undefined ? { ...parsed, expires_in: expiresInS } : parsed;
+  const rawBytes = Buffer.byteLength(JSON.stringify(raw));
+  if (rawBytes > MAX_TOKEN_RESPONSE_BYTES) {
+    throw unavailable(`token endpoint ${host} answered ${rawBytes} bytes of tokens, more than the ${MAX_TOKEN_RESPONSE_BYTES} this client accepts`, { status });
+  }
   return { raw, accessToken, refreshToken: typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : undefined, expiresInS };
+}
+
+/**
+ * Reads at most MAX_TOKEN_RESPONSE_BYTES of the body, streaming: a longer answer (declared or not) is cut off at the
+ * cap and the connection dropped, so a hostile or broken provider costs at most the cap in memory.
+ */
+async function readCappedBody(
+  response: Response,
+  host: string,
+  timeoutMs: number,
+  unavailable: (message: string, details: { status?: number }, cause?: unknown) => RefreshUnavailable,
+): Promise<string> {
+  const status = response.status;
+  const tooLarge = (): RefreshUnavailable => unavailable(`token endpoint ${host} answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`, { status });
+  const declared = Number(response.headers.get('content-length') ?? '');
+  if (declared > MAX_TOKEN_RESPONSE_BYTES) {
+    void response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      const why = describeFetchError(error, timeoutMs);
+      throw unavailable(`token endpoint ${host} broke off its answer (HTTP ${status}) after ${total} bytes: ${why}`, { status }, error);
+    }
+    if (chunk.done) break;
+    total += chunk.value.byteLength;
+    if (total > MAX_TOKEN_RESPONSE_BYTES) {
+      void reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A short reason for a failed fetch or body read: the timeout, or the socket's error code. */
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const why =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String((error as Error | null)?.message ?? error);
+  return oneLine(why);
+}
+
+/** Provider text on one line, without control or invisible formatting characters, at most 200 characters. */
+function oneLine(text: string): string {
+  const flat = text
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...flat];
+  return chars.length > MAX_DESCRIPTION_CHARS ? `${chars.slice(0, MAX_DESCRIPTION_CHARS).join('')}…` : flat;
 }
 
 function parseBody(text: string, contentType: string): Record<string, unknown> | undefined {

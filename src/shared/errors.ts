@@ -61,14 +61,19 @@ export class RefreshRejected extends CredmonSandboxError {
   }
 }
 
-/** The token endpoint could not be reached or failed temporarily (5xx, timeout, refused, bad body): retry later. */
+/**
+ * The token endpoint could not be reached or failed temporarily (5xx, timeout, refused, reset, bad or oversized
+ * body): retry later. `retryAfterS` is the provider's Retry-After (503/429), already capped: wait at least that long.
+ */
 export class RefreshUnavailable extends CredmonSandboxError {
   readonly code = 'ERR_REFRESH_UNAVAILABLE';
   readonly status: number | undefined;
+  readonly retryAfterS: number | undefined;
 
-  constructor(message: string, details: { status?: number | undefined }, options?: { cause?: unknown }) {
+  constructor(message: string, details: { status?: number | undefined; retryAfterS?: number | undefined }, options?: { cause?: unknown }) {
     super(message, options);
     this.status = details.status;
+    this.retryAfterS = details.retryAfterS;
   }
 }
 

@@ -2,7 +2,7 @@
  * A real OAuth token endpoint on 127.0.0.1:0 for integration tests (not a test file itself). Each request is recorded
  * (headers and form body); the responder decides the answer.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -20,13 +20,21 @@ export interface CannedResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** Full control of the answer, for faults: resets, slow or endless bodies (the test writes to `res` itself). */
+export interface RawResponse {
+  readonly raw: (res: ServerResponse) => void;
+}
+
 /** 'hang': never answer; 'hang-body': send 200 headers and half a JSON body, then nothing. */
 export type Responder = (request: RecordedRequest, index: number) => CannedResponse | 'hang' | 'hang-body' | Promise<CannedResponse>;
+
+/** A Responder that may also take the answer into its own hands (RawResponse). */
+export type FaultResponder = (request: RecordedRequest, index: number) => ReturnType<Responder> | RawResponse;
 
 export interface FakeTokenEndpoint {
   readonly url: string;
   readonly requests: RecordedRequest[];
-  respondWith(responder: Responder): void;
+  respondWith(responder: FaultResponder): void;
   close(): Promise<void>;
 }
 
@@ -34,7 +42,7 @@ export function json(status: number, body: unknown): CannedResponse {
   return { status, body: JSON.stringify(body), contentType: 'application/json' };
 }
 
-export async function startTokenEndpoint(responder: Responder): Promise<FakeTokenEndpoint> {
+export async function startTokenEndpoint(responder: FaultResponder): Promise<FakeTokenEndpoint> {
   let current = responder;
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -50,6 +58,10 @@ export async function startTokenEndpoint(responder: Responder): Promise<FakeToke
         return;
       }
       if (answer === 'hang') return;
+      if (typeof answer === 'object' && 'raw' in answer) {
+        answer.raw(res);
+        return;
+      }
       if (answer === 'hang-body') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"access_token": "at-partial');
