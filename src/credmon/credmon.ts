@@ -125,7 +125,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     };
     this.oauth = {
       directory: this.dir,
-      gate: new ProviderGate({ maxConcurrency: this.config.refreshConcurrency }),
+      gate: new ProviderGate({ maxConcurrency: this.config.refreshConcurrency, now: this.now }),
       timeoutMs: this.config.refreshTimeoutS * 1000,
       now: this.now,
       fetch: options.fetch,

@@ -101,15 +101,10 @@ export async function refreshOAuthCredential(
             `"condor_store_cred delete-oauth -s ${name}" and submit again to get a new login URL. No file was changed.`,
         };
       }
-      const retryAfterMs = retryAfterMsOf(error);
+      const retryAfterMs = error instanceof RefreshUnavailable && error.retryAfterS !== undefined ? error.retryAfterS * 1000 : undefined;
       ctx.gate.failed(provider, retryAfterMs);
       const how = error instanceof RefreshUnavailable ? 'temporarily' : 'unexpectedly';
       return { kind: 'unavailable', retryAfterMs, problem: `Failed to refresh ${name} tokens for user ${user} (${how}): ${describeError(error)}` };
     }
   });
-}
-
-function retryAfterMsOf(error: unknown): number | undefined {
-  const seconds = (error as { retryAfterS?: unknown }).retryAfterS;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }

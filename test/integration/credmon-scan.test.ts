@@ -678,4 +678,27 @@ describe('credmon: hostile files, crashes, bulk work and the SIGHUP fast path', 
     assert.equal(most, 4);
     for (let i = 0; i < 20; i++) assert.match(await h.read(`u${i}`, 'mytokens.use'), new RegExp(AT_NEW));
   });
+
+  it("honours a provider's Retry-After: no request before it ends, one after", async () => {
+    const h = await setup();
+    const endpoint = await tokenEndpoint((_request, index) =>
+      index === 0
+        ? { status: 503, body: 'busy', headers: { 'retry-after': '600' } }
+        : json(200, { access_token: AT_NEW, token_type: 'Bearer', expires_in: 3600 }),
+    );
+    await putExpiredOAuth(h, endpoint.url);
+    await h.credmon.scanOnce();
+    await h.credmon.settle();
+    assert.equal(endpoint.requests.length, 1);
+    assert.match(h.lines.join(''), /retryInS=600/);
+    h.nowMs += 300_000; // past any backoff without Retry-After (30-60 s), before the provider's 600 s
+    await h.credmon.scanOnce();
+    await h.credmon.settle();
+    assert.equal(endpoint.requests.length, 1, 'asked again before Retry-After ended');
+    h.nowMs += 301_000;
+    await h.credmon.scanOnce();
+    await h.credmon.settle();
+    assert.equal(endpoint.requests.length, 2);
+    assert.match(await h.read('alice', 'mytokens.use'), new RegExp(AT_NEW));
+  });
 });
