@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactUrl } from '../../../src/web/build-app.js';
+import { redactUrl } from '../../../src/web/index.js';
 
 describe('redactUrl', () => {
   it('drops the query (authorization codes, states) and shortens login-link keys', () => {
