@@ -33,8 +33,11 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     {},
     { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) } },
   );
-  const app = Fastify({ loggerInstance, trustProxy: '127.0.0.1' });
-  app.setErrorHandler(createErrorHandler([options.directory.root]));
+  const handleError = createErrorHandler([options.directory.root]);
+  // frameworkErrors: Fastify's own refusals (a bad URL, a bad content type) go through the same mapper; by default
+  // they echo the whole URL, login-link key included.
+  const app = Fastify({ loggerInstance, trustProxy: '127.0.0.1', frameworkErrors: handleError });
+  app.setErrorHandler(handleError);
   app.addHook('onSend', addSecurityHeaders);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: 'Not found', message: `No page at ${redactUrl(request.url)}` });
