@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -472,7 +473,11 @@ describe('demo provider restart (issue 7: grants survive)', () => {
       DEMO_ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL_S),
       ...(state ? { DEMO_STATE_DIR: join(dir, 'state') } : {}),
     };
-    const started = spawn(process.execPath, ['--import', 'tsx', 'src/bin/demo-provider.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = spawn(process.execPath, ['--import', 'tsx', 'src/bin/demo-provider.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     started.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
     const deadline = Date.now() + 30_000;
