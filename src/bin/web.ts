@@ -1,36 +1,37 @@
 #!/usr/bin/env node
 /**
  * The web app: the local issuer's discovery document and JWKS, and the OAuth login pages condor_submit links to.
- * Runs as user condor behind nginx (which terminates TLS). Environment: WEB_LISTEN_HOST (127.0.0.1), WEB_LISTEN_PORT (8080).
+ * Runs as user condor behind nginx (which terminates TLS). Its own, smaller configuration (src/config/web-config.ts):
+ * a knob only the local issuer's signing uses cannot take the login pages down. Environment: WEB_LISTEN_HOST
+ * (127.0.0.1), WEB_LISTEN_PORT (8080), WEB_DEBUG.
  */
-import { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig } from '../config/index.js';
+import { WEB_ENVIRONMENT, WEB_KNOBS, parseWebConfig, readCondorConfig, type WebConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
 import { CredentialDirectory } from '../credentials/index.js';
 import { buildApp, createIssuerKeySource } from '../web/index.js';
 
 async function main(): Promise<void> {
-  const log = createLogger({ name: 'web', debug: process.env['WEB_DEBUG'] === '1', stderr: true });
-  let config;
+  const early = createLogger({ name: 'web', debug: false, stderr: true });
+  let config: WebConfig;
   try {
-    config = parseCredmonConfig(
-      await readCondorConfig([...CREDMON_KNOBS, ...SUBSYSTEM_KNOB_SUFFIXES.map((k) => `CREDMON_OAUTH_${k}`)], { subsystem: 'CREDMON_OAUTH' }),
-    );
+    const condor = await readCondorConfig(WEB_KNOBS, { subsystem: 'CREDMON_OAUTH' });
+    const fromEnvironment: ReadonlySet<string> = new Set(WEB_ENVIRONMENT);
+    config = parseWebConfig((name) => (fromEnvironment.has(name) ? process.env[name] : condor(name)));
   } catch (error) {
-    log.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));
+    early.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));
     setTimeout(() => process.exit(1), 50);
     return;
   }
+  const log = config.debug ? createLogger({ name: 'web', debug: true, stderr: true }) : early;
   const app = await buildApp({
-    issuer: config.local.issuer,
-    keys: createIssuerKeySource(config.local.publicKeyPath, config.local.keyId),
+    issuer: config.issuer,
+    keys: createIssuerKeySource(config.publicKeyPath, config.keyId),
     logger: log,
     directory: new CredentialDirectory(config.credDir),
-    tokenTimeoutMs: config.refreshTimeoutS * 1000,
+    tokenTimeoutMs: config.tokenTimeoutS * 1000,
   });
-  const host = process.env['WEB_LISTEN_HOST'] ?? '127.0.0.1';
-  const port = Number(process.env['WEB_LISTEN_PORT'] ?? '8080');
-  await app.listen({ host, port });
+  await app.listen({ host: config.listenHost, port: config.listenPort });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       void app.close().finally(() => process.exit(0));

@@ -3,3 +3,4 @@ export { parseCredmonConfig, type CredmonConfig, type LocalIssuerConfig } from '
 export { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES } from './knobs.js';
 export { formatTemplate } from './format-template.js';
 export { parseBoolean, parseHttpUrl, parsePositiveInteger, type KnobLookup } from './values.js';
+export { parseWebConfig, WEB_DEFAULTS, WEB_ENVIRONMENT, WEB_KNOBS, type WebConfig } from './web-config.js';

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createDemoProvider } from './create-demo-provider.js';
 import type { DemoProviderConfig } from './demo-provider-config.js';
 import { createInteractionHandler } from './handle-interaction.js';
+import { createFileAdapterFactory } from './file-adapter.js';
 import { loadSigningJwks } from './load-signing-jwks.js';
 
 export interface DemoApp {
@@ -21,7 +22,10 @@ export async function buildDemoApp(config: DemoProviderConfig, options: { logger
   if (keys.looseMode) log.warn({ path: config.signingKeyFile }, 'DEMO_SIGNING_KEY_FILE is readable by group or others; chmod 600 it');
   log.info({ origin: keys.origin, kid: keys.jwks.keys[0]?.kid, path: config.signingKeyFile }, 'signing key ready');
 
-  const provider = createDemoProvider(config, keys.jwks, log.child({ module: 'provider' }));
+  const adapter = config.stateDir === undefined ? undefined : await createFileAdapterFactory(config.stateDir);
+  if (adapter === undefined) log.warn('DEMO_STATE_DIR not set: grants live in memory only and a restart logs every user out');
+  else log.info({ path: config.stateDir }, 'grants, refresh tokens and sessions are kept in files');
+  const provider = createDemoProvider(config, keys.jwks, log.child({ module: 'provider' }), adapter);
   const handleInteraction = createInteractionHandler(provider, { user: config.user, password: config.password, logger: log.child({ module: 'interaction' }) });
   const providerCallback = provider.callback();
 

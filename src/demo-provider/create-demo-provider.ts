@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
-import type { ClientMetadata, Configuration, JWKS, KoaContextWithOIDC } from 'oidc-provider';
+import type { AdapterFactory, ClientMetadata, Configuration, JWKS, KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { describeError } from '../shared/errors.js';
 import type { DemoProviderConfig } from './demo-provider-config.js';
@@ -45,15 +45,18 @@ function errorFields(error: unknown): { error: string; description?: string } {
  *   (useGrantedResource), so they still receive an ES256 JWT for that audience.
  * - Refresh tokens without `offline_access` (issueRefreshToken), not tied to the browser session
  *   (expiresWithSession), rotated per config.
+ * - Storage: a file adapter (DEMO_STATE_DIR) keeps grants across restarts; without it, oidc-provider's memory
+ *   adapter (and its development-only warning).
  * - Mounted at the root and not behind a proxy: endpoint URLs come from the request (`ctx.href`), the issuer from
  *   config, and nothing compares the Host header to the issuer, so https://demo-provider:9443/token works while the
  *   issuer is https://localhost:9443. Secure cookies follow the real TLS socket (`ctx.secure`).
  */
-export function createDemoProvider(config: DemoProviderConfig, jwks: JWKS, logger: Logger): Provider {
+export function createDemoProvider(config: DemoProviderConfig, jwks: JWKS, logger: Logger, adapter?: AdapterFactory): Provider {
   const cookieKeys = config.cookieKeys ? [...config.cookieKeys] : [randomBytes(32).toString('base64url')];
   const resourceScope = config.scopes.join(' ');
 
   const configuration: Configuration = {
+    ...(adapter ? { adapter } : {}),
     clients: toClientMetadata(config),
     jwks,
     clientAuthMethods: ['client_secret_post', 'client_secret_basic'],

@@ -30,6 +30,8 @@ export interface DemoProviderConfig {
   readonly defaultResource: string;
   /** Where the signing JWKS (private) is kept across restarts; undefined = in memory only. */
   readonly signingKeyFile: string | undefined;
+  /** Where grants, refresh tokens and sessions are kept across restarts; undefined = in memory only. */
+  readonly stateDir: string | undefined;
   /** Keygrip keys for the provider's cookies; undefined = random per start. */
   readonly cookieKeys: readonly string[] | undefined;
 }
@@ -51,6 +53,7 @@ export const DEMO_ENV = {
   scopes: 'DEMO_SCOPES',
   defaultResource: 'DEMO_DEFAULT_RESOURCE',
   signingKeyFile: 'DEMO_SIGNING_KEY_FILE',
+  stateDir: 'DEMO_STATE_DIR',
   cookieKeys: 'DEMO_COOKIE_KEYS',
 } as const;
 
@@ -208,6 +211,8 @@ export function parseDemoProviderConfig(env: Env): DemoProviderConfig {
   if (signingKeyFile !== undefined && !signingKeyFile.startsWith('/')) {
     problems.push(`${DEMO_ENV.signingKeyFile} = ${signingKeyFile}: expected an absolute path`);
   }
+  const stateDir = nonEmpty(env[DEMO_ENV.stateDir]);
+  if (stateDir !== undefined && !stateDir.startsWith('/')) problems.push(`${DEMO_ENV.stateDir} = ${stateDir}: expected an absolute path`);
   const rawCookieKeys = nonEmpty(env[DEMO_ENV.cookieKeys]);
   const cookieKeys = rawCookieKeys
     ?.split(',')
@@ -232,6 +237,7 @@ export function parseDemoProviderConfig(env: Env): DemoProviderConfig {
     scopes: Object.freeze(scopes),
     defaultResource,
     signingKeyFile,
+    stateDir,
     cookieKeys: cookieKeys === undefined ? undefined : Object.freeze(cookieKeys),
   });
 }

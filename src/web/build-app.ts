@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { CredentialDirectory } from '../credentials/index.js';
 import type { AudienceParameter } from '../oauth/index.js';
 import { LoginStore } from './login/login-store.js';
-import { handleError } from './error-handler.js';
+import { createErrorHandler } from './error-handler.js';
 import type { IssuerKeySource } from './issuer-keys.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerIssuerRoutes } from './routes/issuer-routes.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
+import { redactUrl } from './redact.js';
+import { addSecurityHeaders } from './security-headers.js';
 
 export interface WebAppOptions {
   readonly issuer: string;
@@ -17,6 +19,8 @@ export interface WebAppOptions {
   readonly directory: CredentialDirectory;
   readonly store?: LoginStore;
   readonly tokenTimeoutMs?: number;
+  /** How long /healthz waits for the issuer keys and a credential-directory read before answering 503. */
+  readonly healthTimeoutMs?: number;
   readonly audienceParameter?: AudienceParameter;
   readonly now?: () => number;
   readonly fetch?: typeof fetch;
@@ -29,12 +33,16 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     {},
     { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) } },
   );
-  const app = Fastify({ loggerInstance, trustProxy: '127.0.0.1' });
+  const handleError = createErrorHandler([options.directory.root]);
+  // frameworkErrors: Fastify's own refusals (a bad URL, a bad content type) go through the same mapper; by default
+  // they echo the whole URL, login-link key included.
+  const app = Fastify({ loggerInstance, trustProxy: '127.0.0.1', frameworkErrors: handleError });
   app.setErrorHandler(handleError);
+  app.addHook('onSend', addSecurityHeaders);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: 'Not found', message: `No page at ${request.url.split('?')[0] ?? ''}` });
+    void reply.status(404).send({ error: 'Not found', message: `No page at ${redactUrl(request.url)}` });
   });
-  registerHealthRoute(app);
+  registerHealthRoute(app, { keys: options.keys, directory: options.directory, timeoutMs: options.healthTimeoutMs ?? 3000 });
   registerIssuerRoutes(app, options.issuer, options.keys);
   registerLoginRoutes(app, {
     directory: options.directory,
@@ -46,9 +54,4 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   });
   await app.ready();
   return app;
-}
-
-/** A request path fit for a log line: no query (codes, states) and login-link keys cut to their first 8 characters. */
-export function redactUrl(url: string): string {
-  return (url.split('?')[0] ?? '').replace(/([0-9a-f]{8})[0-9a-f]{56}/g, '$1…');
 }

@@ -2,3 +2,4 @@ export { buildApp, type WebAppOptions } from './build-app.js';
 export { createIssuerKeySource, type IssuerKeySource } from './issuer-keys.js';
 export { JWKS_PATH } from './routes/issuer-routes.js';
 export { LoginStore, type LoginSession, type PendingLogin } from './login/login-store.js';
+export { redactKeys, redactUrl } from './redact.js';

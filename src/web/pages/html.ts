@@ -25,7 +25,7 @@ export function html(strings: TemplateStringsArray, ...values: Array<string | nu
   return new Html(out);
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}
+export const PAGE_STYLE = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}
 h1{font-size:1.6rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ccc;vertical-align:top}
 .button{display:inline-block;padding:.45rem 1rem;background:#0b5cad;color:#fff;border-radius:.3rem;text-decoration:none;font-weight:600}
 .button:focus{outline:3px solid #f5a623}.ok{color:#0a6b2d;font-weight:600}.todo{color:#8a4b00;font-weight:600}
@@ -36,7 +36,7 @@ code{background:#f2f2f2;padding:0 .2rem}`;
 export function page(title: string, body: Html): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} – HTCondor credentials</title><style>${STYLE}</style></head>
+<title>${escapeHtml(title)} – HTCondor credentials</title><style>${PAGE_STYLE}</style></head>
 <body><header><p>HTCondor credential manager (credmon-sandbox)</p></header><main>
 <h1>${escapeHtml(title)}</h1>
 ${body.value}

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KEY_FILE_NAME, credentialName, parseKeyFile, storeOAuthLogin, type CredentialDirectory, type KeyFileRequest } from '../../credentials/index.js';
+import { KEY_FILE_NAME, credentialName, storeOAuthLogin, type CredentialDirectory, type KeyFileRequest } from '../../credentials/index.js';
 import { buildAuthorizationUrl, createPkcePair, exchangeAuthorizationCode, type AudienceParameter } from '../../oauth/index.js';
-import { AuthorizationDenied, CredentialFileInvalid, KeyFileNotFound, OAuthStateMismatch, describeError } from '../../shared/errors.js';
-import { toErrorPage } from '../error-handler.js';
+import { AuthorizationDenied, CredentialFileInvalid, KeyFileNotFound, OAuthStateMismatch } from '../../shared/errors.js';
+import { describeForLog, toErrorPage } from '../error-handler.js';
 import { SESSION_COOKIE, readCookie, sessionCookie } from '../login/cookies.js';
 import type { LoginSession, LoginStore } from '../login/login-store.js';
+import { keyLabel, readKeyRequests } from '../login/read-key-requests.js';
 import { renderErrorPage, renderIndexPage, renderKeyPage } from '../pages/login-pages.js';
 import { decodeJwt } from 'jose';
 
@@ -29,6 +30,8 @@ const SESSION_MAX_AGE_S = 12 * 3600;
  */
 export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOptions): void {
   const { directory, store } = options;
+  // Never shown nor logged: the credential directory's path (keys are cut to 8 characters by the mapper itself).
+  const hide = [directory.root];
 
   const sessionOf = (request: FastifyRequest): LoginSession | undefined => store.getSession(readCookie(request.headers.cookie, SESSION_COOKIE));
 
@@ -36,20 +39,13 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
     reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
 
   const sendError = (reply: FastifyReply, request: FastifyRequest, error: unknown, retryKey?: string): FastifyReply => {
-    const p = toErrorPage(error);
-    if (p.status >= 500 && p.status !== 502) request.log.error({ err: describeError(error) }, 'login step failed');
-    else request.log.warn({ err: describeError(error) }, 'login step refused');
+    const p = toErrorPage(error, hide);
+    if (p.status >= 500 && p.status !== 502) request.log.error({ err: describeForLog(error, hide) }, 'login step failed');
+    else request.log.warn({ err: describeForLog(error, hide) }, 'login step refused');
     return sendPage(reply, p.status, renderErrorPage(p.title, p.message, retryKey));
   };
 
-  async function readRequests(key: string): Promise<KeyFileRequest[]> {
-    const file = await directory.readKeyFile(key);
-    if (!file)
-      throw new KeyFileNotFound(
-        'This login link is unknown, or every login it asked for is already done. Run condor_submit again: if tokens are still missing it prints a new link.',
-      );
-    return parseKeyFile(`key file ${key.slice(0, 8)}…`, file.content);
-  }
+  const readRequests = (key: string): Promise<KeyFileRequest[]> => readKeyRequests(directory, key);
 
   app.get('/', async (request, reply) => {
     const session = sessionOf(request);
@@ -75,7 +71,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
       requests.map((r) => [credentialName(r.provider, r.handle), { provider: r.provider, handle: r.handle, scopes: r.scopes, audience: r.audience }] as const),
     );
     const first = requests[0];
-    if (!first) return sendError(reply, request, new CredentialFileInvalid('key file', 'holds no request'));
+    if (!first) return sendError(reply, request, new CredentialFileInvalid(keyLabel(key), 'holds no request'));
     let session = existing;
     if (!session || session.key !== key) {
       session = store.createSession(key, first.localUser, requested);

@@ -105,3 +105,65 @@ describe('LoginStore states', () => {
     assert.throws(() => store.consumeState(login.state, s.id, 'scitokens'), refused(/too long/));
   });
 });
+
+describe('LoginStore bounds: a flood costs the flooder', () => {
+  const OTHER_KEY = 'b'.repeat(64);
+
+  it("opening one link 10,001 times keeps another user's session and pending login", () => {
+    const store = new LoginStore();
+    const bob = store.createSession(OTHER_KEY, 'bob', requested(['scitokens']));
+    const login = store.startLogin(bob, 'scitokens', 'scitokens', 'v-bob');
+    for (let i = 0; i < 10_001; i++) store.createSession(KEY, 'mallory', requested(['scitokens']));
+    assert.equal(store.getSession(bob.id), bob);
+    assert.equal(store.consumeState(login.state, bob.id, 'scitokens').codeVerifier, 'v-bob');
+    assert.ok(store.size.sessions <= 1 + 16, `the flooded key holds at most 16 sessions, store has ${store.size.sessions}`);
+  });
+
+  it('keeps a session that started a login when its own link is flooded (idle sessions go first)', () => {
+    const store = new LoginStore({ maxSessionsPerKey: 4 });
+    const user = store.createSession(KEY, 'alice', requested(['scitokens']));
+    const login = store.startLogin(user, 'scitokens', 'scitokens', 'v');
+    for (let i = 0; i < 1000; i++) store.createSession(KEY, 'alice', requested(['scitokens']));
+    assert.equal(store.getSession(user.id), user);
+    assert.equal(store.consumeState(login.state, user.id, 'scitokens').codeVerifier, 'v');
+  });
+
+  it("clicking Log in 1,000 times in one browser evicts only that browser's own states", () => {
+    const store = new LoginStore({ maxPendingPerSession: 8 });
+    const alice = store.createSession(KEY, 'alice', requested(['scitokens']));
+    const mallory = store.createSession(OTHER_KEY, 'mallory', requested(['scitokens']));
+    const kept = store.startLogin(alice, 'scitokens', 'scitokens', 'v-alice');
+    const states = Array.from({ length: 1000 }, () => store.startLogin(mallory, 'scitokens', 'scitokens', 'v').state);
+    assert.equal(store.size.pending, 1 + 8);
+    assert.equal(store.consumeState(kept.state, alice.id, 'scitokens').codeVerifier, 'v-alice');
+    assert.throws(() => store.consumeState(states[0], mallory.id, 'scitokens'), refused(/not started here/));
+    assert.equal(store.consumeState(states[999], mallory.id, 'scitokens').codeVerifier, 'v');
+  });
+
+  it('caps sessions per local user across key files, and in all by taking from the largest user', () => {
+    const store = new LoginStore({ maxSessionsPerUser: 3, maxEntries: 5 });
+    const bob = store.createSession(OTHER_KEY, 'bob', requested(['x']));
+    const carol = store.createSession(OTHER_KEY.replace(/^b/, 'c'), 'carol', requested(['x']));
+    const ids = Array.from({ length: 50 }, (_, i) => store.createSession(i.toString(16).padStart(64, '0'), 'mallory', requested(['x'])).id);
+    assert.equal(store.getSession(bob.id), bob);
+    assert.equal(store.getSession(carol.id), carol);
+    assert.equal(ids.filter((id) => store.getSession(id) !== undefined).length, 3);
+    assert.equal(store.size.sessions, 5);
+  });
+
+  it('expires old sessions and states, so memory goes back down', () => {
+    const c = clock();
+    const store = new LoginStore({ now: c.now, sessionTtlMs: 1000, pendingTtlMs: 100 });
+    for (let i = 0; i < 100; i++) {
+      const s = store.createSession(i.toString(16).padStart(64, '0'), `u${i}`, requested(['x']));
+      store.startLogin(s, 'x', 'x', 'v');
+    }
+    assert.deepEqual(store.size, { sessions: 100, pending: 100 });
+    c.advance(101);
+    store.createSession(KEY, 'alice', requested(['x']));
+    assert.deepEqual(store.size, { sessions: 101, pending: 0 });
+    c.advance(1000);
+    store.createSession(KEY, 'alice', requested(['x']));
+    assert.deepEqual(store.size, { sessions: 2, pending: 0 });
+  });
+});

@@ -1,0 +1,81 @@
+import { isIP } from 'node:net';
+import { ConfigInvalid } from '../shared/errors.js';
+import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
+import { parseAbsolutePath, parseBoolean, parseIssuerUrl, parsePositiveInteger, type KnobLookup } from './values.js';
+
+/**
+ * What the web app needs, and nothing more: a knob that only the local issuer's signing uses (audience, version,
+ * templates, lifetime) cannot stop the login pages. HTCondor knobs come from `condor_config_val`, the listen address
+ * from the environment (the sandbox's supervisord sets it).
+ */
+export interface WebConfig {
+  /** SEC_CREDENTIAL_DIRECTORY_OAUTH: key files in, .use/.meta/.top out. */
+  readonly credDir: string;
+  /** LOCAL_CREDMON_ISSUER (default https://FULL_HOSTNAME): the discovery document's `issuer`. */
+  readonly issuer: string;
+  readonly publicKeyPath: string;
+  readonly keyId: string;
+  /** CREDMON_OAUTH_REFRESH_TIMEOUT: how long the code exchange with a provider may take. */
+  readonly tokenTimeoutS: number;
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly debug: boolean;
+}
+
+/** HTCondor knobs the web app reads (with the CREDMON_OAUTH subsystem). */
+export const WEB_KNOBS = [
+  'SEC_CREDENTIAL_DIRECTORY_OAUTH',
+  'SEC_CREDENTIAL_DIRECTORY',
+  'FULL_HOSTNAME',
+  'LOCAL_CREDMON_ISSUER',
+  'LOCAL_CREDMON_PUBLIC_KEY',
+  'LOCAL_CREDMON_KEY_ID',
+  'CREDMON_OAUTH_REFRESH_TIMEOUT',
+] as const;
+
+/** Environment variables the web app reads. */
+export const WEB_ENVIRONMENT = ['WEB_LISTEN_HOST', 'WEB_LISTEN_PORT', 'WEB_DEBUG'] as const;
+
+export const WEB_DEFAULTS = { listenHost: '127.0.0.1', listenPort: 8080 } as const;
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Turns knob and environment values into the web app's frozen configuration; every problem at once, each named. */
+export function parseWebConfig(lookup: KnobLookup): WebConfig {
+  const problems: string[] = [];
+
+  const credDirRaw = lookup('SEC_CREDENTIAL_DIRECTORY_OAUTH') ?? lookup('SEC_CREDENTIAL_DIRECTORY');
+  const credDir = parseAbsolutePath('SEC_CREDENTIAL_DIRECTORY_OAUTH', credDirRaw, undefined, problems);
+  if (credDir === undefined && (credDirRaw === undefined || credDirRaw.trim() === '')) {
+    problems.push('SEC_CREDENTIAL_DIRECTORY_OAUTH is not set (add "use feature : OAUTH" to the HTCondor configuration)');
+  }
+
+  const hostname = (lookup('FULL_HOSTNAME') ?? '').trim() || 'localhost';
+  const issuer = parseIssuerUrl('LOCAL_CREDMON_ISSUER', (lookup('LOCAL_CREDMON_ISSUER') ?? '').trim() || `https://${hostname}`, problems);
+  const publicKeyPath =
+    parseAbsolutePath('LOCAL_CREDMON_PUBLIC_KEY', lookup('LOCAL_CREDMON_PUBLIC_KEY'), LOCAL_DEFAULTS.publicKeyPath, problems) ?? LOCAL_DEFAULTS.publicKeyPath;
+  const keyId = (lookup('LOCAL_CREDMON_KEY_ID') ?? '').trim() || LOCAL_DEFAULTS.keyId;
+  const tokenTimeoutS = parsePositiveInteger(
+    'CREDMON_OAUTH_REFRESH_TIMEOUT',
+    lookup('CREDMON_OAUTH_REFRESH_TIMEOUT'),
+    DAEMON_DEFAULTS.refreshTimeoutS,
+    problems,
+  );
+
+  const hostRaw = lookup('WEB_LISTEN_HOST');
+  const listenHost = hostRaw === undefined || hostRaw.trim() === '' ? WEB_DEFAULTS.listenHost : hostRaw.trim();
+  if (isIP(listenHost) === 0 && !HOST_NAME.test(listenHost)) problems.push(`WEB_LISTEN_HOST = ${hostRaw ?? ''}: expected an IP address or a host name`);
+
+  const portRaw = lookup('WEB_LISTEN_PORT');
+  let listenPort: number = WEB_DEFAULTS.listenPort;
+  if (portRaw !== undefined && portRaw.trim() !== '') {
+    const v = portRaw.trim();
+    if (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) listenPort = Number(v);
+    else problems.push(`WEB_LISTEN_PORT = ${portRaw}: expected a TCP port number from 1 to 65535`);
+  }
+
+  const debug = parseBoolean('WEB_DEBUG', lookup('WEB_DEBUG'), false, problems);
+
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  return Object.freeze({ credDir: credDir ?? '', issuer, publicKeyPath, keyId, tokenTimeoutS, listenHost, listenPort, debug });
+}
