@@ -218,7 +218,12 @@ export class CredentialDirectory {
   /** Reads a key file; undefined when it does not exist. The name must be exactly 64 lowercase hex characters. */
   async readKeyFile(name: string): Promise<TextFile | undefined> {
     if (!KEY_FILE_NAME.test(name)) throw new RangeError('key file names are 64 lowercase hex characters');
-    return readTextFile(join(this.root, name));
+    try {
+      return await readTextFile(join(this.root, name));
+    } catch (error) {
+      // A key file's name is a login capability: errors name it by its first 8 characters only.
+      throw withoutKey(error, name);
+    }
   }
 
   async removeKeyFile(name: string): Promise<void> {
@@ -231,6 +236,18 @@ export class CredentialDirectory {
   private userPath(user: string): string {
     return userDirectoryPath(this.root, user);
   }
+}
+
+function withoutKey(error: unknown, key: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const shown = `${key.slice(0, 8)}…`;
+  if (error instanceof CredentialFileInvalid) {
+    return new CredentialFileInvalid(error.path.split(key).join(shown), error.message.slice(error.path.length + 2));
+  }
+  error.message = error.message.split(key).join(shown);
+  const withPath = error as { path?: unknown };
+  if (typeof withPath.path === 'string') withPath.path = withPath.path.split(key).join(shown);
+  return error;
 }
 
 /** `<root>/<user>`, after checking that `user` is a safe single path component. */
@@ -273,8 +290,8 @@ export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.
 
 /** Only regular files of a sane size are read; anything else is reported and skipped, never waited on. */
 export function assertReadableFile(path: string, info: Stats): void {
-  if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file; skipping it`);
-  if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialFileInvalid(path, `is larger than ${MAX_CREDENTIAL_BYTES} bytes; skipping it`);
+  if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file`);
+  if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialFileInvalid(path, `is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
 }
 
 /**

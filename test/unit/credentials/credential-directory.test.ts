@@ -190,6 +190,8 @@ describe('CredentialDirectory and hostile entries', () => {
       delay(2000).then(() => 'hung'),
     ]);
     assert.ok(outcome instanceof CredentialFileInvalid, String(outcome));
+    assert.ok(!outcome.message.includes(KEY) && !outcome.path.includes(KEY), 'a key file is a capability: never named in full');
+    assert.match(outcome.message, /abababab…: is a FIFO, not a regular file/);
   });
 
   it('never writes through a user directory that is a symlink', async () => {
