@@ -14,11 +14,11 @@
  *   CRASH_USERS=2000 CRASH_KILLS=300 npm run reliability:crash
  * test/integration/crash-safety.test.ts runs it scaled down in CI.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseMetaFile, parseTopFile, parseUseFile } from '../../src/credentials/index.js';
 import { ensureSigningKey } from '../../src/issuer/index.js';
+import { prepareCredmonProcess } from '../helpers/credmon-process.js';
 
 export interface CrashSafetyOptions {
   readonly users: number;
@@ -51,7 +52,6 @@ export interface CrashSafetyReport {
   readonly durationS: number;
 }
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ISSUER = 'https://localhost:8443';
 const AUDIENCE = 'https://localhost';
 
@@ -127,17 +127,15 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
   const publicKey = createPublicKey(readFileSync(publicKeyPath));
   const provider = new RotatingProvider();
   const tokenUrl = await provider.start();
-  // The credmon reads its knobs with condor_config_val; this one answers what a real one would print for them.
-  const knobs = [
-    `SEC_CREDENTIAL_DIRECTORY_OAUTH = ${credDir}`,
-    `LOCAL_CREDMON_PRIVATE_KEY = ${privateKey}`,
-    `LOCAL_CREDMON_PUBLIC_KEY = ${publicKeyPath}`,
-    `LOCAL_CREDMON_ISSUER = ${ISSUER}`,
-    `LOCAL_CREDMON_TOKEN_AUDIENCE = ${AUDIENCE}`,
-    `CREDMON_OAUTH_LOG = ${join(base, 'CredMonOAuthLog')}`,
-  ];
-  await writeFile(join(bin, 'condor_config_val'), `#!/bin/sh\ncat <<'EOF'\n${knobs.join('\n')}\nEOF\n`);
-  await chmod(join(bin, 'condor_config_val'), 0o755);
+  // The real daemon, outside HTCondor: its knobs come from a generated condor_config_val.
+  const credmon = await prepareCredmonProcess(base, {
+    SEC_CREDENTIAL_DIRECTORY_OAUTH: credDir,
+    LOCAL_CREDMON_PRIVATE_KEY: privateKey,
+    LOCAL_CREDMON_PUBLIC_KEY: publicKeyPath,
+    LOCAL_CREDMON_ISSUER: ISSUER,
+    LOCAL_CREDMON_TOKEN_AUDIENCE: AUDIENCE,
+    CREDMON_OAUTH_LOG: join(base, 'CredMonOAuthLog'),
+  });
 
   const local: string[] = [];
   const oauth: string[] = [];
@@ -161,18 +159,7 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     }
   }
 
-  // The compiled credmon, as the image runs it (under tsx, every start and every worker thread compiles first), in a
-  // build of its own: another run or `npm run build` may rewrite dist/ meanwhile. Under node_modules/ so that its
-  // imports resolve.
-  const build = join(ROOT, 'node_modules', '.cache', `credmon-crash-${process.pid}`);
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', build], { cwd: ROOT });
-  const startCredmon = (): ChildProcess =>
-    spawn(process.execPath, [join(build, 'bin/credmon.js')], {
-      cwd: ROOT,
-      env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
-      stdio: 'ignore',
-    });
+  const startCredmon = (): ChildProcess => credmon.start();
   const ageHalf = async (): Promise<void> => {
     const old = new Date(Date.now() - 7_200_000);
     for (const user of local) if (Math.random() < 0.5) await utimes(join(credDir, user, 'scitokens.use'), old, old).catch(() => undefined);
@@ -217,7 +204,7 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     return top.kind !== 'oauth' || !provider.accepts(cred, top.refreshToken);
   });
   await provider.stop();
-  await rm(build, { recursive: true, force: true });
+  await credmon.dispose();
   if (process.env['CRASH_KEEP']) say(`# kept ${base}`);
   else await rm(base, { recursive: true, force: true });
   return {
