@@ -103,7 +103,11 @@ export class LocalWorkPool {
   private spawn(): PoolWorker {
     // Under tsx (tests, benchmarks) the sources are .ts; the image runs the compiled .js.
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const worker = new Worker(new URL(`./local-worker.${ext}`, import.meta.url), { workerData: this.options.setup });
+    const worker = new Worker(new URL(`./local-worker.${ext}`, import.meta.url), {
+      workerData: this.options.setup,
+      // Signing makes short-lived garbage only: a small young generation keeps each thread's memory low.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     const entry: PoolWorker = { worker, busy: false, idleTimer: undefined };
     worker.unref();
     worker.on('message', (message: WorkerResponse) => {

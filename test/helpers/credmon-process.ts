@@ -32,10 +32,11 @@ export async function prepareCredmonProcess(workDir: string, knobs: Readonly<Rec
   await writeFile(join(bin, 'condor_config_val'), `#!/bin/sh\ncat <<'EOF'\n${dump}\nEOF\n`);
   await chmod(join(bin, 'condor_config_val'), 0o755);
   return {
+    // The same memory settings as the image's wrapper, docker/bin/credmon.
     start: () =>
-      spawn(process.execPath, [join(build, 'bin/credmon.js')], {
+      spawn(process.execPath, ['--max-semi-space-size=2', join(build, 'bin/credmon.js')], {
         cwd: ROOT,
-        env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+        env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, MALLOC_ARENA_MAX: '2' },
         stdio: 'ignore',
       }),
     dispose: () => rm(build, { recursive: true, force: true }),
