@@ -1,7 +1,7 @@
 import { ConfigInvalid } from '../shared/errors.js';
 import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
 import { formatTemplate } from './format-template.js';
-import { parseAbsolutePath, parseBoolean, parseIssuerUrl, parsePositiveInteger, type KnobLookup } from './values.js';
+import { parseAbsolutePath, parseBoolean, parseLocalIssuer, parsePositiveInteger, type KnobLookup } from './values.js';
 
 export interface LocalIssuerConfig {
   /** `<user>/<providerName>.top` files are what the local issuer answers. */
@@ -64,9 +64,7 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
     problems.push(`LOCAL_CREDMON_PROVIDER_NAME = ${providerName}: use letters, digits and - + = . only`);
   }
 
-  const hostname = (lookup('FULL_HOSTNAME') ?? '').trim() || 'localhost';
-  const issuerRaw = (lookup('LOCAL_CREDMON_ISSUER') ?? '').trim() || `https://${hostname}`;
-  const issuer = parseIssuerUrl('LOCAL_CREDMON_ISSUER', issuerRaw, problems);
+  const issuer = parseLocalIssuer(lookup, problems);
 
   const authzTemplate = (lookup('LOCAL_CREDMON_AUTHZ_TEMPLATE') ?? '').trim() || LOCAL_DEFAULTS.authzTemplate;
   checkTemplate('LOCAL_CREDMON_AUTHZ_TEMPLATE', authzTemplate, 'username', problems);

@@ -53,3 +53,9 @@ export function parseHttpUrl(knob: string, raw: string, problems: string[], opti
 export function parseIssuerUrl(knob: string, raw: string, problems: string[]): string {
   return parseHttpUrl(knob, raw, problems);
 }
+
+/** LOCAL_CREDMON_ISSUER, or upstream's default `https://$(FULL_HOSTNAME)`: the credmon and the web app agree on it. */
+export function parseLocalIssuer(lookup: KnobLookup, problems: string[]): string {
+  const hostname = (lookup('FULL_HOSTNAME') ?? '').trim() || 'localhost';
+  return parseIssuerUrl('LOCAL_CREDMON_ISSUER', (lookup('LOCAL_CREDMON_ISSUER') ?? '').trim() || `https://${hostname}`, problems);
+}

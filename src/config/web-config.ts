@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { ConfigInvalid } from '../shared/errors.js';
 import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
-import { parseAbsolutePath, parseBoolean, parseIssuerUrl, parsePositiveInteger, type KnobLookup } from './values.js';
+import { parseAbsolutePath, parseBoolean, parseLocalIssuer, parsePositiveInteger, type KnobLookup } from './values.js';
 
 /**
  * What the web app needs, and nothing more: a knob that only the local issuer's signing uses (audience, version,
@@ -50,8 +50,7 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
     problems.push('SEC_CREDENTIAL_DIRECTORY_OAUTH is not set (add "use feature : OAUTH" to the HTCondor configuration)');
   }
 
-  const hostname = (lookup('FULL_HOSTNAME') ?? '').trim() || 'localhost';
-  const issuer = parseIssuerUrl('LOCAL_CREDMON_ISSUER', (lookup('LOCAL_CREDMON_ISSUER') ?? '').trim() || `https://${hostname}`, problems);
+  const issuer = parseLocalIssuer(lookup, problems);
   const publicKeyPath =
     parseAbsolutePath('LOCAL_CREDMON_PUBLIC_KEY', lookup('LOCAL_CREDMON_PUBLIC_KEY'), LOCAL_DEFAULTS.publicKeyPath, problems) ?? LOCAL_DEFAULTS.publicKeyPath;
   const keyId = (lookup('LOCAL_CREDMON_KEY_ID') ?? '').trim() || LOCAL_DEFAULTS.keyId;
