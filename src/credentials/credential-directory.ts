@@ -155,6 +155,12 @@ export class CredentialDirectory {
     return { users, refused };
   }
 
+  /** When a user directory last changed (the later of mtime and ctime), or undefined when it is not a directory. */
+  userChangedMs(user: string): number | undefined {
+    const info = lstatSync(this.userPath(user), { throwIfNoEntry: false });
+    return info?.isDirectory() ? Math.max(info.mtimeMs, info.ctimeMs) : undefined;
+  }
+
   /**
    * A user directory's version (mtime and ctime); undefined when it vanished or is no longer a real directory.
    * File times are coarse (a kernel tick, 1 to 10 ms): a directory changed within the last RECENT_MS may change again

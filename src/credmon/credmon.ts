@@ -36,6 +36,8 @@ export interface CredmonOptions {
   readonly random?: () => number;
   /** Local jobs (users) above which work goes to the worker threads; at or below, the main thread does it at once. */
   readonly bulkThreshold?: number;
+  /** Bulk work up to this many jobs stays on the main thread, in slices; above, it goes to worker threads. */
+  readonly mainThreadMaxJobs?: number;
 }
 
 export interface ScanSummary {
@@ -69,6 +71,9 @@ interface Tracked {
 /** A SIGHUP that brings at most this many new user directories is served at once on the main thread. */
 const FAST_PATH_MAX_USERS = 32;
 const DEFAULT_BULK_THRESHOLD = 64;
+const DEFAULT_MAIN_THREAD_MAX_JOBS = 1000;
+/** Jobs between two turns of the event loop when this thread works through a batch (~10 ms). */
+const MAIN_THREAD_SLICE = 50;
 
 /**
  * The credential monitor: a scheduler over the credential directory.
@@ -88,6 +93,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly bulkThreshold: number;
+  private readonly mainThreadMaxJobs: number;
   private readonly local: LocalRenewalContext;
   private readonly oauth: OAuthRefreshContext;
   private readonly pool: LocalWorkPool | undefined;
@@ -115,6 +121,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.bulkThreshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
+    this.mainThreadMaxJobs = options.mainThreadMaxJobs ?? DEFAULT_MAIN_THREAD_MAX_JOBS;
     const { issuer } = options;
     this.local = {
       root: this.dir.root,
@@ -279,8 +286,13 @@ export class Credmon extends EventEmitter<CredmonEvents> {
       candidates = (await this.dir.listUserNames()).users;
       if (this.rootWatcher) this.newRootEntries = new Set(); // listed once after a flood: back to the hint
     }
-    const fresh = candidates.filter((u) => !this.userVersions.has(u) && !this.usersInFlight.has(u) && isSafeName(u));
-    if (fresh.length === 0 || fresh.length > FAST_PATH_MAX_USERS) return;
+    let fresh = candidates.filter((u) => !this.userVersions.has(u) && !this.usersInFlight.has(u) && isSafeName(u));
+    if (fresh.length > FAST_PATH_MAX_USERS) {
+      // Many new directories at once (a burst of first submits, a restore): the scan signs them in bulk; the ones
+      // that changed last are the likeliest to have a condor_submit waiting, so they go first.
+      const changed = new Map(fresh.map((u) => [u, this.dir.userChangedMs(u) ?? 0]));
+      fresh = fresh.sort((a, b) => (changed.get(b) ?? 0) - (changed.get(a) ?? 0)).slice(0, FAST_PATH_MAX_USERS);
+    }
     const nowMs = this.now();
     for (const user of fresh) {
       const version = this.dir.userVersion(user);
@@ -310,7 +322,11 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     if (this.rootWatcher) this.newRootEntries = new Set();
   }
 
-  /** Runs local jobs: a few at once on this thread, bulk on the worker threads; results go to `apply` as they come. */
+  /**
+   * Runs local jobs; results go to `apply` as they come. A few run at once on this thread; up to
+   * `mainThreadMaxJobs` run on this thread too, in slices that let a SIGHUP in between (starting threads would cost
+   * more than the work); more go to the worker threads.
+   */
   private async runLocalJobs(jobs: readonly LocalJob[], apply: (results: LocalJobResult[]) => void): Promise<void> {
     if (jobs.length === 0) return;
     const nowMs = this.now();
@@ -323,16 +339,22 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     for (const job of jobs) this.usersInFlight.add(job.user);
     this.markBusy(jobs, true);
     const pending = new Map(jobs.map((job) => [job.user, job]));
+    const done = (results: LocalJobResult[]): void => {
+      for (const result of results) {
+        const job = pending.get(result.user);
+        pending.delete(result.user);
+        this.usersInFlight.delete(result.user);
+        if (job) this.markBusy([job], false);
+      }
+      apply(results);
+    };
     try {
-      await this.pool.run(jobs, nowMs, (results) => {
-        for (const result of results) {
-          const job = pending.get(result.user);
-          pending.delete(result.user);
-          this.usersInFlight.delete(result.user);
-          if (job) this.markBusy([job], false);
+      if (jobs.length <= this.mainThreadMaxJobs) {
+        for (let i = 0; i < jobs.length; i += MAIN_THREAD_SLICE) {
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+          done(jobs.slice(i, i + MAIN_THREAD_SLICE).map((job) => runLocalJob(this.local, job, nowMs, versionOf)));
         }
-        apply(results);
-      });
+      } else await this.pool.run(jobs, nowMs, done);
     } catch (error) {
       this.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread');
       runHere([...pending.values()]);

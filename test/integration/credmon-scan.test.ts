@@ -99,7 +99,7 @@ async function setup(options: { knobs?: Record<string, string>; issuerError?: Er
     log: logger,
     now: () => harness.nowMs,
     random: () => 0,
-    ...(options.bulkThreshold !== undefined ? { bulkThreshold: options.bulkThreshold } : {}),
+    ...(options.bulkThreshold !== undefined ? { bulkThreshold: options.bulkThreshold, mainThreadMaxJobs: 0 } : {}),
   });
   (harness as { credmon: Credmon }).credmon = credmon;
   cleanups.push(() => credmon.stop());
