@@ -260,6 +260,9 @@ interface PerUsers {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // The commit whose driver and harness this run uses (taken now: the tree may change while a long run goes on).
+  const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== '';
+  const gitCommit = `${(await run('git', ['rev-parse', 'HEAD'])).stdout.trim()}${dirty ? '+uncommitted changes' : ''}`;
   if (options.credmons.includes('python')) scitokensDir();
   if (options.build) await buildImages(options.credmons);
   const images: Record<string, { image: string; id: string; created: string }> = {};
@@ -318,7 +321,7 @@ async function main(): Promise<void> {
     date,
     command: `node --import tsx test/bench/container.bench.ts ${process.argv.slice(2).join(' ')}`,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release() },
-    gitCommit: (await run('git', ['rev-parse', 'HEAD'])).stdout.trim(),
+    gitCommit,
     images,
     scitokensVersion: options.credmons.includes('python') ? scitokensDir().version : null,
     targets: TARGETS,
