@@ -261,3 +261,25 @@ export function accessTokenOf(useContent: string): string {
   }
   return line;
 }
+
+/**
+ * Any HTTPS request trusting only `ca` (TLS verification stays on), with a body and headers; for the storage's
+ * WebDAV answers (PUT, GET) from the test itself.
+ */
+export function httpsRequest(
+  url: string,
+  ca: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, agent: false, method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: 15_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${options.method ?? 'GET'} ${url}`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
