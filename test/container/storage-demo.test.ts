@@ -46,6 +46,7 @@ describe('storage (XRootD + SciTokens) with the demo OAuth provider', { timeout:
     await logInWithDemoProvider(browser, loginUrlFrom(first.output, sandbox.baseUrl), sandbox.baseUrl, `https://localhost:${demoPort}`);
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'storage-public.sub', 'storage-public.out', 'storage-public.log');
     assert.equal(submit.exitCode, 0, submit.output);
+    console.log(jobOutput.replace(/^/gm, '# storage-public.out: '));
     const line = (re: RegExp): void => assert.match(jobOutput, re, jobOutput);
     line(/^token: BEARER_TOKEN_FILE=\S+\/\.bearer_token mode 600$/m);
     line(/^read \/public\/hello\.txt with curl: HTTP 200\n {2}content: Hello from the credmon-sandbox storage/m);
