@@ -68,6 +68,9 @@ export interface ExecResult {
 export interface SandboxHandle {
   readonly port: number;
   readonly baseUrl: string;
+  /** The storage service (XRootD) as the host reaches it: https://localhost:<published port>. */
+  readonly storagePort: number;
+  readonly storageUrl: string;
   readonly projectName: string;
   readonly container: StartedTestContainer;
   /** Seconds from `compose up` to a healthy container. */
@@ -81,6 +84,9 @@ export interface SandboxHandle {
   reconfigure(env: Record<string, string>): Promise<void>;
   /** The container's own output (entrypoint and supervisord lines). */
   logs(): Promise<string>;
+  /** The storage service's container (XRootD): its output is XRootD's log. */
+  readonly storage: StartedTestContainer;
+  storageLogs(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -88,13 +94,15 @@ export interface SandboxHandle {
 export async function startSandbox(env: Record<string, string> = {}, profiles: string[] = []): Promise<SandboxHandle> {
   await buildImage();
   const port = await freePort();
+  const storagePort = await freePort();
   const projectName = `cmtest-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
   const up = async (environmentVariables: Record<string, string>): Promise<StartedDockerComposeEnvironment> => {
     let compose = new DockerComposeEnvironment(ROOT, 'compose.yaml')
       .withProjectName(projectName)
-      .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), ...environmentVariables })
+      .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), SANDBOX_STORAGE_PORT: String(storagePort), ...environmentVariables })
       .withWaitStrategy('sandbox-1', Wait.forHealthCheck())
+      .withWaitStrategy('storage-1', Wait.forHealthCheck())
       .withStartupTimeout(180_000);
     // Every service has a healthcheck that means "ready"; waiting on it (rather than on published ports) is exact.
     if (profiles.includes('demo')) compose = compose.withWaitStrategy('demo-provider-1', Wait.forHealthCheck());
@@ -114,9 +122,17 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
   const handle: SandboxHandle = {
     port,
     baseUrl: `https://localhost:${port}`,
+    storagePort,
+    storageUrl: `https://localhost:${storagePort}`,
     projectName,
     get container() {
       return container;
+    },
+    get storage() {
+      return environment.getContainer('storage-1');
+    },
+    async storageLogs() {
+      return docker(['logs', environment.getContainer('storage-1').getId()]);
     },
     healthyAfterS,
     async exec(command, user) {
@@ -244,4 +260,26 @@ export function accessTokenOf(useContent: string): string {
     return parsed.access_token;
   }
   return line;
+}
+
+/**
+ * Any HTTPS request trusting only `ca` (TLS verification stays on), with a body and headers; for the storage's
+ * WebDAV answers (PUT, GET) from the test itself.
+ */
+export function httpsRequest(
+  url: string,
+  ca: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, agent: false, method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: 15_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${options.method ?? 'GET'} ${url}`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
