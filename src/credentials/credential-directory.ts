@@ -79,9 +79,7 @@ export class CredentialDirectory {
   }
 
   async removeCompleteMarker(): Promise<void> {
-    await unlink(join(this.root, 'CREDMON_COMPLETE')).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await unlink(join(this.root, 'CREDMON_COMPLETE')).catch(ignoreCode('ENOENT'));
   }
 
   /** Creates or updates the mtime of `<root>/CREDMON_COMPLETE` (empty, 0644) after a scan. */
@@ -234,9 +232,7 @@ export class CredentialDirectory {
 
   async removeKeyFile(name: string): Promise<void> {
     if (!KEY_FILE_NAME.test(name)) throw new RangeError('key file names are 64 lowercase hex characters');
-    await unlink(join(this.root, name)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await unlink(join(this.root, name)).catch(ignoreCode('ENOENT'));
   }
 
   private userPath(user: string): string {
