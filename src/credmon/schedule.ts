@@ -1,4 +1,4 @@
-import { backoffDelayMs } from '../oauth/index.js';
+import { MAX_RETRY_AFTER_S, backoffDelayMs } from '../oauth/index.js';
 
 /**
  * When the credmon looks at one credential again, and what it remembers about it. Immutable; the functions below are
@@ -20,8 +20,8 @@ export const WHEN_CHANGED = Infinity;
 /** Local failures retry quickly (a condor_submit waits 20 s); provider failures back off much further. */
 export const LOCAL_RETRY = { baseMs: 5_000, capMs: 5 * 60_000 } as const;
 export const PROVIDER_RETRY = { baseMs: 30_000, capMs: 30 * 60_000 } as const;
-/** A provider's Retry-After is honoured up to this long. */
-export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+/** A provider's Retry-After is honoured up to this long (the token-endpoint client's own cap). */
+export const MAX_RETRY_AFTER_MS = MAX_RETRY_AFTER_S * 1000;
 
 export function newSchedule(): Schedule {
   return { dueMs: 0, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
