@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
 import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
@@ -54,40 +55,9 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     return payload;
   }
 
-  function loginUrlFrom(output: string): string {
-    const match = /Please visit: (https:\/\/\S+\/key\/[0-9a-f]{64})/.exec(output);
-    assert.ok(match?.[1], `condor_submit printed no login URL:\n${output}`);
-    assert.ok(match[1].startsWith(sandbox.baseUrl), `the URL points at the sandbox: ${match[1]}`);
-    return match[1];
-  }
-
   /** Follows condor_submit's URL and logs in to every provider the page lists, as a person would. */
-  async function logInWithBrowser(url: string, expectedProviders: string[]): Promise<string> {
-    const page = await browser.newPage();
-    try {
-      await page.goto(url);
-      const text = await page.locator('main').innerText();
-      for (const p of expectedProviders) assert.match(text, new RegExp(p), `the login page lists ${p}`);
-      for (let i = 0; i < 10; i++) {
-        const link = page.getByRole('link', { name: /^Log in to / }).first();
-        if ((await link.count()) === 0) break;
-        await link.click();
-        assert.ok(page.url().startsWith(demoUrl), `the browser went to the demo provider: ${page.url()}`);
-        if ((await page.getByLabel('Password').count()) > 0) {
-          await page.getByLabel('User name').fill('demo');
-          await page.getByLabel('Password').fill('demo');
-          await page.getByRole('button', { name: 'Sign in' }).click();
-        }
-        await page.getByRole('button', { name: 'Allow' }).click();
-        await page.waitForURL((u) => u.toString().startsWith(sandbox.baseUrl));
-      }
-      const done = await page.locator('main').innerText();
-      assert.match(done, /All done/, done);
-      assert.match(done, /run the same condor_submit command again/);
-      return done;
-    } finally {
-      await page.close();
-    }
+  function logInWithBrowser(output: string, expectedProviders: string[]): Promise<string> {
+    return logInWithDemoProvider(browser, loginUrlFrom(output, sandbox.baseUrl), sandbox.baseUrl, demoUrl, expectedProviders);
   }
 
   async function writeSubmitFile(name: string, body: string): Promise<void> {
@@ -103,7 +73,7 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     const first = await sandbox.sh('submitter', 'condor_submit test.sub');
     assert.equal(first.exitCode, 1, 'nothing is queued before the login');
     assert.match(first.output, /Hellow, submitter\./);
-    const page = await logInWithBrowser(loginUrlFrom(first.output), ['scitokens']);
+    const page = await logInWithBrowser(first.output, ['scitokens']);
     assert.match(page, /read:\/public/);
     assert.match(page, /Logged in as demo/);
 
@@ -133,7 +103,7 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   test('two-handles.sub: two logins from one key file give the job two tokens with their own scopes', async () => {
     const first = await sandbox.sh('submitter', 'condor_submit two-handles.sub');
     assert.equal(first.exitCode, 1, first.output);
-    await logInWithBrowser(loginUrlFrom(first.output), ['handle read', 'handle write']);
+    await logInWithBrowser(first.output, ['handle read', 'handle write']);
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'two-handles.sub', 'two-handles.out', 'two-handles.log');
     assert.equal(submit.exitCode, 0, submit.output);
     const files = credentialFilesFrom(jobOutput);
@@ -144,7 +114,7 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   test('several-providers.sub: only the missing provider is asked for, and the job gets both tokens', async () => {
     const first = await sandbox.sh('submitter', 'condor_submit several-providers.sub');
     assert.equal(first.exitCode, 1, first.output);
-    const page = await logInWithBrowser(loginUrlFrom(first.output), ['demo']);
+    const page = await logInWithBrowser(first.output, ['demo']);
     assert.match(page, /1 of 1 done/, 'scitokens was already held, so only demo was asked for');
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'several-providers.sub', 'several-providers.out', 'several-providers.log');
     assert.equal(submit.exitCode, 0, submit.output);

@@ -13,11 +13,22 @@ export function loginUrlFrom(output: string, sandboxUrl: string): string {
   return match[1];
 }
 
-/** Logs in to every provider the sandbox page lists; returns the final page's text ("All done ..."). */
-export async function logInWithDemoProvider(browser: Browser, url: string, sandboxUrl: string, demoUrl: string): Promise<string> {
+/**
+ * Logs in to every provider the sandbox page lists (asserting first that it lists each of `expectedProviders`);
+ * returns the final page's text ("All done ... run the same condor_submit command again").
+ */
+export async function logInWithDemoProvider(
+  browser: Browser,
+  url: string,
+  sandboxUrl: string,
+  demoUrl: string,
+  expectedProviders: readonly string[] = [],
+): Promise<string> {
   const page = await browser.newPage();
   try {
     await page.goto(url);
+    const text = await page.locator('main').innerText();
+    for (const p of expectedProviders) assert.match(text, new RegExp(p), `the login page lists ${p}`);
     for (let i = 0; i < 10; i++) {
       const link = page.getByRole('link', { name: /^Log in to / }).first();
       if ((await link.count()) === 0) break;
@@ -33,6 +44,7 @@ export async function logInWithDemoProvider(browser: Browser, url: string, sandb
     }
     const done = await page.locator('main').innerText();
     assert.match(done, /All done/, done);
+    assert.match(done, /run the same condor_submit command again/);
     return done;
   } finally {
     await page.close();
