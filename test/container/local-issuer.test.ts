@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+import { assertNoSecretInOutputs, harvestSecrets } from '../helpers/run-secrets.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
 
@@ -169,5 +170,23 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
     assert.equal(submit.exitCode, 0, submit.output);
     await verifyJobToken(jobOutput, 'submitter');
+  });
+
+  test('no token or private key of this run is in any log or container output', async () => {
+    const checked = await assertNoSecretInOutputs(sandbox.projectName);
+    // the users' tokens, the signing key and the TLS keys; and HTCondor's logs, nginx's, every container's output
+    assert.ok(checked.secrets >= 5, `secrets harvested: ${checked.secrets}`);
+    assert.ok(checked.outputs >= 3 && checked.bytes > 10_000, `outputs read: ${checked.outputs}, ${checked.bytes} bytes`);
+
+    // The check itself: one harvested secret, URL-encoded into an HTCondor log, is found.
+    const secret = (await harvestSecrets(sandbox.projectName)).find((s) => /[+/]/.test(s));
+    assert.ok(secret, 'a harvested secret with characters that URL-encoding changes');
+    const canary = '/var/log/condor/secret-scan-canary.log';
+    await sandbox.exec(['sh', '-c', `printf 'ok %s\\n' '${encodeURIComponent(secret)}' > ${canary}`]);
+    await assert.rejects(assertNoSecretInOutputs(sandbox.projectName), (error: { actual?: unknown }) => {
+      assert.match(String(error.actual), /url-encoded in \/var\/log of cmtest-/);
+      return true;
+    });
+    await sandbox.exec(['rm', '-f', canary]);
   });
 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { IMAGE, ROOT, extraCaCerts, httpsGet, startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const SECRET = 'compose-secret-7f3a9c2e';
 
@@ -95,6 +96,14 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
     });
     assert.notEqual(result.code, 0);
     assert.match(result.output, /SCITOKENS_CLIENT_ID is set but no client secret was given: provide the compose secret scitokens_client_secret/);
+  });
+
+  test('the client secret, and the login keys condor_submit printed, are in no log or container output', async () => {
+    const submit = await sandbox.sh('submitter', 'condor_submit test.sub');
+    const keys = [...submit.output.matchAll(/\/key\/([0-9a-f]{64})/g)].map((m) => m[1] ?? '');
+    assert.ok(keys.length > 0, submit.output);
+    const checked = await assertNoSecretInOutputs(sandbox.projectName, [SECRET, ...keys]);
+    assert.ok(checked.secrets >= 2 && checked.outputs >= 2, JSON.stringify(checked));
   });
 });
 

@@ -11,6 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
+import { dockerCli } from '../helpers/docker-cli.js';
+import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
 import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 
@@ -22,6 +24,8 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   let browser: Browser;
   let ca: string;
   let demoUrl: string;
+  /** The login keys of every URL condor_submit printed: capabilities that must never reach a log. */
+  const loginKeys: string[] = [];
 
   before(async () => {
     const demoPort = await freePort();
@@ -57,7 +61,9 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
 
   /** Follows condor_submit's URL and logs in to every provider the page lists, as a person would. */
   function logInWithBrowser(output: string, expectedProviders: string[]): Promise<string> {
-    return logInWithDemoProvider(browser, loginUrlFrom(output, sandbox.baseUrl), sandbox.baseUrl, demoUrl, expectedProviders);
+    const url = loginUrlFrom(output, sandbox.baseUrl);
+    loginKeys.push(url.slice(url.lastIndexOf('/') + 1));
+    return logInWithDemoProvider(browser, url, sandbox.baseUrl, demoUrl, expectedProviders);
   }
 
   async function writeSubmitFile(name: string, body: string): Promise<void> {
@@ -161,6 +167,31 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     assert.ok(!log.includes(topAfter['refresh_token'] ?? 'x'), 'no refresh token in the log');
   });
 
+  test('the demo provider keeps its grants across a restart: the credmon refreshes with the refresh token it held', async () => {
+    const top = (): Promise<string> => sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`]).then((r) => r.output);
+    const before = JSON.parse(await top()) as { refresh_token: string };
+    const provider = `${sandbox.projectName}-demo-provider-1`;
+    await dockerCli(['restart', '-t', '5', provider]);
+    await waitFor(
+      async () => (await dockerCli(['inspect', '-f', '{{.State.Health.Status}}', provider])).trim() === 'healthy',
+      120_000,
+      'the demo provider to be healthy again',
+    );
+    const logLinesBefore = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output.split('\n').length;
+    await waitFor(
+      async () => (JSON.parse(await top()) as { refresh_token: string }).refresh_token !== before.refresh_token,
+      3 * TTL_S * 1000,
+      'a refresh after the restart',
+    );
+    const newLines = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output
+      .split('\n')
+      .slice(logLinesBefore - 1)
+      .join('\n');
+    assert.doesNotMatch(newLines, /Failed to refresh scitokens/, 'no failed refresh after the provider restarted');
+    assert.match(newLines, /Successfully refreshed scitokens tokens for user submitter/);
+    await verifyDemoToken((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output, 'read:/public', 'after the restart');
+  });
+
   test('a revoked refresh token: the credmon says the user must log in again and changes no file', async () => {
     const user = 'submitter';
     const hash = async (): Promise<string> => (await sandbox.exec(['sh', '-c', `sha256sum ${CRED_DIR}/${user}/demo.*`])).output;
@@ -191,6 +222,15 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
       3 * TTL_S * 1000,
       'scitokens to be refreshed again',
     );
+  });
+
+  test('no token, refresh token, code, session id, client secret, private key or login key of this run is in any log', async () => {
+    const checked = await assertNoSecretInOutputs(sandbox.projectName, loginKeys);
+    // A check that found nothing to look for, or nowhere to look, would prove nothing.
+    assert.ok(loginKeys.length >= 3, `login keys seen: ${loginKeys.length}`);
+    assert.ok(checked.secrets >= loginKeys.length + 10, `secrets harvested: ${checked.secrets}`);
+    assert.ok(checked.outputs >= 4 && checked.bytes > 10_000, `outputs read: ${checked.outputs}, ${checked.bytes} bytes`);
+    console.log(`# ${checked.secrets} secrets in ${checked.encodings} encodings: none in ${checked.outputs} outputs (${checked.bytes} bytes)`);
   });
 });
 

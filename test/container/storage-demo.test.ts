@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
 import { accessTokenOf, freePort, httpsRequest, startSandbox, submitAndWait, type SandboxHandle } from '../helpers/sandbox.js';
+import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 describe('storage (XRootD + SciTokens) with the demo OAuth provider', { timeout: 1_200_000 }, () => {
   let sandbox: SandboxHandle;
@@ -81,5 +82,10 @@ describe('storage (XRootD + SciTokens) with the demo OAuth provider', { timeout:
       .sign(createPrivateKey(pem));
     const refused = await httpsRequest(`${sandbox.storageUrl}/public/hello.txt`, ca, { headers: { authorization: `Bearer ${local}` } });
     assert.equal(refused.status, 403);
+  });
+
+  test('no token, refresh token, code, session id, client secret or private key of this run is in any output', async () => {
+    const checked = await assertNoSecretInOutputs(sandbox.projectName);
+    assert.ok(checked.secrets >= 8 && checked.outputs >= 6, JSON.stringify(checked));
   });
 });

@@ -10,6 +10,7 @@ import { createPrivateKey, generateKeyPairSync, randomUUID, type KeyObject } fro
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { httpsRequest, startSandbox, submitAndWait, type SandboxHandle } from '../helpers/sandbox.js';
+import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const LIFETIME_S = 60;
 const AUDIENCE = 'https://localhost';
@@ -219,5 +220,10 @@ rm -f auth.hdr
       await sandbox.exec(['supervisorctl', 'start', 'nginx']);
     }
     assert.equal((await storage('GET', '/user/tester/control.txt', await token())).status, 200, 'works again once the issuer is back');
+  });
+
+  test('no token or private key of this run is in the storage log, the sandbox logs or any container output', async () => {
+    const checked = await assertNoSecretInOutputs(sandbox.projectName);
+    assert.ok(checked.secrets >= 3 && checked.outputs >= 4, JSON.stringify(checked));
   });
 });

@@ -80,6 +80,8 @@ export interface SandboxHandle {
   sh(user: string, script: string): Promise<ExecResult>;
   ca(): Promise<string>;
   restart(): Promise<void>;
+  /** `docker compose down` (volumes kept), then `docker compose up` with the same settings. */
+  recreate(): Promise<void>;
   /** `docker compose up` again with other settings: the container is recreated, the volumes are kept. */
   reconfigure(env: Record<string, string>): Promise<void>;
   /** The container's own output (entrypoint and supervisord lines). */
@@ -91,7 +93,12 @@ export interface SandboxHandle {
 }
 
 /** Starts the sandbox through compose.yaml with its own project name, port and volumes. */
-export async function startSandbox(env: Record<string, string> = {}, profiles: string[] = []): Promise<SandboxHandle> {
+export interface StartOptions {
+  /** Runs after the project name is chosen and before `compose up` (to prepare volumes, for example). */
+  readonly beforeUp?: (projectName: string) => Promise<void>;
+}
+
+export async function startSandbox(env: Record<string, string> = {}, profiles: string[] = [], options: StartOptions = {}): Promise<SandboxHandle> {
   await buildImage();
   const port = await freePort();
   const storagePort = await freePort();
@@ -115,6 +122,7 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
       throw error;
     }
   };
+  await options.beforeUp?.(projectName);
   let environment = await up(env);
   const healthyAfterS = (Date.now() - started) / 1000;
   console.log(`# sandbox ${projectName} healthy ${healthyAfterS.toFixed(1)} s after compose up`);
@@ -147,6 +155,11 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
       const result = await container.exec(['cat', '/var/lib/credmon-sandbox/tls/ca.crt']);
       if (result.exitCode !== 0) throw new Error(`cannot read the sandbox CA: ${result.output}`);
       return result.output;
+    },
+    async recreate() {
+      await environment.down({ removeVolumes: false, timeout: 20_000 });
+      environment = await up(env);
+      container = environment.getContainer('sandbox-1');
     },
     async reconfigure(newEnv) {
       environment = await up(newEnv);

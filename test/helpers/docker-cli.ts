@@ -1,0 +1,12 @@
+/** The docker command line, for what testcontainers does not cover (inspect, restart, logs of any container). */
+import { execFile } from 'node:child_process';
+
+/** Runs `docker args...`; resolves with stdout+stderr whatever the exit status, rejects only on a timeout. */
+export function dockerCli(args: readonly string[], timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('docker', [...args], { maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error?.killed) reject(new Error(`docker ${args.join(' ')} timed out after ${timeoutMs} ms`));
+      else resolve(`${stdout}${stderr}`);
+    });
+  });
+}
