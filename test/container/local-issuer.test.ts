@@ -184,7 +184,7 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     const canary = '/var/log/condor/secret-scan-canary.log';
     await sandbox.exec(['sh', '-c', `printf 'ok %s\\n' '${encodeURIComponent(secret)}' > ${canary}`]);
     await assert.rejects(assertNoSecretInOutputs(sandbox.projectName), (error: { actual?: unknown }) => {
-      assert.match(String(error.actual), /url-encoded in \/var\/log of cmtest-/);
+      assert.match(String(error.actual), /url-encoded in cmtest-[0-9a-f]+-sandbox-1:\/var\/log\/condor\/secret-scan-canary\.log/);
       return true;
     });
     await sandbox.exec(['rm', '-f', canary]);

@@ -12,7 +12,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPa
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { dockerCli } from '../helpers/docker-cli.js';
-import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
+import { PRIVATE_CREDD_LOG, assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
 import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 
@@ -225,7 +225,11 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   });
 
   test('no token, refresh token, code, session id, client secret, private key or login key of this run is in any log', async () => {
-    const checked = await assertNoSecretInOutputs(sandbox.projectName, loginKeys);
+    const checked = await assertNoSecretInOutputs(sandbox.projectName, [], { loginKeys });
+    // HTCondor's credd logs login URLs: its log must be out of local users' reach.
+    const privateLog = await sandbox.sh('submitter', `cat ${PRIVATE_CREDD_LOG}`);
+    assert.notEqual(privateLog.exitCode, 0, 'a local user can read the credd log, and with it the login URLs');
+    assert.match(privateLog.output, /Permission denied/);
     // A check that found nothing to look for, or nowhere to look, would prove nothing.
     assert.ok(loginKeys.length >= 3, `login keys seen: ${loginKeys.length}`);
     assert.ok(checked.secrets >= loginKeys.length + 10, `secrets harvested: ${checked.secrets}`);
