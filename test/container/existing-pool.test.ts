@@ -45,6 +45,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
 describe('the credmon on an existing pool (plain Debian with minicondor, from the .deb)', { timeout: 1_200_000 }, () => {
   let releaseDir: string;
   let deb: string;
+  let tarball: string;
   let host: StartedTestContainer;
   let doc: string;
 
@@ -75,6 +76,8 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     deb = debs[0] ?? '';
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(deb, `credmon-sandbox_${version}_all.deb`, 'the .deb carries package.json version');
+    tarball = `credmon-sandbox-${version}.tar.gz`;
+    assert.ok((await readdir(releaseDir)).includes(tarball), `no ${tarball} in ${releaseDir}`);
     console.log(`# artifacts built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${(await readdir(releaseDir)).join(', ')}`);
 
     await GenericContainer.fromDockerfile(ROOT, 'packaging/test-host/Dockerfile')
@@ -83,7 +86,10 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
       .build(HOST_IMAGE, { deleteOnExit: false });
     host = await new GenericContainer(HOST_IMAGE)
       .withCommand(['sleep', 'infinity'])
-      .withCopyFilesToContainer([{ source: join(releaseDir, deb), target: `/root/${deb}` }])
+      .withCopyFilesToContainer([
+        { source: join(releaseDir, deb), target: `/root/${deb}` },
+        { source: join(releaseDir, tarball), target: `/root/${tarball}` },
+      ])
       .withStartupTimeout(60_000)
       .start();
   });
@@ -179,6 +185,34 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     assert.doesNotMatch(listening, /00000000:1F90 0+:0000 0A/);
     const owner = await sh("for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'dist/bin/web[.]js' && stat -c %U $p; done");
     assert.equal(owner.output.trim(), 'condor', 'the web app runs as condor');
+  });
+
+  test('the tarball, unpacked under /opt as the doc says for RHEL-like hosts, runs the same web app from its own tree', async () => {
+    const [block] = docBlocks(doc, 'tarball');
+    assert.match(block ?? '', new RegExp(`^tarball=${tarball.replace(/\./g, '\\.')}$`, 'm'), `the doc must name ${tarball} (package.json's version)`);
+    // A container without systemd has no /etc/systemd/system; a RHEL host has it.
+    assert.equal((await sh('install -d /etc/systemd/system')).exitCode, 0);
+    await runDoc('tarball');
+    const unit = (await sh('cat /etc/systemd/system/credmon-sandbox-web.service')).output;
+    assert.match(unit, /^ExecStart=\/opt\/credmon-sandbox\/libexec\/web$/m);
+    assert.match(unit, /^User=condor$/m);
+    const start = await sh(
+      'setsid runuser -u condor -- env WEB_LISTEN_PORT=8081 /opt/credmon-sandbox/libexec/web > /tmp/web-tarball.log 2>&1 < /dev/null & echo $! > /tmp/web-tarball.pid',
+    );
+    assert.equal(start.exitCode, 0, start.output);
+    try {
+      await waitFor(async () => (await sh('curl -fsS http://127.0.0.1:8081/healthz')).exitCode === 0, 60_000, 'the tarball web app on 8081');
+      const discovery = JSON.parse((await sh('curl -fsS http://127.0.0.1:8081/.well-known/openid-configuration')).output) as { issuer: string };
+      assert.equal(discovery.issuer, 'https://ap.example.org');
+      const owner = await sh(
+        "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/usr/bin/node /opt/credmon-sandbox-[0-9.]*/dist/bin/web[.]js' && echo $p; done",
+      );
+      assert.match(owner.output, /^\/proc\/\d+$/m, 'the web app runs from the unpacked tree');
+    } finally {
+      await sh(
+        "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '/opt/credmon-sandbox-[0-9.]*/dist/bin/web[.]js' && kill ${p#/proc/}; done",
+      );
+    }
   });
 
   test("an unprivileged user's job (the doc's example) gets a SciToken that verifies against the web app's JWKS", async () => {
