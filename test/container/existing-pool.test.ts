@@ -25,10 +25,10 @@ const UNIT = '/usr/lib/systemd/system/credmon-sandbox-web.service';
 /** Container matters, not part of the documented setup: no cgroups without privileges; a pool that answers at once. */
 const CONTAINER_CONFIG = 'BASE_CGROUP =\nNEGOTIATOR_CYCLE_DELAY = 1\nNEGOTIATOR_MIN_INTERVAL = 1\nSCHEDD_MIN_INTERVAL = 1\n';
 
-/** The shell blocks of the doc that follow `<!-- existing-pool-test: NAME -->`, in order. */
+/** The code blocks (sh, nginx) of the doc that follow `<!-- existing-pool-test: NAME -->`, in order. */
 function docBlocks(markdown: string, name: string): string[] {
   const blocks: string[] = [];
-  const pattern = /<!-- existing-pool-test: ([a-z-]+) -->\n```sh\n([\s\S]*?)```/g;
+  const pattern = /<!-- existing-pool-test: ([a-z-]+) -->\n```(?:sh|nginx)\n([\s\S]*?)```/g;
   for (const match of markdown.matchAll(pattern)) if (match[1] === name && match[2] !== undefined) blocks.push(match[2]);
   assert.ok(blocks.length > 0, `docs/install-on-existing-pool.md has no block marked existing-pool-test: ${name}`);
   return blocks;
@@ -185,6 +185,39 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     assert.doesNotMatch(listening, /00000000:1F90 0+:0000 0A/);
     const owner = await sh("for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'dist/bin/web[.]js' && stat -c %U $p; done");
     assert.equal(owner.output.trim(), 'condor', 'the web app runs as condor');
+  });
+
+  test("nginx with the doc's snippet (and with the shipped example) serves the issuer over TLS and nothing else", async () => {
+    const [snippet] = docBlocks(doc, 'nginx');
+    const setup = await sh(
+      [
+        'set -euo pipefail',
+        'cd /etc/nginx',
+        'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost ' +
+          '-addext subjectAltName=DNS:localhost -keyout /etc/nginx/test.key -out /etc/nginx/test.crt 2>/dev/null',
+        `cat > /etc/nginx/credmon-doc-snippet.conf <<'SNIPPET'\n${snippet ?? ''}SNIPPET`,
+        'rm -f /etc/nginx/sites-enabled/default',
+        'for port in 8443 8444; do',
+        '  if [ $port = 8443 ]; then inc=/etc/nginx/credmon-doc-snippet.conf; else inc=/usr/share/doc/credmon-sandbox/examples/nginx-credmon-sandbox.conf; fi',
+        '  printf "server {\\n listen 127.0.0.1:%s ssl;\\n server_name localhost;\\n ssl_certificate /etc/nginx/test.crt;\\n ssl_certificate_key /etc/nginx/test.key;\\n include %s;\\n}\\n" $port $inc',
+        'done > /etc/nginx/conf.d/credmon-test.conf',
+        'nginx -t 2>&1 && nginx',
+      ].join('\n'),
+    );
+    assert.equal(setup.exitCode, 0, setup.output);
+    for (const port of [8443, 8444]) {
+      const discovery = await sh(`curl -fsS --cacert /etc/nginx/test.crt https://localhost:${port}/.well-known/openid-configuration`);
+      assert.equal(discovery.exitCode, 0, discovery.output);
+      assert.equal((JSON.parse(discovery.output) as { issuer: string }).issuer, 'https://ap.example.org');
+      const jwks = await sh(`curl -fsS --cacert /etc/nginx/test.crt https://localhost:${port}/.well-known/jwks-uri`);
+      assert.match(jwks.output, /"kid":"local"/);
+      // The web app's own answers carry its security headers; nginx's own 404 does not.
+      const login = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt https://localhost:${port}/key/${'0'.repeat(64)}`);
+      assert.match(login.output, /^content-security-policy:/im, `the login pages reach the web app:\n${login.output}`);
+      const other = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt https://localhost:${port}/healthz`);
+      assert.match(other.output, /^HTTP\/1\.1 404/);
+      assert.doesNotMatch(other.output, /^content-security-policy:/im, 'paths other than the issuer and the login pages stay with the site');
+    }
   });
 
   test('the tarball, unpacked under /opt as the doc says for RHEL-like hosts, runs the same web app from its own tree', async () => {
