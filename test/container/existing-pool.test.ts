@@ -1,0 +1,281 @@
+/**
+ * The credmon on an existing pool (issue 9, part 3): builds the release artifacts with `npm run package`'s script,
+ * installs the .deb into a plain Debian trixie container with Debian's own minicondor and nodejs (not the sandbox
+ * image), follows docs/install-on-existing-pool.md by running its `existing-pool-test` shell blocks exactly as written,
+ * and checks what an admin and a user see: nothing changes at install, the credmon is alive after configuration, the
+ * web app answers on 127.0.0.1, and an unprivileged user's job receives a SciToken that verifies against the JWKS the
+ * web app serves. The container has no systemd: the doc's `systemctl` blocks are done by hand (condor_master started
+ * directly, the web app started with the installed unit's User=, Environment= and ExecStart=).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import { IMAGE, ROOT, accessTokenOf, extraCaCerts, waitFor, type ExecResult } from '../helpers/sandbox.js';
+
+const HOST_IMAGE = `${IMAGE}-existing-pool`;
+const PACKAGE_IMAGE = `${IMAGE}-package`;
+const DOC = join(ROOT, 'docs/install-on-existing-pool.md');
+const CRED_DIR = '/var/lib/condor/oauth_credentials';
+const UNIT = '/usr/lib/systemd/system/credmon-sandbox-web.service';
+/** Container matters, not part of the documented setup: no cgroups without privileges; a pool that answers at once. */
+const CONTAINER_CONFIG = 'BASE_CGROUP =\nNEGOTIATOR_CYCLE_DELAY = 1\nNEGOTIATOR_MIN_INTERVAL = 1\nSCHEDD_MIN_INTERVAL = 1\n';
+
+/** The code blocks (sh, nginx) of the doc that follow `<!-- existing-pool-test: NAME -->`, in order. */
+function docBlocks(markdown: string, name: string): string[] {
+  const blocks: string[] = [];
+  const pattern = /<!-- existing-pool-test: ([a-z-]+) -->\n```(?:sh|nginx)\n([\s\S]*?)```/g;
+  for (const match of markdown.matchAll(pattern)) if (match[1] === name && match[2] !== undefined) blocks.push(match[2]);
+  assert.ok(blocks.length > 0, `docs/install-on-existing-pool.md has no block marked existing-pool-test: ${name}`);
+  return blocks;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
+    );
+  });
+}
+
+describe('the credmon on an existing pool (plain Debian with minicondor, from the .deb)', { timeout: 1_200_000 }, () => {
+  let releaseDir: string;
+  let deb: string;
+  let tarball: string;
+  let host: StartedTestContainer;
+  let doc: string;
+
+  async function sh(script: string, user = 'root'): Promise<ExecResult> {
+    const result = await host.exec(user === 'root' ? ['bash', '-c', script] : ['su', '-l', user, '-c', script]);
+    return { output: result.output, exitCode: result.exitCode };
+  }
+
+  /** Runs the doc's blocks NAME as root in `cwd`, each with `set -e`, and returns their output. */
+  async function runDoc(name: string, cwd = '/root'): Promise<string> {
+    let output = '';
+    for (const block of docBlocks(doc, name)) {
+      const result = await sh(`set -euo pipefail; cd ${cwd}\n${block}`);
+      assert.equal(result.exitCode, 0, `the doc's "${name}" block failed:\n${block}\n${result.output}`);
+      output += result.output;
+    }
+    return output;
+  }
+
+  before(async () => {
+    doc = await readFile(DOC, 'utf8');
+    releaseDir = await mkdtemp(join(tmpdir(), 'credmon-release-'));
+    const env = { ...process.env, EXTRA_CA_CERTS: extraCaCerts(), CREDMON_PACKAGE_IMAGE: PACKAGE_IMAGE };
+    const started = Date.now();
+    await run('sh', ['packaging/build.sh', releaseDir], env);
+    const debs = (await readdir(releaseDir)).filter((f) => f.endsWith('_all.deb'));
+    assert.equal(debs.length, 1, `expected one .deb in ${releaseDir}`);
+    deb = debs[0] ?? '';
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(deb, `credmon-sandbox_${version}_all.deb`, 'the .deb carries package.json version');
+    tarball = `credmon-sandbox-${version}.tar.gz`;
+    assert.ok((await readdir(releaseDir)).includes(tarball), `no ${tarball} in ${releaseDir}`);
+    console.log(`# artifacts built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${(await readdir(releaseDir)).join(', ')}`);
+
+    await GenericContainer.fromDockerfile(ROOT, 'packaging/test-host/Dockerfile')
+      .withBuildArgs({ EXTRA_CA_CERTS: extraCaCerts() })
+      .withCache(true)
+      .build(HOST_IMAGE, { deleteOnExit: false });
+    host = await new GenericContainer(HOST_IMAGE)
+      .withCommand(['sleep', 'infinity'])
+      .withCopyFilesToContainer([
+        { source: join(releaseDir, deb), target: `/root/${deb}` },
+        { source: join(releaseDir, tarball), target: `/root/${tarball}` },
+      ])
+      .withStartupTimeout(60_000)
+      .start();
+  });
+
+  after(async () => {
+    await host?.stop({ timeout: 10_000 }).catch(() => undefined);
+    if (releaseDir) await rm(releaseDir, { recursive: true, force: true });
+  });
+
+  test('without Node.js, dpkg refuses the .deb and names the dependency; nothing is configured', async () => {
+    const bare = await new GenericContainer('debian:trixie')
+      .withCommand(['sleep', 'infinity'])
+      .withCopyFilesToContainer([{ source: join(releaseDir, deb), target: `/root/${deb}` }])
+      .start();
+    try {
+      const install = await bare.exec(['dpkg', '-i', `/root/${deb}`]);
+      assert.notEqual(install.exitCode, 0, install.output);
+      assert.match(install.output, /credmon-sandbox depends on nodejs \(>= 20\.11\)/);
+      const status = await bare.exec(['dpkg-query', '-W', '-f', '${Status}', 'credmon-sandbox']);
+      assert.doesNotMatch(status.output, /install ok installed/);
+    } finally {
+      await bare.stop({ timeout: 5_000 }).catch(() => undefined);
+    }
+  });
+
+  test("installing the .deb as the doc says changes nothing in HTCondor: the site's credmon stays", async () => {
+    const before = (await sh('condor_config_val CREDMON_OAUTH; ls /etc/condor/config.d')).output;
+    await runDoc('install');
+    const afterInstall = (await sh('condor_config_val CREDMON_OAUTH; ls /etc/condor/config.d')).output;
+    assert.equal(afterInstall, before);
+    assert.match(afterInstall, /^\/usr\/sbin\/condor_credmon_oauth$/m);
+    const files = await sh(
+      'test -x /usr/libexec/credmon-sandbox/credmon && test -x /usr/libexec/credmon-sandbox/web && ls /usr/share/doc/credmon-sandbox/examples',
+    );
+    assert.equal(files.exitCode, 0, files.output);
+    assert.match(files.output, /60-credmon-sandbox\.conf/);
+  });
+
+  test('the launchers stop with a clear message when Node.js is missing or too old, and the web app refuses root', async () => {
+    const missing = await sh('CREDMON_SANDBOX_NODE=/nonexistent/node /usr/libexec/credmon-sandbox/credmon');
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.output, /credmon-sandbox-credmon: Node\.js not found \(\/nonexistent\/node is not an executable\): install Node\.js 20\.11 or newer/);
+    const old = await sh(
+      "printf '#!/bin/sh\\necho v18.19.1\\n' > /tmp/node18 && chmod +x /tmp/node18 && CREDMON_SANDBOX_NODE=/tmp/node18 /usr/libexec/credmon-sandbox/web",
+      'root',
+    );
+    assert.equal(old.exitCode, 1);
+    assert.match(old.output, /credmon-sandbox-web: \/tmp\/node18 is Node\.js v18\.19\.1; credmon-sandbox needs 20\.11 or newer/);
+    const asRoot = await sh('/usr/libexec/credmon-sandbox/web');
+    assert.equal(asRoot.exitCode, 1);
+    assert.match(asRoot.output, /refusing to run as root: run it as the user condor/);
+  });
+
+  test('configured as the doc says, condor_master runs our credmon and it completes a scan', async () => {
+    const container = await sh(`printf '${CONTAINER_CONFIG.replace(/\n/g, '\\n')}' > /etc/condor/config.d/99-container.conf`);
+    assert.equal(container.exitCode, 0, container.output);
+    const configured = await runDoc('configure');
+    assert.match(configured, /^\/usr\/libexec\/credmon-sandbox\/credmon$/m);
+    assert.match(configured, new RegExp(`^${CRED_DIR}$`, 'm'));
+    assert.match(configured, /^https:\/\/ap\.example\.org$/m);
+    // The doc's `systemctl restart condor`:
+    const master = await sh('condor_master');
+    assert.equal(master.exitCode, 0, master.output);
+    await waitFor(async () => (await sh(`test -e ${CRED_DIR}/CREDMON_COMPLETE`)).exitCode === 0, 90_000, 'CREDMON_COMPLETE');
+    await waitFor(async () => /^CREDMON_OAUTH = "Alive"$/m.test((await sh('condor_who -quick')).output), 90_000, 'condor_who: CREDMON_OAUTH = "Alive"');
+    const pid = (await sh(`cat ${CRED_DIR}/pid`)).output.trim();
+    assert.match((await sh('condor_who -quick')).output, new RegExp(`^CREDMON_OAUTH_PID = ${pid}$`, 'm'));
+    const log = (await sh('cat /var/log/condor/CredMonOAuthLog')).output;
+    assert.match(log, /Generated a new P-256 signing key/);
+    assert.match(log, /First scan complete/);
+  });
+
+  test("the web app, started as the installed unit says, answers on 127.0.0.1 only, with the doc's check", async () => {
+    const unit = (await sh(`cat ${UNIT}`)).output;
+    const user = /^User=(\S+)$/m.exec(unit)?.[1];
+    const execStart = /^ExecStart=(\S+)$/m.exec(unit)?.[1];
+    const environment = [...unit.matchAll(/^Environment=(\S+)$/gm)].map((m) => m[1] ?? '');
+    assert.equal(user, 'condor');
+    assert.equal(execStart, '/usr/libexec/credmon-sandbox/web');
+    assert.ok(environment.includes('WEB_LISTEN_HOST=127.0.0.1'), unit);
+    // The doc's `systemctl enable --now credmon-sandbox-web`:
+    const start = await sh(`setsid runuser -u ${user} -- env ${environment.join(' ')} ${execStart} > /tmp/web.log 2>&1 < /dev/null &`);
+    assert.equal(start.exitCode, 0, start.output);
+    await waitFor(async () => (await sh('curl -fsS http://127.0.0.1:8080/healthz')).exitCode === 0, 60_000, 'the web app to answer /healthz');
+    const check = await runDoc('check');
+    assert.match(check, /"status":"ok"/);
+    const discovery = JSON.parse(check.slice(check.indexOf('}') + 1)) as { issuer: string; jwks_uri: string };
+    assert.equal(discovery.issuer, 'https://ap.example.org');
+    assert.equal(discovery.jwks_uri, 'https://ap.example.org/.well-known/jwks-uri');
+    // Listening sockets on port 8080 (0x1F90): 127.0.0.1 only, no wildcard address (IPv4 or IPv6).
+    const listening = (await sh('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null')).output;
+    assert.match(listening, /0100007F:1F90 00000000:0000 0A/);
+    assert.doesNotMatch(listening, /00000000:1F90 0+:0000 0A/);
+    const owner = await sh("for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'dist/bin/web[.]js' && stat -c %U $p; done");
+    assert.equal(owner.output.trim(), 'condor', 'the web app runs as condor');
+  });
+
+  test("nginx with the doc's snippet (and with the shipped example) serves the issuer over TLS and nothing else", async () => {
+    const [snippet] = docBlocks(doc, 'nginx');
+    const setup = await sh(
+      [
+        'set -euo pipefail',
+        'cd /etc/nginx',
+        'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost ' +
+          '-addext subjectAltName=DNS:localhost -keyout /etc/nginx/test.key -out /etc/nginx/test.crt 2>/dev/null',
+        `cat > /etc/nginx/credmon-doc-snippet.conf <<'SNIPPET'\n${snippet ?? ''}SNIPPET`,
+        'rm -f /etc/nginx/sites-enabled/default',
+        'for port in 8443 8444; do',
+        '  if [ $port = 8443 ]; then inc=/etc/nginx/credmon-doc-snippet.conf; else inc=/usr/share/doc/credmon-sandbox/examples/nginx-credmon-sandbox.conf; fi',
+        '  printf "server {\\n listen 127.0.0.1:%s ssl;\\n server_name localhost;\\n ssl_certificate /etc/nginx/test.crt;\\n ssl_certificate_key /etc/nginx/test.key;\\n include %s;\\n}\\n" $port $inc',
+        'done > /etc/nginx/conf.d/credmon-test.conf',
+        'nginx -t 2>&1 && nginx',
+      ].join('\n'),
+    );
+    assert.equal(setup.exitCode, 0, setup.output);
+    for (const port of [8443, 8444]) {
+      const discovery = await sh(`curl -fsS --cacert /etc/nginx/test.crt https://localhost:${port}/.well-known/openid-configuration`);
+      assert.equal(discovery.exitCode, 0, discovery.output);
+      assert.equal((JSON.parse(discovery.output) as { issuer: string }).issuer, 'https://ap.example.org');
+      const jwks = await sh(`curl -fsS --cacert /etc/nginx/test.crt https://localhost:${port}/.well-known/jwks-uri`);
+      assert.match(jwks.output, /"kid":"local"/);
+      // The web app's own answers carry its security headers; nginx's own 404 does not.
+      const login = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt https://localhost:${port}/key/${'0'.repeat(64)}`);
+      assert.match(login.output, /^content-security-policy:/im, `the login pages reach the web app:\n${login.output}`);
+      const other = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt https://localhost:${port}/healthz`);
+      assert.match(other.output, /^HTTP\/1\.1 404/);
+      assert.doesNotMatch(other.output, /^content-security-policy:/im, 'paths other than the issuer and the login pages stay with the site');
+    }
+  });
+
+  test('the tarball, unpacked under /opt as the doc says for RHEL-like hosts, runs the same web app from its own tree', async () => {
+    const [block] = docBlocks(doc, 'tarball');
+    assert.match(block ?? '', new RegExp(`^tarball=${tarball.replace(/\./g, '\\.')}$`, 'm'), `the doc must name ${tarball} (package.json's version)`);
+    // A container without systemd has no /etc/systemd/system; a RHEL host has it.
+    assert.equal((await sh('install -d /etc/systemd/system')).exitCode, 0);
+    await runDoc('tarball');
+    const unit = (await sh('cat /etc/systemd/system/credmon-sandbox-web.service')).output;
+    assert.match(unit, /^ExecStart=\/opt\/credmon-sandbox\/libexec\/web$/m);
+    assert.match(unit, /^User=condor$/m);
+    const start = await sh(
+      'setsid runuser -u condor -- env WEB_LISTEN_PORT=8081 /opt/credmon-sandbox/libexec/web > /tmp/web-tarball.log 2>&1 < /dev/null & echo $! > /tmp/web-tarball.pid',
+    );
+    assert.equal(start.exitCode, 0, start.output);
+    try {
+      await waitFor(async () => (await sh('curl -fsS http://127.0.0.1:8081/healthz')).exitCode === 0, 60_000, 'the tarball web app on 8081');
+      const discovery = JSON.parse((await sh('curl -fsS http://127.0.0.1:8081/.well-known/openid-configuration')).output) as { issuer: string };
+      assert.equal(discovery.issuer, 'https://ap.example.org');
+      const owner = await sh(
+        "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/usr/bin/node /opt/credmon-sandbox-[0-9.]*/dist/bin/web[.]js' && echo $p; done",
+      );
+      assert.match(owner.output, /^\/proc\/\d+$/m, 'the web app runs from the unpacked tree');
+    } finally {
+      await sh(
+        "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '/opt/credmon-sandbox-[0-9.]*/dist/bin/web[.]js' && kill ${p#/proc/}; done",
+      );
+    }
+  });
+
+  test("an unprivileged user's job (the doc's example) gets a SciToken that verifies against the web app's JWKS", async () => {
+    const submit = await sh(`set -euo pipefail\n${docBlocks(doc, 'try')[0] ?? ''}`, 'submitter');
+    assert.equal(submit.exitCode, 0, `${submit.output}\n${(await sh('condor_q -better-analyze -nobatch | tail -30')).output}`);
+    assert.match(submit.output, /1 job\(s\) submitted/);
+    const use = (await sh('cat token.out', 'submitter')).output;
+    const token = accessTokenOf(use);
+    const jwks = JSON.parse((await sh('curl -fsS http://127.0.0.1:8080/.well-known/jwks-uri')).output) as JSONWebKeySet;
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), {
+      issuer: 'https://ap.example.org',
+      audience: 'https://storage.example.org',
+      algorithms: ['ES256'],
+    });
+    assert.equal(protectedHeader.kid, 'local');
+    assert.equal(payload.sub, 'submitter');
+    assert.equal(payload['scope'], 'read:/user/submitter write:/user/submitter');
+    assert.equal(payload['ver'], 'scitoken:2.0');
+    assert.ok((payload.exp ?? 0) > Date.now() / 1000);
+    const key = (await sh(`stat -c '%U %a' /etc/condor/scitokens-private.pem ${CRED_DIR}/submitter/scitokens.use`)).output;
+    assert.equal(key.trim(), 'root 600\nroot 400');
+  });
+
+  test('removing the package while HTCondor still points at it warns; switching back as the doc says restores the default', async () => {
+    const remove = await sh('DEBIAN_FRONTEND=noninteractive apt-get remove -y credmon-sandbox');
+    assert.equal(remove.exitCode, 0, remove.output);
+    assert.match(remove.output, /credmon-sandbox: WARNING: HTCondor's CREDMON_OAUTH is still \/usr\/libexec\/credmon-sandbox\/credmon/);
+    const switched = await runDoc('switch-back');
+    assert.match(switched, /^\/usr\/sbin\/condor_credmon_oauth$/m);
+    const kept = await sh(`test -s /etc/condor/scitokens-private.pem && test -s ${CRED_DIR}/submitter/scitokens.use && echo kept`);
+    assert.equal(kept.output.trim(), 'kept', 'the signing key and the credentials stay for the next credmon');
+  });
+});
