@@ -82,6 +82,12 @@ export async function harvestSecrets(projectName: string, extra: readonly string
     for (const s of clientSecrets.split('\u0000').map((x) => x.trim())) if (s.length >= 8) secrets.add(s);
     const keys = await inContainer(container, 'cat /var/lib/credmon-sandbox/keys/*private* /var/lib/credmon-sandbox/tls/*.key 2>/dev/null; true');
     for (const s of pemBodies(keys)) secrets.add(s);
+    // The pool signing key (HTCondor's password file) and the IDTOKENs the nodes signed with it.
+    const pool = await inContainer(
+      container,
+      'for f in /var/lib/credmon-sandbox/pool/POOL /etc/condor/tokens.d/*; do [ -f "$f" ] && base64 -w0 "$f" && printf "\\0" && cat "$f" && printf "\\0"; done; true',
+    );
+    for (const s of pool.split('\u0000').map((x) => x.trim())) if (s.length >= 16) secrets.add(s);
   }
   return [...secrets];
 }

@@ -113,6 +113,10 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
       .withStartupTimeout(180_000);
     // Every service has a healthcheck that means "ready"; waiting on it (rather than on published ports) is exact.
     if (profiles.includes('demo')) compose = compose.withWaitStrategy('demo-provider-1', Wait.forHealthCheck());
+    if (profiles.includes('cluster')) {
+      const nodes = Number(environmentVariables['SANDBOX_EXECUTE_NODES'] ?? '2');
+      for (let i = 1; i <= nodes; i++) compose = compose.withWaitStrategy(`execute-${i}`, Wait.forHealthCheck());
+    }
     if (profiles.length > 0) compose = compose.withProfiles(...profiles);
     try {
       return await compose.up();
