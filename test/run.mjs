@@ -14,9 +14,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const requested = process.argv.slice(2);
 const suites = requested.length === 0 || requested.includes('all') ? ['unit', 'integration', 'container', 'container-25'] : requested;
 
-// The container tests that also run on HTCondor 25 in `npm test`, each against its own sandbox. storage*.test.ts
-// run on 23.9 only: they assert XRootD 5.8/scitokens-cpp 1.1 log lines and 23.9's job paths (README, "HTCondor 23.9 or 25").
-const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts'];
+// The container tests that also run on HTCondor 25 in `npm test`, each against its own sandbox. storage.test.ts runs
+// on 23.9 only: it asserts XRootD 5.8's log lines and 23.9's job paths (README, "HTCondor 23.9 or 25").
+const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts', 'storage-demo.test.ts'];
 /** suite name -> the test/ folder, the series it runs on (undefined: $SANDBOX_SERIES or 23), and which files. */
 const SUITES = {
   unit: { dir: 'unit' },
