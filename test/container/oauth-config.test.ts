@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { IMAGE, ROOT, extraCaCerts, httpsGet, startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { IMAGE, ROOT, SERIES, extraCaCerts, httpsGet, startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const SECRET = 'compose-secret-7f3a9c2e';
@@ -114,6 +114,7 @@ describe('OAuth client from build args, as the original project took it', { time
   before(async () => {
     const built = await GenericContainer.fromDockerfile(ROOT, 'docker/Dockerfile')
       .withBuildArgs({
+        HTCONDOR_SERIES: SERIES,
         EXTRA_CA_CERTS: extraCaCerts(),
         SCITOKENS_CLIENT_ID: 'built-in-client',
         SCITOKENS_CLIENT_SECRET: 'built-in-secret-42',

@@ -14,7 +14,28 @@ import { DockerComposeEnvironment, GenericContainer, Wait, type StartedDockerCom
 process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const IMAGE = process.env['SANDBOX_TEST_IMAGE'] ?? 'credmon-sandbox:test';
+
+/** The HTCondor series the image is built for (docker/Dockerfile's HTCONDOR_SERIES): 23.9 on trixie, 25.x on forky. */
+export const SERIES_VERSIONS = { '23': '23.9', '25': '25.' } as const;
+export type Series = keyof typeof SERIES_VERSIONS;
+
+/** $SANDBOX_SERIES (default 23); anything else is an error that names the valid series. */
+export function seriesFrom(value: string | undefined): Series {
+  const series = value === undefined || value === '' ? '23' : value;
+  if (!Object.hasOwn(SERIES_VERSIONS, series)) {
+    throw new Error(`SANDBOX_SERIES=${series} is not a series the image knows; valid: ${Object.keys(SERIES_VERSIONS).join(', ')}`);
+  }
+  return series as Series;
+}
+
+export const SERIES: Series = seriesFrom(process.env['SANDBOX_SERIES']);
+
+/** The image tag for `series`: $SANDBOX_TEST_IMAGE (default credmon-sandbox:test), with `-<series>` unless 23. */
+export function imageFor(series: Series, base = process.env['SANDBOX_TEST_IMAGE'] ?? 'credmon-sandbox:test'): string {
+  return series === '23' ? base : `${base}-${series}`;
+}
+
+export const IMAGE = imageFor(SERIES);
 
 /**
  * The extra CA certificates the image build should trust (corporate HTTPS proxies): $EXTRA_CA_CERTS, or else the
@@ -36,15 +57,23 @@ export function extraCaCerts(): string {
 
 let built: Promise<void> | undefined;
 
-/** Builds the image from docker/Dockerfile once per test process (Docker's layer cache makes rebuilds quick). */
+/**
+ * Builds the image from docker/Dockerfile for $SANDBOX_SERIES once per test process (Docker's layer cache makes
+ * rebuilds quick), and checks that the image runs that series' HTCondor, so a test never passes on the wrong one.
+ */
 export function buildImage(): Promise<void> {
   built ??= (async () => {
     const started = Date.now();
     await GenericContainer.fromDockerfile(ROOT, 'docker/Dockerfile')
-      .withBuildArgs({ EXTRA_CA_CERTS: extraCaCerts() })
+      .withBuildArgs({ HTCONDOR_SERIES: SERIES, EXTRA_CA_CERTS: extraCaCerts() })
       .withCache(true)
       .build(IMAGE, { deleteOnExit: false });
-    console.log(`# image ${IMAGE} built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const version = await docker(['run', '--rm', '--entrypoint', 'condor_version', IMAGE]);
+    const found = /\$CondorVersion: (\S+)/.exec(version)?.[1] ?? '';
+    if (!found.startsWith(SERIES_VERSIONS[SERIES])) {
+      throw new Error(`image ${IMAGE} was built for HTCONDOR_SERIES=${SERIES} but runs HTCondor '${found}': ${version}`);
+    }
+    console.log(`# image ${IMAGE} (HTCondor ${found}) built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   })();
   return built;
 }
@@ -107,7 +136,13 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
   const up = async (environmentVariables: Record<string, string>): Promise<StartedDockerComposeEnvironment> => {
     let compose = new DockerComposeEnvironment(ROOT, 'compose.yaml')
       .withProjectName(projectName)
-      .withEnvironment({ SANDBOX_IMAGE: IMAGE, SANDBOX_HTTPS_PORT: String(port), SANDBOX_STORAGE_PORT: String(storagePort), ...environmentVariables })
+      .withEnvironment({
+        SANDBOX_IMAGE: IMAGE,
+        HTCONDOR_SERIES: SERIES,
+        SANDBOX_HTTPS_PORT: String(port),
+        SANDBOX_STORAGE_PORT: String(storagePort),
+        ...environmentVariables,
+      })
       .withWaitStrategy('sandbox-1', Wait.forHealthCheck())
       .withWaitStrategy('storage-1', Wait.forHealthCheck())
       .withStartupTimeout(180_000);
