@@ -16,7 +16,10 @@ import type { Logger } from 'pino';
 const SNIPPET = `
 import os, pwd, sys
 pid, timeout, subsystem = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-import htcondor
+try:
+    import htcondor
+except ImportError:
+    import htcondor2 as htcondor
 htcondor.set_subsystem(subsystem, htcondor.SubsystemType.Daemon)
 if os.geteuid() == 0:
     ids = htcondor.param.get("CONDOR_IDS")
