@@ -37,6 +37,7 @@ describe('parseCredmonConfig', () => {
         privateKeyPath: '/etc/condor/scitokens-private.pem',
         publicKeyPath: '/etc/condor/scitokens.pem',
         keyId: 'local',
+        privateKeyAlgorithm: 'ES256',
         issuer: 'https://localhost',
         authzTemplate: 'read:/user/{username} write:/user/{username}',
         authzGroupTemplate: undefined,
