@@ -125,6 +125,20 @@ const KEEPALIVE_TIMEOUT_S = 30 * 60;
 async function setUpLocalIssuer(provider: LocalIssuerConfig, parentLog: ReturnType<typeof createLogger>): Promise<LocalIssuer | Error> {
   const { privateKeyPath, publicKeyPath, keyId, privateKeyAlgorithm } = provider;
   const log = parentLog.child({ provider: provider.providerName });
+  if (!provider.sharedKey) {
+    // LOCAL_CREDMON_<provider>_PRIVATE_KEY: upstream never creates it, and LOCAL_CREDMON_PUBLIC_KEY is not its pair.
+    try {
+      const key = await loadSigningKey(privateKeyPath, keyId);
+      if (key.alg !== privateKeyAlgorithm) {
+        throw new SigningKeyInvalid(`${privateKeyPath} is an ${key.alg} key, but the configured algorithm is ${privateKeyAlgorithm}`);
+      }
+      log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready (its own key)');
+      return new LocalIssuer(provider, key, log.child({ module: 'issuer' }));
+    } catch (error) {
+      log.error(`Local issuer ${provider.providerName} disabled: ${describeError(error)}`);
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
   try {
     const outcome = await ensureSigningKey(privateKeyPath, publicKeyPath, privateKeyAlgorithm);
     if (outcome === 'generated') log.info({ privateKeyPath, publicKeyPath }, `Generated a new ${privateKeyAlgorithm} signing key (none existed)`);

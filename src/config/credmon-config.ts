@@ -10,6 +10,11 @@ export interface LocalIssuerConfig {
   readonly providerName: string;
   readonly privateKeyPath: string;
   readonly publicKeyPath: string;
+  /**
+   * True when the key is LOCAL_CREDMON_PRIVATE_KEY (not LOCAL_CREDMON_<provider>_PRIVATE_KEY): the one key pair the
+   * credmon creates when it is missing and publishes as LOCAL_CREDMON_PUBLIC_KEY (upstream's create_credentials).
+   */
+  readonly sharedKey: boolean;
   readonly keyId: string;
   /** LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: the key the credmon generates and the one it accepts (upstream: ES256, RS256). */
   readonly privateKeyAlgorithm: PrivateKeyAlgorithm;
@@ -246,6 +251,7 @@ function parseLocalProvider(providerName: string, read: LocalKnobReader, lookup:
     privateKeyPath: parseAbsolutePath(privateKey.name, privateKey.raw, LOCAL_DEFAULTS.privateKeyPath, problems) ?? LOCAL_DEFAULTS.privateKeyPath,
     publicKeyPath:
       parseAbsolutePath('LOCAL_CREDMON_PUBLIC_KEY', lookup('LOCAL_CREDMON_PUBLIC_KEY'), LOCAL_DEFAULTS.publicKeyPath, problems) ?? LOCAL_DEFAULTS.publicKeyPath,
+    sharedKey: privateKey.name === 'LOCAL_CREDMON_PRIVATE_KEY',
     keyId: (keyId.raw ?? '').trim() || LOCAL_DEFAULTS.keyId,
     privateKeyAlgorithm,
     issuer,

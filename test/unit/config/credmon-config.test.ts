@@ -36,6 +36,7 @@ describe('parseCredmonConfig', () => {
         providerName: 'scitokens',
         privateKeyPath: '/etc/condor/scitokens-private.pem',
         publicKeyPath: '/etc/condor/scitokens.pem',
+        sharedKey: true,
         keyId: 'local',
         privateKeyAlgorithm: 'ES256',
         issuer: 'https://localhost',

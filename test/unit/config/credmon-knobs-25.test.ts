@@ -82,6 +82,8 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
     assert.equal(chem.useJson, false);
     // LOCAL_CREDMON_PUBLIC_KEY is global upstream (create_credentials): every provider shares it.
     assert.equal(chem.publicKeyPath, '/etc/condor/scitokens.pem');
+    assert.equal(sci.sharedKey, true);
+    assert.equal(chem.sharedKey, false, 'its own key: never generated, not the published LOCAL_CREDMON_PUBLIC_KEY');
   });
 
   it('bad per-provider values are reported all at once, each naming the per-provider knob', () => {
