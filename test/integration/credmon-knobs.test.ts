@@ -132,9 +132,10 @@ describe('credmon process with HTCondor 25.x knobs', () => {
   });
 
   it('refreshes only OAUTH2_CREDMON_PROVIDER_NAMES providers that have a <provider>_CLIENT_ID; the rest are left alone', async () => {
-    let endpoint: FakeTokenEndpoint | undefined;
-    endpoint = await startTokenEndpoint(() => json(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: RT }));
-    cleanups.push(() => endpoint?.close() ?? Promise.resolve());
+    const endpoint: FakeTokenEndpoint = await startTokenEndpoint(() =>
+      json(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: RT }),
+    );
+    cleanups.push(() => endpoint.close());
     const run = await prepare(() => ({
       CONDOR_VERSION: V25,
       OAUTH2_CREDMON_PROVIDER_NAMES: 'box nocid',
