@@ -22,12 +22,16 @@ const RT = 'rt-knobs-secret-1111';
 const AT_OLD = 'at-knobs-old-2222';
 
 let root: string;
+/** One build of the credmon for the whole file; each run rewrites the generated condor_config_val (its knobs). */
+let factory: CredmonProcessFactory;
 const cleanups: Array<() => Promise<unknown>> = [];
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'credmon-knobs-'));
+  factory = await prepareCredmonProcess(root, {});
 });
 after(async () => {
+  await factory.dispose();
   await rm(root, { recursive: true, force: true });
 });
 afterEach(async () => {
@@ -48,7 +52,7 @@ async function prepare(knobs: (paths: { credDir: string; keys: string }) => Reco
   const keys = join(base, 'keys');
   await mkdir(credDir, { recursive: true, mode: 0o700 });
   const logFile = join(base, 'CredmonOauthLog');
-  const factory = await prepareCredmonProcess(base, {
+  const all: Record<string, string> = {
     SEC_CREDENTIAL_DIRECTORY_OAUTH: credDir,
     LOCAL_CREDMON_PRIVATE_KEY: join(keys, 'scitokens-private.pem'),
     LOCAL_CREDMON_PUBLIC_KEY: join(keys, 'scitokens.pem'),
@@ -56,8 +60,12 @@ async function prepare(knobs: (paths: { credDir: string; keys: string }) => Reco
     LOCAL_CREDMON_TOKEN_AUDIENCE: 'https://storage.example.org',
     CREDMON_OAUTH_LOG: logFile,
     ...knobs({ credDir, keys }),
-  });
-  cleanups.push(() => factory.dispose());
+  };
+  // The same script prepareCredmonProcess writes: it prints the knobs as condor_config_val -dump would.
+  const dump = Object.entries(all)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join('\n');
+  await writeFile(join(root, 'bin', 'condor_config_val'), `#!/bin/sh\ncat <<'EOF'\n${dump}\nEOF\n`);
   return { credDir, keys, logFile, factory };
 }
 
