@@ -9,13 +9,21 @@
  *   -v, --verbose        log to stderr as well as to the log file
  */
 import { parseArgs } from 'node:util';
-import { CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig, type CredmonConfig } from '../config/index.js';
+import {
+  CREDMON_KNOB_PATTERNS,
+  CREDMON_KNOBS,
+  SUBSYSTEM_KNOB_SUFFIXES,
+  parseCredmonConfig,
+  readCondorConfig,
+  type CredmonConfig,
+  type LocalIssuerConfig,
+} from '../config/index.js';
 import { CredentialDirectory } from '../credentials/index.js';
 import { Credmon, reportAlive } from '../credmon/index.js';
 
 import { LocalIssuer, ensureSigningKey, loadPublicKey, loadSigningKey } from '../issuer/index.js';
 import { createLogger } from '../log/index.js';
-import { ConfigInvalid, describeError } from '../shared/errors.js';
+import { ConfigInvalid, SigningKeyInvalid, describeError } from '../shared/errors.js';
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
@@ -33,18 +41,31 @@ async function main(): Promise<void> {
   let config: CredmonConfig;
   try {
     const knobs = [...CREDMON_KNOBS, ...SUBSYSTEM_KNOB_SUFFIXES.map((s) => `${subsystem}_${s}`)];
-    const lookup = await readCondorConfig(knobs, { subsystem });
+    const lookup = await readCondorConfig(knobs, { subsystem, patterns: CREDMON_KNOB_PATTERNS });
     const overrides = new Map<string, string>();
     if (args['cred-dir']) overrides.set('SEC_CREDENTIAL_DIRECTORY_OAUTH', args['cred-dir']);
     if (args['log-file']) overrides.set(`${subsystem}_LOG`, args['log-file']);
     config = parseCredmonConfig((name) => overrides.get(name) ?? lookup(name), subsystem);
   } catch (error) {
     process.stderr.write(`credmon: ${error instanceof ConfigInvalid ? error.message : describeError(error)}\n`);
-    process.exit(1);
+    // 99 (DAEMON_NO_RESTART) on a disallowed provider name, as upstream's credmon: condor_master does not restart us.
+    process.exit(error instanceof ConfigInvalid ? error.exitStatus : 1);
   }
 
   const log = createLogger({ name: 'credmon', debug: config.debug || (args.debug ?? false), file: config.logFile, stderr: args.verbose ?? false });
-  log.info({ pid: process.pid, credDir: config.credDir, issuer: config.local.issuer, provider: config.local.providerName }, 'credmon starting');
+  log.info(
+    {
+      pid: process.pid,
+      credDir: config.credDir,
+      condorVersion: config.condorVersion,
+      issuer: config.local.issuer,
+      localProviders: config.localProviders.map((p) => p.providerName),
+      oauthProviders: config.oauthProviders,
+      handles: config.handles,
+    },
+    'credmon starting',
+  );
+  for (const warning of config.warnings) log.warn(warning);
 
   const directory = new CredentialDirectory(config.credDir);
   try {
@@ -54,8 +75,10 @@ async function main(): Promise<void> {
     await exitSoon(1);
   }
 
-  const issuer = await setUpLocalIssuer(config, log);
-  const credmon = new Credmon({ config, directory, issuer, log: log.child({ module: 'scan' }) });
+  const issuers = new Map<string, LocalIssuer | Error>();
+  for (const provider of config.localProviders) issuers.set(provider.providerName, await setUpLocalIssuer(provider, log));
+  const issuer = issuers.get(config.local.providerName) ?? new Error('no local provider');
+  const credmon = new Credmon({ config, directory, issuer, issuers, log: log.child({ module: 'scan' }) });
 
   let stopping = false;
   process.on('SIGHUP', () => {
@@ -99,13 +122,33 @@ const STOP_GRACE_MS = 10_000;
 const KEEPALIVE_EVERY_MS = 5 * 60_000;
 const KEEPALIVE_TIMEOUT_S = 30 * 60;
 
-async function setUpLocalIssuer(config: CredmonConfig, log: ReturnType<typeof createLogger>): Promise<LocalIssuer | Error> {
-  const { privateKeyPath, publicKeyPath, keyId } = config.local;
+async function setUpLocalIssuer(provider: LocalIssuerConfig, parentLog: ReturnType<typeof createLogger>): Promise<LocalIssuer | Error> {
+  const { privateKeyPath, publicKeyPath, keyId, privateKeyAlgorithm } = provider;
+  const log = parentLog.child({ provider: provider.providerName });
+  if (!provider.sharedKey) {
+    // LOCAL_CREDMON_<provider>_PRIVATE_KEY: upstream never creates it, and LOCAL_CREDMON_PUBLIC_KEY is not its pair.
+    try {
+      const key = await loadSigningKey(privateKeyPath, keyId);
+      if (key.alg !== privateKeyAlgorithm) {
+        throw new SigningKeyInvalid(`${privateKeyPath} is an ${key.alg} key, but the configured algorithm is ${privateKeyAlgorithm}`);
+      }
+      log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready (its own key)');
+      return new LocalIssuer(provider, key, log.child({ module: 'issuer' }));
+    } catch (error) {
+      log.error(`Local issuer ${provider.providerName} disabled: ${describeError(error)}`);
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
   try {
-    const outcome = await ensureSigningKey(privateKeyPath, publicKeyPath);
-    if (outcome === 'generated') log.info({ privateKeyPath, publicKeyPath }, 'Generated a new P-256 signing key (none existed)');
+    const outcome = await ensureSigningKey(privateKeyPath, publicKeyPath, privateKeyAlgorithm);
+    if (outcome === 'generated') log.info({ privateKeyPath, publicKeyPath }, `Generated a new ${privateKeyAlgorithm} signing key (none existed)`);
     if (outcome === 'public-key-written') log.info({ publicKeyPath }, 'Wrote the missing public key, derived from the private key');
     const key = await loadSigningKey(privateKeyPath, keyId);
+    if (key.alg !== privateKeyAlgorithm) {
+      throw new SigningKeyInvalid(
+        `LOCAL_CREDMON_PRIVATE_KEY ${privateKeyPath} is an ${key.alg} key, but LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM is ${privateKeyAlgorithm}`,
+      );
+    }
     try {
       const published = await loadPublicKey(publicKeyPath);
       if (!published.equals(key.publicKey)) {
@@ -115,7 +158,7 @@ async function setUpLocalIssuer(config: CredmonConfig, log: ReturnType<typeof cr
       log.warn(describeError(error));
     }
     log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready');
-    return new LocalIssuer(config.local, key, log.child({ module: 'issuer' }));
+    return new LocalIssuer(provider, key, log.child({ module: 'issuer' }));
   } catch (error) {
     log.error(`Local issuer disabled: ${describeError(error)}`);
     return error instanceof Error ? error : new Error(String(error));

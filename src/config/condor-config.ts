@@ -32,9 +32,13 @@ export function lookupFrom(values: ReadonlyMap<string, string>): KnobLookup {
  * Reads the named knobs from HTCondor's configuration, as the daemon `subsystem` sees them (so `CREDMON_OAUTH.X`
  * overrides apply), with macros expanded: one `condor_config_val -dump -expanded` call.
  */
-export async function readCondorConfig(names: readonly string[], options: { subsystem: string; command?: string }): Promise<KnobLookup> {
+export async function readCondorConfig(
+  names: readonly string[],
+  options: { subsystem: string; command?: string; patterns?: readonly string[] },
+): Promise<KnobLookup> {
   const command = options.command ?? 'condor_config_val';
-  const pattern = `^(${names.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join('|')})$`;
+  const alternatives = [...names.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')), ...(options.patterns ?? [])];
+  const pattern = `^(${alternatives.join('|')})$`;
   try {
     const { stdout } = await execFileAsync(command, ['-subsystem', options.subsystem, '-dump', '-expanded', pattern], {
       timeout: 30_000,

@@ -55,7 +55,7 @@ export function parseIssuerUrl(knob: string, raw: string, problems: string[]): s
 }
 
 /** LOCAL_CREDMON_ISSUER, or upstream's default `https://$(FULL_HOSTNAME)`: the credmon and the web app agree on it. */
-export function parseLocalIssuer(lookup: KnobLookup, problems: string[]): string {
+export function parseLocalIssuer(lookup: KnobLookup, problems: string[], knob = 'LOCAL_CREDMON_ISSUER'): string {
   const hostname = (lookup('FULL_HOSTNAME') ?? '').trim() || 'localhost';
-  return parseIssuerUrl('LOCAL_CREDMON_ISSUER', (lookup('LOCAL_CREDMON_ISSUER') ?? '').trim() || `https://${hostname}`, problems);
+  return parseIssuerUrl(knob, (lookup('LOCAL_CREDMON_ISSUER') ?? '').trim() || `https://${hostname}`, problems);
 }

@@ -1,6 +1,8 @@
+import { providerOfCredential } from './names.js';
+
 /**
  * The files of one credential, `<user>/<name>.<ext>`, and what they make it. Only this module knows the suffixes.
- * - `local`: `<LOCAL_CREDMON_PROVIDER_NAME>.top` without a `.meta`; the local issuer writes `.use`.
+ * - `local`: `<local provider>[_<handle>].top` without a `.meta`; the local issuer writes `.use`.
  * - `oauth`: a `.meta` with a `.top` or `.use`; the credmon refreshes `.use` with the refresh token in `.top`.
  */
 export type CredentialKind = 'local' | 'oauth';
@@ -20,7 +22,8 @@ export const CREDENTIAL_FILE = {
 const CREDENTIAL_FILE_NAME = /^(.+)\.(top|use|meta)$/;
 
 /** The credentials that the regular files `files` of `<user>/` hold, by kind. */
-export function classifyCredentials(user: string, files: Iterable<string>, localProviderName: string): CredentialRef[] {
+export function classifyCredentials(user: string, files: Iterable<string>, localProviders: string | readonly string[], handles = false): CredentialRef[] {
+  const locals = typeof localProviders === 'string' ? [localProviders] : localProviders;
   const present = new Set(files);
   const names = new Set<string>();
   for (const f of present) {
@@ -32,7 +35,7 @@ export function classifyCredentials(user: string, files: Iterable<string>, local
     const hasMeta = present.has(CREDENTIAL_FILE.meta(name));
     const hasTop = present.has(CREDENTIAL_FILE.top(name));
     if (hasMeta && (hasTop || present.has(CREDENTIAL_FILE.use(name)))) out.push({ user, name, kind: 'oauth' });
-    else if (!hasMeta && hasTop && name === localProviderName) out.push({ user, name, kind: 'local' });
+    else if (!hasMeta && hasTop && locals.includes(providerOfCredential(name, handles) ?? '')) out.push({ user, name, kind: 'local' });
   }
   return out;
 }

@@ -11,7 +11,7 @@ export { classifyCredentials, type CredentialKind, type CredentialRef } from './
 export { parseKeyFile, type KeyFileRequest } from './key-file.js';
 export { readLocalCredentialSync, writeUseFileSync, type LocalCredentialFiles } from './local-credential.js';
 export { formatMetaFile, parseMetaFile, type MetaFile } from './meta-file.js';
-export { KEY_FILE_NAME, assertSafeName, credentialName, isSafeName } from './names.js';
+export { KEY_FILE_NAME, assertSafeName, credentialName, isSafeName, providerOfCredential } from './names.js';
 export { readOAuthCredential, storeOAuthRefresh, type OAuthCredential, type OAuthRefreshResult } from './oauth-credential.js';
 export { storeOAuthLogin, type LoginTokens } from './store-oauth-login.js';
 export { formatOAuthTopFile, parseTopFile, pythonJson, type TopFile } from './top-file.js';

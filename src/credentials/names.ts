@@ -21,6 +21,18 @@ export function assertSafeName(kind: 'user' | 'provider' | 'handle' | 'credentia
   return name;
 }
 
+/**
+ * The provider a credential name belongs to. With handles (HTCondor 25.13.2+ unless CREDMON_ALLOW_SPECIAL_CHAR_NAMES
+ * is true) the name is split at the first `_` (`box_readonly` → `box`), and a name ending in `_` belongs to no provider
+ * (upstream skips it with a warning); without handles (23.9) the whole name is the provider.
+ */
+export function providerOfCredential(name: string, handles: boolean): string | undefined {
+  if (!handles) return name;
+  if (name.endsWith('_')) return undefined;
+  const cut = name.indexOf('_');
+  return cut < 0 ? name : name.slice(0, cut);
+}
+
 /** The file-name stem HTCondor uses for a service and an optional handle: `svc` or `svc_handle`. */
 export function credentialName(provider: string, handle: string): string {
   assertSafeName('provider', provider);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { CredmonConfig } from '../config/index.js';
-import { isSafeName, type CredentialDirectory, type CredentialRef } from '../credentials/index.js';
+import { isSafeName, providerOfCredential, type CredentialDirectory, type CredentialRef } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
 import { runLocalJob, type LocalJob, type LocalJobResult, type LocalOutcome, type LocalRenewalContext } from './local-renewal.js';
@@ -29,6 +29,8 @@ export interface CredmonOptions {
   readonly directory: CredentialDirectory;
   /** The local issuer, or why it is unavailable (a missing or bad key): OAuth refreshing goes on without it. */
   readonly issuer: LocalIssuer | Error;
+  /** Every local provider's issuer (or why it has none), by provider name; default: `issuer` for config.local. */
+  readonly issuers?: ReadonlyMap<string, LocalIssuer | Error>;
   readonly log: Logger;
   /** Clock in epoch milliseconds (injected by tests). */
   readonly now?: () => number;
@@ -103,6 +105,8 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly userVersions = new Map<string, string>();
   private readonly usersInFlight = new Set<string>();
   private readonly reported = new Set<string>();
+  /** Warnings given once per provider (a provider left alone). */
+  private readonly warned = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private lastRootVersion: string | undefined;
   /** Entries created in the root since the last SIGHUP, from inotify; undefined: not watching (list instead). */
@@ -122,12 +126,11 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     this.random = options.random ?? Math.random;
     this.bulkThreshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
     this.mainThreadMaxJobs = options.mainThreadMaxJobs ?? DEFAULT_MAIN_THREAD_MAX_JOBS;
-    const { issuer } = options;
+    const issuers = options.issuers ?? new Map([[this.config.local.providerName, options.issuer]]);
     this.local = {
       root: this.dir.root,
-      issuer,
-      localProviderName: this.config.local.providerName,
-      useJson: this.config.local.useJson,
+      issuers,
+      handles: this.config.handles,
       processStartMs: Date.now() - process.uptime() * 1000,
     };
     this.oauth = {
@@ -143,9 +146,12 @@ export class Credmon extends EventEmitter<CredmonEvents> {
       size: threads,
       setup: {
         root: this.dir.root,
-        issuer: issuer instanceof Error ? { kind: 'error', message: issuer.message } : { kind: 'key', config: issuer.config, key: issuer.key },
-        localProviderName: this.local.localProviderName,
-        useJson: this.local.useJson,
+        issuers: [...issuers].map(([provider, issuer]) =>
+          issuer instanceof Error
+            ? { provider, kind: 'error' as const, message: issuer.message }
+            : { provider, kind: 'key' as const, config: issuer.config, key: issuer.key },
+        ),
+        handles: this.local.handles,
         processStartMs: this.local.processStartMs,
       },
       onWarning: (fields, message) => this.log.warn(fields, message),
@@ -443,11 +449,44 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     }
   }
 
+  /**
+   * Whether this credmon refreshes OAuth credential `name`, as upstream's OAuthCredmon.check_access_token decides: its
+   * provider (the name up to the first `_` with 25.x rules) is in OAUTH2_CREDMON_PROVIDER_NAMES (or that is `*`), and
+   * `<provider>_CLIENT_ID` is configured. Others are left alone; a provider without a client is logged once.
+   */
+  private refreshesOAuth(name: string): boolean {
+    const provider = providerOfCredential(name, this.config.handles);
+    if (provider === undefined) {
+      this.warnOnce(`trailing:${name}`, 'warn', `Skipping credential ${name} with a trailing underscore`);
+      return false;
+    }
+    const listed = this.config.oauthProviders;
+    if (!listed.includes('*') && !listed.includes(provider)) {
+      this.warnOnce(`unlisted:${provider}`, 'info', `Leaving ${provider} tokens alone: ${provider} is not in OAUTH2_CREDMON_PROVIDER_NAMES`);
+      return false;
+    }
+    if (!this.config.isOAuthClientConfigured(provider)) {
+      this.warnOnce(`client:${provider}`, 'warn', `Ignoring ${provider} tokens, ${provider}_CLIENT_ID not set in config`);
+      return false;
+    }
+    return true;
+  }
+
+  private warnOnce(key: string, level: 'info' | 'warn', message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log[level](message);
+  }
+
   private startDueRefreshes(): number {
     let started = 0;
     const nowMs = this.now();
     for (const entry of this.tracked.values()) {
       if (entry.ref.kind !== 'oauth' || entry.busy || !isDue(entry.schedule, nowMs)) continue;
+      if (!this.refreshesOAuth(entry.ref.name)) {
+        entry.schedule = waitForChange(entry.schedule);
+        continue;
+      }
       entry.busy = true;
       started++;
       const task = refreshOAuthCredential(this.oauth, entry.ref.user, entry.ref.name, entry.schedule.rejectedTopMtimeMs)

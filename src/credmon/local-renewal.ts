@@ -3,6 +3,7 @@ import {
   formatLocalUseFile,
   parseTopFile,
   parseUseFile,
+  providerOfCredential,
   readLocalCredentialSync,
   readUserDirectorySync,
   writeUseFileSync,
@@ -16,9 +17,9 @@ import { LOCAL_RENEWAL_FRACTION, renewAfterWriteMs, renewAtMs } from './renewal.
 export interface LocalRenewalContext {
   readonly root: string;
   /** The issuer, or why there is none (a missing or bad key): then local credentials fail and OAuth goes on. */
-  readonly issuer: LocalIssuer | Error;
-  readonly localProviderName: string;
-  readonly useJson: boolean;
+  readonly issuers: ReadonlyMap<string, LocalIssuer | Error>;
+  /** Credential names are `<provider>_<handle>` (25.x rules) rather than whole provider names (23.9). */
+  readonly handles: boolean;
   /** When this credmon started (epoch ms): temp files older than it with our pid are a predecessor's. */
   readonly processStartMs: number;
 }
@@ -53,24 +54,25 @@ export function renewLocalCredential(
     return { kind: 'invalid', problem: `Cannot use ${user}/${name}: ${describeError(error)}` };
   }
   if (!files.top) return { kind: 'gone' };
+  const issuer = ctx.issuers.get(providerOfCredential(name, ctx.handles) ?? '') ?? new Error(`${name} belongs to no local provider`);
   try {
     if (parseTopFile(`${user}/${name}.top`, files.top.content).kind === 'oauth') return { kind: 'not-local' };
   } catch (error) {
     return { kind: 'invalid', problem: `Cannot use ${user}/${name}.top, leaving it as it is: ${describeError(error)}` };
   }
-  if (files.use && !(files.use instanceof Error) && !(ctx.issuer instanceof Error)) {
+  if (files.use && !(files.use instanceof Error) && !(issuer instanceof Error)) {
     try {
       const use = parseUseFile(`${user}/${name}.use`, files.use.content);
       const dueMs = renewAtMs(use, files.use, LOCAL_RENEWAL_FRACTION);
-      if (dueMs > nowMs && ctx.issuer.isCurrent(use.accessToken, user)) return { kind: 'fresh', dueMs };
+      if (dueMs > nowMs && issuer.isCurrent(use.accessToken, user)) return { kind: 'fresh', dueMs };
     } catch {
       // An unreadable .use (a crash, a power loss, a hand edit) is simply replaced.
     }
   }
   try {
-    if (ctx.issuer instanceof Error) throw ctx.issuer;
-    const token = ctx.issuer.issue(user, Math.floor(nowMs / 1000));
-    const content = formatLocalUseFile(token.jwt, token.lifetimeS, ctx.useJson);
+    if (issuer instanceof Error) throw issuer;
+    const token = issuer.issue(user, Math.floor(nowMs / 1000));
+    const content = formatLocalUseFile(token.jwt, token.lifetimeS, issuer.config.useJson);
     writeUseFileSync(ctx.root, user, name, content, { directoryChecked: known.directoryChecked });
     return { kind: 'issued', dueMs: renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION) };
   } catch (error) {
@@ -110,7 +112,7 @@ export function runLocalJob(ctx: LocalRenewalContext, job: LocalJob, nowMs: numb
     }
     const version = versionOf(job.user);
     const listing = readUserDirectorySync(ctx.root, job.user, ctx.processStartMs);
-    const credentials = listing.exists ? classifyCredentials(job.user, listing.files, ctx.localProviderName) : [];
+    const credentials = listing.exists ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles) : [];
     const local = credentials.filter((c) => c.kind === 'local').map((c) => ({ name: c.name, outcome: renewLocalCredential(ctx, job.user, c.name, nowMs) }));
     return {
       user: job.user,

@@ -6,10 +6,12 @@ import type { LocalJob, LocalJobResult } from './local-renewal.js';
 /** What a worker needs to build its own issuer; structured-cloneable (KeyObjects cross threads). */
 export interface WorkerSetup {
   readonly root: string;
-  readonly issuer:
-    { readonly kind: 'key'; readonly config: LocalIssuerConfig; readonly key: SigningKey } | { readonly kind: 'error'; readonly message: string };
-  readonly localProviderName: string;
-  readonly useJson: boolean;
+  /** One per local provider. */
+  readonly issuers: ReadonlyArray<
+    | { readonly provider: string; readonly kind: 'key'; readonly config: LocalIssuerConfig; readonly key: SigningKey }
+    | { readonly provider: string; readonly kind: 'error'; readonly message: string }
+  >;
+  readonly handles: boolean;
   readonly processStartMs: number;
 }
 

@@ -13,17 +13,20 @@ const setup = workerData as WorkerSetup;
 const port = parentPort;
 if (!port) throw new TypeError('local-worker runs only as a worker thread');
 
-const issuer =
-  setup.issuer.kind === 'key'
-    ? new LocalIssuer(setup.issuer.config, setup.issuer.key, {
-        warn: (fields, message) => port.postMessage({ type: 'warning', fields, message } satisfies WorkerResponse),
-      })
-    : new Error(setup.issuer.message);
+const issuers = new Map(
+  setup.issuers.map((i) => [
+    i.provider,
+    i.kind === 'key'
+      ? new LocalIssuer(i.config, i.key, {
+          warn: (fields, message) => port.postMessage({ type: 'warning', fields, message } satisfies WorkerResponse),
+        })
+      : new Error(i.message),
+  ]),
+);
 const ctx: LocalRenewalContext = {
   root: setup.root,
-  issuer,
-  localProviderName: setup.localProviderName,
-  useJson: setup.useJson,
+  issuers,
+  handles: setup.handles,
   processStartMs: setup.processStartMs,
 };
 const directory = new CredentialDirectory(setup.root);

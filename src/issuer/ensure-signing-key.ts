@@ -8,11 +8,11 @@ export type KeySetupOutcome = 'generated' | 'existing' | 'public-key-written';
 
 /**
  * Makes sure a signing key exists, as upstream's credmon does at every start: when the private key path does not
- * exist, claim it with O_EXCL, generate a P-256 pair, write the private key (SEC1 PEM, 0600) and the public key
+ * exist, claim it with O_EXCL, generate a P-256 pair (an RSA 2048 pair for RS256), write the private key (SEC1 PEM, 0600) and the public key
  * (SPKI PEM, 0644). An existing private key is never overwritten. When only the public key is missing, it is derived
  * from the private key so the JWKS always matches what the credmon signs with.
  */
-export async function ensureSigningKey(privatePath: string, publicPath: string): Promise<KeySetupOutcome> {
+export async function ensureSigningKey(privatePath: string, publicPath: string, algorithm: 'ES256' | 'RS256' = 'ES256'): Promise<KeySetupOutcome> {
   let claimed;
   try {
     await mkdir(dirname(privatePath), { recursive: true, mode: 0o755 });
@@ -24,8 +24,10 @@ export async function ensureSigningKey(privatePath: string, publicPath: string):
     return (await writePublicKeyIfMissing(privatePath, publicPath)) ? 'public-key-written' : 'existing';
   }
   try {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await claimed.writeFile(privateKey.export({ format: 'pem', type: 'sec1' }));
+    // PEM as upstream's credmon writes it (TraditionalOpenSSL): "BEGIN EC PRIVATE KEY" or "BEGIN RSA PRIVATE KEY".
+    const { privateKey, publicKey } =
+      algorithm === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await claimed.writeFile(privateKey.export({ format: 'pem', type: algorithm === 'RS256' ? 'pkcs1' : 'sec1' }));
     await claimed.sync();
     await claimed.close();
     await mkdir(dirname(publicPath), { recursive: true, mode: 0o755 });

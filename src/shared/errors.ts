@@ -15,10 +15,17 @@ export abstract class CredmonSandboxError extends Error {
 export class ConfigInvalid extends CredmonSandboxError {
   readonly code = 'ERR_CONFIG_INVALID';
   readonly problems: readonly string[];
+  /**
+   * The status the daemon exits with: 1, or 99 (DAEMON_NO_RESTART, src/condor_includes/exit.h) when upstream's credmon
+   * exits that way too (a provider name that the running HTCondor's name rules refuse), so condor_master does not
+   * restart it in a loop.
+   */
+  readonly exitStatus: number;
 
-  constructor(problems: readonly string[]) {
+  constructor(problems: readonly string[], options: { exitStatus?: number } = {}) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
+    this.exitStatus = options.exitStatus ?? 1;
   }
 }
 

@@ -52,6 +52,7 @@ async function makeSandbox(clockOffsetMs = 0): Promise<Sandbox> {
     ['SEC_CREDENTIAL_DIRECTORY_OAUTH', credDir],
     ['LOCAL_CREDMON_TOKEN_AUDIENCE', AUDIENCE],
     ['LOCAL_CREDMON_ISSUER', ISSUER],
+    ['MYTOKENS_CLIENT_ID', 'bench'],
   ]);
   const config = parseCredmonConfig(lookupFrom(knobs));
   const { logger, lines } = createMemoryLogger('bench', process.env['BENCH_DEBUG'] === '1');
@@ -177,6 +178,7 @@ async function measureIdleDaemon(sb: Sandbox): Promise<{ idleCpuPercent: number;
     LOCAL_CREDMON_PUBLIC_KEY: join(sb.root, 'public.pem'),
     LOCAL_CREDMON_ISSUER: ISSUER,
     LOCAL_CREDMON_TOKEN_AUDIENCE: AUDIENCE,
+    MYTOKENS_CLIENT_ID: 'bench',
     CREDMON_OAUTH_LOG: join(sb.root, 'CredMonOAuthLog'),
   });
   await rm(join(sb.credDir, 'CREDMON_COMPLETE'), { force: true });

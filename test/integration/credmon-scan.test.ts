@@ -54,6 +54,9 @@ async function setup(options: { knobs?: Record<string, string>; issuerError?: Er
       LOCAL_CREDMON_PRIVATE_KEY: join(root, 'keys', 'scitokens-private.pem'),
       LOCAL_CREDMON_PUBLIC_KEY: join(root, 'keys', 'scitokens.pem'),
       LOCAL_CREDMON_ISSUER: 'https://ap.example.org',
+      // The OAuth clients the tests' credentials belong to: upstream leaves tokens of other providers alone.
+      MYTOKENS_CLIENT_ID: 'sandbox',
+      SCITOKENS_CLIENT_ID: 'sandbox',
       ...options.knobs,
     }),
   );

@@ -134,6 +134,7 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
     LOCAL_CREDMON_PUBLIC_KEY: publicKeyPath,
     LOCAL_CREDMON_ISSUER: ISSUER,
     LOCAL_CREDMON_TOKEN_AUDIENCE: AUDIENCE,
+    MYTOKENS_CLIENT_ID: 'crash-safety',
     CREDMON_OAUTH_LOG: join(base, 'CredMonOAuthLog'),
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KEY_FILE_NAME, assertSafeName, credentialName, isSafeName } from '../../../src/credentials/names.js';
+import { KEY_FILE_NAME, assertSafeName, credentialName, isSafeName, providerOfCredential } from '../../../src/credentials/names.js';
 import { CredentialNameInvalid } from '../../../src/shared/errors.js';
 
 describe('assertSafeName', () => {
@@ -45,5 +45,19 @@ describe('KEY_FILE_NAME', () => {
     assert.ok(!KEY_FILE_NAME.test('A'.repeat(64)));
     assert.ok(!KEY_FILE_NAME.test('a'.repeat(63)));
     assert.ok(!KEY_FILE_NAME.test(`${'a'.repeat(64)}.tmp`));
+  });
+});
+
+describe('providerOfCredential', () => {
+  it('with 25.x handle rules splits at the first _ and refuses a trailing _', () => {
+    assert.equal(providerOfCredential('box', true), 'box');
+    assert.equal(providerOfCredential('box_readonly', true), 'box');
+    assert.equal(providerOfCredential('box_read_only', true), 'box');
+    assert.equal(providerOfCredential('box_', true), undefined);
+  });
+
+  it('with 23.9 rules (or CREDMON_ALLOW_SPECIAL_CHAR_NAMES) the whole name is the provider', () => {
+    assert.equal(providerOfCredential('box_readonly', false), 'box_readonly');
+    assert.equal(providerOfCredential('box_', false), 'box_');
   });
 });
