@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { dockerCli } from '../helpers/docker-cli.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
-import { IMAGE, accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, type SandboxHandle } from '../helpers/sandbox.js';
+import { IMAGE, accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 
 const JOBS = 8;
 const TOKEN_LIFETIME_S = 90;
@@ -126,6 +126,56 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
     const output = await dockerCli(['run', '--rm', '--entrypoint', '/usr/local/libexec/credmon-sandbox/execute', IMAGE]);
     assert.match(output, /execute: ERROR: no pool signing key at \/var\/lib\/credmon-sandbox\/pool\/POOL/);
     assert.match(output, /docker compose --profile cluster up/);
+  });
+
+  test('a node with another pool key, or without encryption, cannot join: jobs never go there', async () => {
+    const project = sandbox.projectName;
+    const label = ['--label', `com.docker.compose.project=${project}`];
+    const run = (name: string, pool: string, env: string[]): Promise<string> =>
+      dockerCli([
+        'run',
+        '-d',
+        ...label,
+        '--name',
+        `${project}-${name}`,
+        '--hostname',
+        name,
+        '--network',
+        `${project}_default`,
+        '-v',
+        `${pool}:/var/lib/credmon-sandbox/pool:ro`,
+        ...env,
+        '--entrypoint',
+        '/usr/local/libexec/credmon-sandbox/execute',
+        IMAGE,
+      ]);
+    // "rogue": a key of its own (not the sandbox's). "plain": the pool's key, but SEC_DEFAULT_ENCRYPTION = NEVER.
+    await dockerCli(['volume', 'create', ...label, `${project}_rogue`]);
+    await dockerCli([
+      'run',
+      '--rm',
+      '-v',
+      `${project}_rogue:/p`,
+      '--entrypoint',
+      'sh',
+      IMAGE,
+      '-c',
+      'openssl rand -base64 32 | condor_store_cred -c add -f /p/POOL -i -',
+    ]);
+    await run('rogue', `${project}_rogue`, []);
+    await run('plain', `${project}_pool`, ['-e', 'CONDOR_EXECUTE_EXTRA_CONFIG=SEC_DEFAULT_ENCRYPTION = NEVER']);
+    const startLog = (name: string): Promise<string> => dockerCli(['exec', `${project}-${name}`, 'cat', '/var/log/condor/StartLog']);
+    await waitFor(async () => /Failed to authenticate using IDTOKENS/.test(await startLog('rogue')), 60_000, 'the rogue node to be refused');
+    await waitFor(async () => /SECMAN:2011/.test(await startLog('plain')), 60_000, 'the unencrypted node to be refused');
+    const machines = (await sandbox.exec(['condor_status', '-af', 'Machine'])).output;
+    assert.doesNotMatch(machines, /^(rogue|plain)$/m, machines);
+    assert.match((await sandbox.exec(['cat', '/var/log/condor/CollectorLog'])).output, /DC_AUTHENTICATE: required authentication of .* failed/);
+    const { submit } = await submitAndWait(sandbox, 'submitter', 'cluster.sub', 'cluster.0.out', 'cluster.log');
+    assert.equal(submit.exitCode, 0, submit.output);
+    const cluster = /submitted to cluster (\d+)/.exec(submit.output)?.[1];
+    const hosts = (await sandbox.sh('submitter', `condor_history ${cluster} -af LastRemoteHost`)).output;
+    assert.doesNotMatch(hosts, /@(rogue|plain)$/m, hosts);
+    await dockerCli(['rm', '-f', `${project}-rogue`, `${project}-plain`]);
   });
 
   test('no token, pool key or IDTOKEN of this run is in any output of the sandbox or the execute nodes', async () => {
