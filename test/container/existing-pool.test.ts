@@ -158,7 +158,7 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     const pid = (await sh(`cat ${CRED_DIR}/pid`)).output.trim();
     assert.match((await sh('condor_who -quick')).output, new RegExp(`^CREDMON_OAUTH_PID = ${pid}$`, 'm'));
     const log = (await sh('cat /var/log/condor/CredMonOAuthLog')).output;
-    assert.match(log, /Generated a new P-256 signing key/);
+    assert.match(log, /Generated a new ES256 signing key/);
     assert.match(log, /First scan complete/);
   });
 
