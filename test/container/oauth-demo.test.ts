@@ -168,8 +168,13 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   });
 
   test('the demo provider keeps its grants across a restart: the credmon refreshes with the refresh token it held', async () => {
-    const top = (): Promise<string> => sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`]).then((r) => r.output);
-    const before = JSON.parse(await top()) as { refresh_token: string };
+    const refreshToken = async (): Promise<string> =>
+      (JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as { refresh_token: string }).refresh_token;
+    const credmonLog = async (): Promise<string[]> => (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output.split('\n');
+    // Restart right after a refresh, so the next one comes after the provider is back, with a token from before.
+    const first = await refreshToken();
+    await waitFor(async () => (await refreshToken()) !== first, 3 * TTL_S * 1000, 'a refresh before the restart');
+    const held = await refreshToken();
     const provider = `${sandbox.projectName}-demo-provider-1`;
     await dockerCli(['restart', '-t', '5', provider]);
     await waitFor(
@@ -177,16 +182,10 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
       120_000,
       'the demo provider to be healthy again',
     );
-    const logLinesBefore = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output.split('\n').length;
-    await waitFor(
-      async () => (JSON.parse(await top()) as { refresh_token: string }).refresh_token !== before.refresh_token,
-      3 * TTL_S * 1000,
-      'a refresh after the restart',
-    );
-    const newLines = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output
-      .split('\n')
-      .slice(logLinesBefore - 1)
-      .join('\n');
+    assert.equal(await refreshToken(), held, 'the refresh token held across the restart was issued before it');
+    const linesBefore = (await credmonLog()).length;
+    await waitFor(async () => (await refreshToken()) !== held, 3 * TTL_S * 1000, 'a refresh after the restart');
+    const newLines = (await credmonLog()).slice(linesBefore - 1).join('\n');
     assert.doesNotMatch(newLines, /Failed to refresh scitokens/, 'no failed refresh after the provider restarted');
     assert.match(newLines, /Successfully refreshed scitokens tokens for user submitter/);
     await verifyDemoToken((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output, 'read:/public', 'after the restart');
