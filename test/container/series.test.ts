@@ -31,6 +31,19 @@ describe('HTCONDOR_SERIES', { timeout: 600_000 }, () => {
     assert.equal(inspect, 1, 'no image was tagged');
   });
 
+  test('docker compose build (BuildKit) with an unknown series stops naming the valid series and the value given', async () => {
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        'docker',
+        ['compose', '-p', 'cmtest-series-check', 'build', 'sandbox'],
+        { cwd: ROOT, env: { ...process.env, HTCONDOR_SERIES: '99', SANDBOX_IMAGE: 'credmon-sandbox:series-check-99' }, timeout: 300_000 },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, output: `${stdout}${stderr}` }),
+      );
+    });
+    assert.notEqual(result.code, 0, result.output);
+    assert.match(result.output, /valid-htcondor-series-23-or-25-given-99/);
+  });
+
   test('the test helpers refuse an unknown SANDBOX_SERIES the same way', () => {
     assert.equal(seriesFrom(undefined), '23');
     assert.equal(seriesFrom('25'), '25');
