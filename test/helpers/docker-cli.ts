@@ -10,3 +10,9 @@ export function dockerCli(args: readonly string[], timeoutMs = 120_000): Promise
     });
   });
 }
+
+/** The names of every container (running or not) of a compose project. */
+export async function projectContainerNames(projectName: string): Promise<string[]> {
+  const out = await dockerCli(['ps', '-a', '--filter', `label=com.docker.compose.project=${projectName}`, '--format', '{{.Names}}']);
+  return out.split('\n').filter(Boolean);
+}

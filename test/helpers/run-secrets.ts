@@ -10,18 +10,13 @@
  * adapter keeps consumed codes and rotated refresh tokens until they expire). Tests add what lives only in the browser
  * or in condor_submit's output (login keys) as `extra`.
  */
-import { dockerCli as docker } from './docker-cli.js';
+import { dockerCli as docker, projectContainerNames } from './docker-cli.js';
 import assert from 'node:assert/strict';
 import { findSecretLeaks, secretEncodings } from './secret-scan.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
 /** oidc-provider models whose ids are bearer secrets (a grant id or an interaction uid is not one: it is in URLs). */
 const SECRET_MODELS = ['RefreshToken', 'AuthorizationCode', 'AccessToken', 'Session', 'ClientCredentials'];
-
-async function containersOf(projectName: string): Promise<string[]> {
-  const out = await docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${projectName}`, '--format', '{{.Names}}']);
-  return out.split('\n').filter(Boolean);
-}
 
 /** Runs a shell script in a container if it is running; '' otherwise (a stopped container keeps only its output). */
 async function inContainer(container: string, script: string): Promise<string> {
@@ -64,7 +59,7 @@ function pemBodies(text: string): string[] {
 /** Every secret the project's containers hold now, plus `extra`. */
 export async function harvestSecrets(projectName: string, extra: readonly string[] = []): Promise<string[]> {
   const secrets = new Set(extra.filter((s) => s.length >= 8));
-  for (const container of await containersOf(projectName)) {
+  for (const container of await projectContainerNames(projectName)) {
     const credentialFiles = await inContainer(
       container,
       `[ -d ${CRED_DIR} ] && find ${CRED_DIR} -type f \\( -name '*.top' -o -name '*.use' \\) -exec sh -c 'cat "$1"; printf "\\0"' _ {} \\; || true`,
@@ -95,7 +90,7 @@ export async function harvestSecrets(projectName: string, extra: readonly string
 /** Everything a user or an admin can read: each container's output and every file under /var/log in it. */
 export async function collectOutputs(projectName: string): Promise<Map<string, string>> {
   const outputs = new Map<string, string>();
-  for (const container of await containersOf(projectName)) {
+  for (const container of await projectContainerNames(projectName)) {
     outputs.set(`docker logs ${container}`, await docker(['logs', container]));
     // One output per file: `tail` heads each with "==> path <==" (a file's own text cannot start a line with that).
     const files = await inContainer(container, 'find /var/log -type f -size -64M -exec tail -v -n +1 -- {} + 2>/dev/null; true');

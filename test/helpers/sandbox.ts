@@ -3,13 +3,13 @@
  * run commands as users inside it, and read what jobs printed. Everything talks to 127.0.0.1 and the project's
  * own containers only. Ryuk cannot be pulled here, so every test stops what it started (see `SandboxHandle.stop`).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DockerComposeEnvironment, GenericContainer, Wait, type StartedDockerComposeEnvironment, type StartedTestContainer } from 'testcontainers';
+import { dockerCli, projectContainerNames } from './docker-cli.js';
 
 process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
 
@@ -220,18 +220,14 @@ export async function startSandbox(env: Record<string, string> = {}, profiles: s
   return handle;
 }
 
+/** docker's output, or the reason it gave none (a timeout): callers print it or parse it, never fail on it. */
 function docker(args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    execFile('docker', args, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
-  });
+  return dockerCli(args).catch((error: Error) => error.message);
 }
 
 /** Prints the last lines of every container of a project (for a start that failed). */
 async function dumpLogs(projectName: string): Promise<void> {
-  const names = (await docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${projectName}`, '--format', '{{.Names}}']))
-    .split('\n')
-    .filter(Boolean);
-  for (const name of names) console.error(`# logs of ${name}:\n${await docker(['logs', '--tail', '150', name])}`);
+  for (const name of await projectContainerNames(projectName)) console.error(`# logs of ${name}:\n${await docker(['logs', '--tail', '150', name])}`);
 }
 
 /** Removes a project's containers, networks and volumes without needing its compose configuration. */
