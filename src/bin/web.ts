@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const log = config.debug ? createLogger({ name: 'web', debug: true, stderr: true }) : early;
   const app = await buildApp({
     issuer: config.issuer,
+    basePath: config.basePath,
     keys: createIssuerKeySource(config.publicKeyPath, config.keyId),
     logger: log,
     directory: new CredentialDirectory(config.credDir),

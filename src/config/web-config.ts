@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { ConfigInvalid } from '../shared/errors.js';
 import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
-import { parseAbsolutePath, parseBoolean, parseLocalIssuer, parsePositiveInteger, type KnobLookup } from './values.js';
+import { parseAbsolutePath, parseBoolean, parseHttpUrl, parseLocalIssuer, parsePositiveInteger, type KnobLookup } from './values.js';
 
 /**
  * What the web app needs, and nothing more: a knob that only the local issuer's signing uses (audience, version,
@@ -13,6 +13,11 @@ export interface WebConfig {
   readonly credDir: string;
   /** LOCAL_CREDMON_ISSUER (default https://FULL_HOSTNAME): the discovery document's `issuer`. */
   readonly issuer: string;
+  /**
+   * The path of CREDMON_WEB_PREFIX ('' at the root of its host): the web server in front strips it before the app
+   * sees a request (as HTCondor 24+'s web app takes it as its WSGI SCRIPT_NAME); links and redirects carry it.
+   */
+  readonly basePath: string;
   readonly publicKeyPath: string;
   readonly keyId: string;
   /** CREDMON_OAUTH_REFRESH_TIMEOUT: how long the code exchange with a provider may take. */
@@ -28,6 +33,7 @@ export const WEB_KNOBS = [
   'SEC_CREDENTIAL_DIRECTORY',
   'FULL_HOSTNAME',
   'LOCAL_CREDMON_ISSUER',
+  'CREDMON_WEB_PREFIX',
   'LOCAL_CREDMON_PUBLIC_KEY',
   'LOCAL_CREDMON_KEY_ID',
   'CREDMON_OAUTH_REFRESH_TIMEOUT',
@@ -51,6 +57,7 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
   }
 
   const issuer = parseLocalIssuer(lookup, problems);
+  const basePath = parseBasePath(lookup('CREDMON_WEB_PREFIX'), problems);
   const publicKeyPath =
     parseAbsolutePath('LOCAL_CREDMON_PUBLIC_KEY', lookup('LOCAL_CREDMON_PUBLIC_KEY'), LOCAL_DEFAULTS.publicKeyPath, problems) ?? LOCAL_DEFAULTS.publicKeyPath;
   const keyId = (lookup('LOCAL_CREDMON_KEY_ID') ?? '').trim() || LOCAL_DEFAULTS.keyId;
@@ -76,5 +83,18 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
   const debug = parseBoolean('WEB_DEBUG', lookup('WEB_DEBUG'), false, problems);
 
   if (problems.length > 0) throw new ConfigInvalid(problems);
-  return Object.freeze({ credDir: credDir ?? '', issuer, publicKeyPath, keyId, tokenTimeoutS, listenHost, listenPort, debug });
+  return Object.freeze({ credDir: credDir ?? '', issuer, basePath, publicKeyPath, keyId, tokenTimeoutS, listenHost, listenPort, debug });
+}
+
+/** The path of CREDMON_WEB_PREFIX without its trailing slash ('' when unset or at the root). */
+function parseBasePath(raw: string | undefined, problems: string[]): string {
+  if (raw === undefined || raw.trim() === '') return '';
+  const url = parseHttpUrl('CREDMON_WEB_PREFIX', raw, problems);
+  if (!URL.canParse(url)) return '';
+  const path = new URL(url).pathname.replace(/\/+$/, '');
+  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(path)) {
+    problems.push(`CREDMON_WEB_PREFIX = ${raw}: its path may hold only letters, digits and - . _ ~ between slashes`);
+    return '';
+  }
+  return path;
 }

@@ -10,6 +10,7 @@ import { registerIssuerRoutes } from './routes/issuer-routes.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { redactUrl } from './redact.js';
 import { addSecurityHeaders } from './security-headers.js';
+import { sitePaths } from './site-paths.js';
 
 export interface WebAppOptions {
   readonly issuer: string;
@@ -22,6 +23,8 @@ export interface WebAppOptions {
   /** How long /healthz waits for the issuer keys and a credential-directory read before answering 503. */
   readonly healthTimeoutMs?: number;
   readonly audienceParameter?: AudienceParameter;
+  /** The path of CREDMON_WEB_PREFIX that the web server in front strips ('' at the root): links carry it. */
+  readonly basePath?: string;
   readonly now?: () => number;
   readonly fetch?: typeof fetch;
 }
@@ -49,6 +52,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     store: options.store ?? new LoginStore(options.now ? { now: options.now } : {}),
     tokenTimeoutMs: options.tokenTimeoutMs ?? 20_000,
     audienceParameter: options.audienceParameter ?? 'resource',
+    paths: sitePaths(options.basePath),
     now: options.now ?? Date.now,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

@@ -25,10 +25,10 @@ const UNIT = '/usr/lib/systemd/system/credmon-sandbox-web.service';
 /** Container matters, not part of the documented setup: no cgroups without privileges; a pool that answers at once. */
 const CONTAINER_CONFIG = 'BASE_CGROUP =\nNEGOTIATOR_CYCLE_DELAY = 1\nNEGOTIATOR_MIN_INTERVAL = 1\nSCHEDD_MIN_INTERVAL = 1\n';
 
-/** The code blocks (sh, nginx) of the doc that follow `<!-- existing-pool-test: NAME -->`, in order. */
+/** The code blocks (sh, nginx, apache) of the doc that follow `<!-- existing-pool-test: NAME -->`, in order. */
 function docBlocks(markdown: string, name: string): string[] {
   const blocks: string[] = [];
-  const pattern = /<!-- existing-pool-test: ([a-z-]+) -->\n```(?:sh|nginx)\n([\s\S]*?)```/g;
+  const pattern = /<!-- existing-pool-test: ([a-z-]+) -->\n```(?:sh|nginx|apache)\n([\s\S]*?)```/g;
   for (const match of markdown.matchAll(pattern)) if (match[1] === name && match[2] !== undefined) blocks.push(match[2]);
   assert.ok(blocks.length > 0, `docs/install-on-existing-pool.md has no block marked existing-pool-test: ${name}`);
   return blocks;
@@ -187,8 +187,29 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     assert.equal(owner.output.trim(), 'condor', 'the web app runs as condor');
   });
 
-  test("nginx with the doc's snippet (and with the shipped example) serves the issuer over TLS and nothing else", async () => {
+  /** The web app's own answers carry its security headers; a web server's own 404 does not. */
+  async function reachesWebApp(url: string): Promise<boolean> {
+    const headers = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt ${url}`);
+    return /^content-security-policy:/im.test(headers.output);
+  }
+
+  /** Over TLS on `port`: the issuer's documents and the login pages (under `path`) reach the web app, nothing else. */
+  async function assertProxied(port: number, path = ''): Promise<void> {
+    const base = `https://localhost:${port}`;
+    const discovery = await sh(`curl -fsS --cacert /etc/nginx/test.crt ${base}/.well-known/openid-configuration`);
+    assert.equal(discovery.exitCode, 0, discovery.output);
+    assert.equal((JSON.parse(discovery.output) as { issuer: string }).issuer, 'https://ap.example.org');
+    const jwks = await sh(`curl -fsS --cacert /etc/nginx/test.crt ${base}/.well-known/jwks-uri`);
+    assert.match(jwks.output, /"kid":"local"/);
+    assert.ok(await reachesWebApp(`${base}${path}/key/${'0'.repeat(64)}`), `the login pages on ${port} reach the web app`);
+    assert.ok(await reachesWebApp(`${base}${path}/return/box?state=x`), `the return URL on ${port} reaches the web app`);
+    assert.ok(!(await reachesWebApp(`${base}/healthz`)), `other paths on ${port} stay with the site`);
+    if (path !== '') assert.ok(!(await reachesWebApp(`${base}/key/${'0'.repeat(64)}`)), 'outside the path, the site answers');
+  }
+
+  test("nginx with the doc's snippets (and with the shipped example) serves the issuer over TLS and nothing else", async () => {
     const [snippet] = docBlocks(doc, 'nginx');
+    const [prefixed] = docBlocks(doc, 'nginx-prefix');
     const setup = await sh(
       [
         'set -euo pipefail',
@@ -196,28 +217,48 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
         'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost ' +
           '-addext subjectAltName=DNS:localhost -keyout /etc/nginx/test.key -out /etc/nginx/test.crt 2>/dev/null',
         `cat > /etc/nginx/credmon-doc-snippet.conf <<'SNIPPET'\n${snippet ?? ''}SNIPPET`,
+        `cat > /etc/nginx/credmon-doc-prefix.conf <<'SNIPPET'\n${prefixed ?? ''}SNIPPET`,
         'rm -f /etc/nginx/sites-enabled/default',
-        'for port in 8443 8444; do',
-        '  if [ $port = 8443 ]; then inc=/etc/nginx/credmon-doc-snippet.conf; else inc=/usr/share/doc/credmon-sandbox/examples/nginx-credmon-sandbox.conf; fi',
-        '  printf "server {\\n listen 127.0.0.1:%s ssl;\\n server_name localhost;\\n ssl_certificate /etc/nginx/test.crt;\\n ssl_certificate_key /etc/nginx/test.key;\\n include %s;\\n}\\n" $port $inc',
+        'for port in 8443 8444 8447; do',
+        '  case $port in 8443) inc=/etc/nginx/credmon-doc-snippet.conf;;',
+        '    8444) inc=/usr/share/doc/credmon-sandbox/examples/nginx-credmon-sandbox.conf;;',
+        '    8447) inc=/etc/nginx/credmon-doc-prefix.conf;; esac',
+        '  printf "server {\\n listen 127.0.0.1:%s ssl;\\n server_name localhost;\\n ssl_certificate /etc/nginx/test.crt;\\n ' +
+          'ssl_certificate_key /etc/nginx/test.key;\\n include %s;\\n}\\n" $port $inc',
         'done > /etc/nginx/conf.d/credmon-test.conf',
         'nginx -t 2>&1 && nginx',
       ].join('\n'),
     );
     assert.equal(setup.exitCode, 0, setup.output);
-    for (const port of [8443, 8444]) {
-      const discovery = await sh(`curl -fsS --cacert /etc/nginx/test.crt https://localhost:${port}/.well-known/openid-configuration`);
-      assert.equal(discovery.exitCode, 0, discovery.output);
-      assert.equal((JSON.parse(discovery.output) as { issuer: string }).issuer, 'https://ap.example.org');
-      const jwks = await sh(`curl -fsS --cacert /etc/nginx/test.crt https://localhost:${port}/.well-known/jwks-uri`);
-      assert.match(jwks.output, /"kid":"local"/);
-      // The web app's own answers carry its security headers; nginx's own 404 does not.
-      const login = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt https://localhost:${port}/key/${'0'.repeat(64)}`);
-      assert.match(login.output, /^content-security-policy:/im, `the login pages reach the web app:\n${login.output}`);
-      const other = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt https://localhost:${port}/healthz`);
-      assert.match(other.output, /^HTTP\/1\.1 404/);
-      assert.doesNotMatch(other.output, /^content-security-policy:/im, 'paths other than the issuer and the login pages stay with the site');
-    }
+    await assertProxied(8443);
+    await assertProxied(8444);
+    await assertProxied(8447, '/credmon');
+  });
+
+  test("Apache httpd with the doc's snippet (and with the shipped example) serves the issuer over TLS and nothing else", async () => {
+    const [snippet] = docBlocks(doc, 'apache');
+    const vhost = (port: number, include: string): string =>
+      `Listen 127.0.0.1:${port}\n<VirtualHost 127.0.0.1:${port}>\n  SSLEngine on\n` +
+      '  SSLCertificateFile /etc/nginx/test.crt\n  SSLCertificateKeyFile /etc/nginx/test.key\n' +
+      `  Include ${include}\n</VirtualHost>\n`;
+    const setup = await sh(
+      [
+        'set -euo pipefail',
+        `cat > /etc/apache2/credmon-doc-snippet.conf <<'SNIPPET'\n${snippet ?? ''}SNIPPET`,
+        `cat > /etc/apache2/sites-available/credmon-test.conf <<'VHOST'\n${vhost(8445, '/etc/apache2/credmon-doc-snippet.conf')}` +
+          `${vhost(8446, '/usr/share/doc/credmon-sandbox/examples/apache-credmon-sandbox.conf')}VHOST`,
+        'a2enmod -q ssl proxy_http headers && a2dissite -q 000-default && a2ensite -q credmon-test',
+        'apache2ctl configtest 2>&1 && apache2ctl start',
+      ].join('\n'),
+    );
+    assert.equal(setup.exitCode, 0, setup.output);
+    await waitFor(
+      async () => (await sh('curl -fsS --cacert /etc/nginx/test.crt https://localhost:8445/.well-known/jwks-uri')).exitCode === 0,
+      30_000,
+      'Apache on 8445',
+    );
+    await assertProxied(8445);
+    await assertProxied(8446);
   });
 
   test('the tarball, unpacked under /opt as the doc says for RHEL-like hosts, runs the same web app from its own tree', async () => {

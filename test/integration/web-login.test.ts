@@ -520,6 +520,36 @@ describe('GET /return/<provider>: the code exchange and the files HTCondor reads
   });
 });
 
+describe('served under a path (CREDMON_WEB_PREFIX = https://ap.example.org/credmon)', () => {
+  it('links, redirects, the cookie and error pages carry the path; the routes stay where the web server sends them', async () => {
+    const { logger } = createMemoryLogger('web');
+    const app = await buildApp({ issuer: 'https://ap', keys: KEYS, logger, directory: h.dir, basePath: '/credmon' });
+    try {
+      const key = newKey();
+      await writeKeyFile(key, [ad(h.endpoint.url, 'box', '')]);
+      const page = await app.inject({ method: 'GET', url: `/key/${key}` });
+      assert.equal(page.statusCode, 200, page.body);
+      assert.match(page.body, new RegExp(`href="/credmon/login/${key}/box"`));
+      const setCookie = String(page.headers['set-cookie']);
+      assert.match(setCookie, /; Path=\/credmon\/;/);
+      const cookie = setCookie.split(';')[0] ?? '';
+      const login = await app.inject({ method: 'GET', url: `/login/${key}/box`, headers: { cookie } });
+      assert.equal(login.statusCode, 303, login.body);
+      const url = new URL(String(login.headers['location']));
+      const unknown = await app.inject({ method: 'GET', url: `/login/${key}/other`, headers: { cookie } });
+      assert.match(unknown.body, new RegExp(`href="/credmon/key/${key}"`), 'the way back carries the path');
+      const code = 'code-SECRET-prefix';
+      h.codes.add(code);
+      const query = new URLSearchParams({ code, state: state(url) }).toString();
+      const back = await app.inject({ method: 'GET', url: `/return/box?${query}`, headers: { cookie } });
+      assert.equal(back.statusCode, 303, back.body);
+      assert.equal(back.headers['location'], `/credmon/key/${key}`);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('GET /return/<provider>: responses that must not be accepted', () => {
   async function assertRefused(response: LightMyRequestResponse, key: string): Promise<void> {
     assert.equal(response.statusCode, 400, text(response.body));

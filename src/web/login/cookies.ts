@@ -14,7 +14,10 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** The session cookie: HttpOnly, Secure (the site is only served over HTTPS), SameSite=Lax (survives the provider's redirect back). */
-export function sessionCookie(value: string, maxAgeS: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=${maxAgeS}`;
+/**
+ * The session cookie: HttpOnly, Secure (the site is only served over HTTPS), SameSite=Lax (survives the provider's
+ * redirect back), sent only to the login pages' path (`/` at the root of the host).
+ */
+export function sessionCookie(value: string, maxAgeS: number, path = '/'): string {
+  return `${SESSION_COOKIE}=${value}; Path=${path}; HttpOnly; Secure; SameSite=Lax; Max-Age=${maxAgeS}`;
 }

@@ -1,4 +1,5 @@
 import type { LoginSession, RequestSummary } from '../login/login-store.js';
+import type { SitePaths } from '../site-paths.js';
 import { html, page, type Html } from './html.js';
 
 function describeRequest(r: RequestSummary): string {
@@ -6,14 +7,14 @@ function describeRequest(r: RequestSummary): string {
 }
 
 /** The page condor_submit's link opens: what the job needs, what is done, and a login button for the rest. */
-export function renderKeyPage(session: LoginSession): string {
+export function renderKeyPage(session: LoginSession, paths: SitePaths): string {
   const all = session.done.size === session.names.length;
   const rows: Html[] = session.names.map((name) => {
     const r = session.requested.get(name);
     const done = session.done.get(name);
     const status = done
       ? html`<span class="ok">✔ Logged in${done.subject ? html` as ${done.subject}` : ''}</span>`
-      : html`<span class="todo">Not yet</span> <a class="button" href="/login/${session.key}/${name}">Log in to ${r ? r.provider : name}</a>`;
+      : html`<span class="todo">Not yet</span> <a class="button" href="${paths.login(session.key, name)}">Log in to ${r ? r.provider : name}</a>`;
     return html`<tr>
       <th scope="row">${r ? describeRequest(r) : name}</th>
       <td>${r?.scopes || '(provider default)'}</td>
@@ -64,12 +65,12 @@ export function renderIndexPage(): string {
 }
 
 /** An error page in plain words, with what to do next. */
-export function renderErrorPage(title: string, message: string, retryKey?: string): string {
-  const retry = retryKey ? html`<p><a class="button" href="/key/${retryKey}">Back to the login page</a></p>` : html``;
+export function renderErrorPage(title: string, message: string, retry?: { key: string; paths: SitePaths }): string {
+  const back = retry ? html`<p><a class="button" href="${retry.paths.key(retry.key)}">Back to the login page</a></p>` : html``;
   return page(
     title,
     html`<p class="error">${message}</p>
-      ${retry}
+      ${back}
       <p>If this keeps happening, run <code>condor_submit</code> again to get a new link.</p>`,
   );
 }

@@ -8,12 +8,14 @@ import type { LoginSession, LoginStore } from '../login/login-store.js';
 import { keyLabel, readKeyRequests } from '../login/read-key-requests.js';
 import { renderErrorPage, renderIndexPage, renderKeyPage } from '../pages/login-pages.js';
 import { decodeJwt } from 'jose';
+import type { SitePaths } from '../site-paths.js';
 
 export interface LoginRoutesOptions {
   readonly directory: CredentialDirectory;
   readonly store: LoginStore;
   readonly tokenTimeoutMs: number;
   readonly audienceParameter: AudienceParameter;
+  readonly paths: SitePaths;
   readonly now: () => number;
   readonly fetch?: typeof fetch;
 }
@@ -29,7 +31,7 @@ const SESSION_MAX_AGE_S = 12 * 3600;
  *   GET /                      the current session's progress, or what this site is
  */
 export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOptions): void {
-  const { directory, store } = options;
+  const { directory, store, paths } = options;
   // Never shown nor logged: the credential directory's path (keys are cut to 8 characters by the mapper itself).
   const hide = [directory.root];
 
@@ -42,7 +44,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
     const p = toErrorPage(error, hide);
     if (p.status >= 500 && p.status !== 502) request.log.error({ err: describeForLog(error, hide) }, 'login step failed');
     else request.log.warn({ err: describeForLog(error, hide) }, 'login step refused');
-    return sendPage(reply, p.status, renderErrorPage(p.title, p.message, retryKey));
+    return sendPage(reply, p.status, renderErrorPage(p.title, p.message, retryKey ? { key: retryKey, paths } : undefined));
   };
 
   const readRequests = (key: string): Promise<KeyFileRequest[]> => readKeyRequests(directory, key);
@@ -50,7 +52,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
   app.get('/', async (request, reply) => {
     const session = sessionOf(request);
     if (!session) return sendPage(reply, 200, renderIndexPage());
-    return sendPage(reply, 200, renderKeyPage(session));
+    return sendPage(reply, 200, renderKeyPage(session, paths));
   });
 
   app.get<{ Params: { key: string } }>('/key/:key', async (request, reply) => {
@@ -63,7 +65,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
       requests = await readRequests(key);
     } catch (error) {
       if (error instanceof KeyFileNotFound && existing?.key === key && existing.done.size === existing.names.length) {
-        return sendPage(reply, 200, renderKeyPage(existing));
+        return sendPage(reply, 200, renderKeyPage(existing, paths));
       }
       return sendError(reply, request, error);
     }
@@ -76,9 +78,9 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
     if (!session || session.key !== key) {
       session = store.createSession(key, first.localUser, requested);
       request.log.info({ user: first.localUser, credentials: [...requested.keys()] }, 'New login session from a key file');
-      void reply.header('set-cookie', sessionCookie(session.id, SESSION_MAX_AGE_S));
+      void reply.header('set-cookie', sessionCookie(session.id, SESSION_MAX_AGE_S, `${paths.base}/`));
     }
-    return sendPage(reply, 200, renderKeyPage(session));
+    return sendPage(reply, 200, renderKeyPage(session, paths));
   });
 
   app.get<{ Params: { key: string; name: string } }>('/login/:key/:name', async (request, reply) => {
@@ -133,7 +135,14 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
         q['error'] === 'access_denied'
           ? 'You (or the provider) declined the request, so no token was stored.'
           : 'The provider did not grant the request, so no token was stored.';
-      return sendPage(reply, 403, renderErrorPage('Access was not granted', `${friendly} The provider said: ${denied.message}`, retryKey));
+      return sendPage(
+        reply,
+        403,
+        renderErrorPage('Access was not granted', `${friendly} The provider said: ${denied.message}`, {
+          key: retryKey,
+          paths,
+        }),
+      );
     }
     const code = typeof q['code'] === 'string' ? q['code'] : '';
     if (code === '') return sendError(reply, request, new OAuthStateMismatch('The provider came back without an authorization code.'), retryKey);
@@ -153,7 +162,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
         await directory.removeKeyFile(login.key);
         request.log.info({ user: target.localUser }, 'Every login of the key file is done; removed the key file');
       }
-      return reply.header('cache-control', 'no-store').redirect(`/key/${login.key}`, 303);
+      return reply.header('cache-control', 'no-store').redirect(paths.key(login.key), 303);
     } catch (error) {
       return sendError(reply, request, error, retryKey);
     }

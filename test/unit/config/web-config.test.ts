@@ -27,6 +27,7 @@ describe('parseWebConfig', () => {
       {
         credDir: '/var/lib/condor/oauth_credentials',
         issuer: 'https://localhost',
+        basePath: '',
         publicKeyPath: '/etc/condor/scitokens.pem',
         keyId: 'local',
         tokenTimeoutS: 20,
@@ -90,6 +91,16 @@ describe('parseWebConfig', () => {
       );
     }
     assert.equal(problems.length, 7);
+  });
+
+  it("takes the login pages' path from CREDMON_WEB_PREFIX, as HTCondor 24+'s web app does", () => {
+    const basePath = (prefix: string): string => parse({ ...BASE, CREDMON_WEB_PREFIX: prefix }).basePath;
+    assert.equal(basePath('https://ap.example.org:8443'), '');
+    assert.equal(basePath('https://ap.example.org/'), '');
+    assert.equal(basePath('https://ap.example.org/credmon'), '/credmon');
+    assert.equal(basePath('https://ap.example.org/tokens/credmon/'), '/tokens/credmon');
+    assert.match(problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'https://ap.example.org/a%22b' }).join(), /CREDMON_WEB_PREFIX = .*path/);
+    assert.match(problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'credmon' }).join(), /CREDMON_WEB_PREFIX = credmon: not a URL/);
   });
 
   for (const port of ['0', '65536', '80.5', ' 8o8o', '-1', '1e3']) {
