@@ -77,6 +77,15 @@ async function main(): Promise<void> {
 
   const issuers = new Map<string, LocalIssuer | Error>();
   for (const provider of config.localProviders) issuers.set(provider.providerName, await setUpLocalIssuer(provider, log));
+  for (const [provider, local] of issuers) {
+    // A scope expression that cannot be evaluated at all (bad syntax, no classad_eval) is a configuration error.
+    try {
+      if (local instanceof LocalIssuer) local.scopeExpression?.check(`LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR of provider ${provider}`);
+    } catch (error) {
+      log.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));
+      await exitSoon(1);
+    }
+  }
   const issuer = issuers.get(config.local.providerName) ?? new Error('no local provider');
   const credmon = new Credmon({ config, directory, issuer, issuers, log: log.child({ module: 'scan' }) });
 

@@ -22,6 +22,13 @@ export interface LocalIssuerConfig {
   readonly authzTemplate: string;
   readonly authzGroupTemplate: string | undefined;
   readonly authzGroupMapfile: string | undefined;
+  /** LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR (25.2.1+): a ClassAd expression of `Username` whose string is one more scope. */
+  readonly authzTemplateExpr: string | undefined;
+  /**
+   * LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT (24.3.0+): a group (of the group mapfile) a user must be in; others get an
+   * empty token, as upstream writes one.
+   */
+  readonly authzGroupRequirement: string | undefined;
   readonly tokenLifetimeS: number;
   /** Whitespace-split LOCAL_CREDMON_TOKEN_AUDIENCE; empty means no `aud` claim. */
   readonly audience: readonly string[];
@@ -169,7 +176,12 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
     }
     const general = `LOCAL_CREDMON_${knob}`;
     if (knob === 'PRIVATE_KEY_ALGORITHM' || knob === 'AUTHZ_TEMPLATE_EXPR' || knob === 'AUTHZ_GROUP_REQUIREMENT') {
-      const what = knob === 'PRIVATE_KEY_ALGORITHM' ? 'ignored; signing with ES256' : 'ignored';
+      const what =
+        knob === 'PRIVATE_KEY_ALGORITHM'
+          ? 'ignored; signing with ES256'
+          : knob === 'AUTHZ_TEMPLATE_EXPR'
+            ? 'ignored; no scope from it'
+            : 'ignored; every user gets a token';
       if (!reportedPerProvider.has(general)) {
         reportedPerProvider.add(general);
         return { name: general, raw: known(knob === 'PRIVATE_KEY_ALGORITHM' ? 'LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM' : `LOCAL_CREDMON_${knob}`, general, what) };
@@ -222,11 +234,15 @@ function parseLocalProvider(providerName: string, read: LocalKnobReader, lookup:
   if (authzGroupTemplate !== undefined) checkTemplate(groupTemplate.name, authzGroupTemplate, 'groupname', problems);
   const mapfile = knob('AUTHZ_GROUP_MAPFILE');
   const authzGroupMapfile = parseAbsolutePath(mapfile.name, mapfile.raw, undefined, problems);
-  for (const unsupported of ['AUTHZ_TEMPLATE_EXPR', 'AUTHZ_GROUP_REQUIREMENT'] as const) {
-    const { name, raw } = knob(unsupported);
-    if (raw !== undefined && raw.trim() !== '') {
-      problems.push(`${name} is set, but this credmon does not evaluate it yet; unset it or use the Python credmon`);
-    }
+  const expr = knob('AUTHZ_TEMPLATE_EXPR');
+  const authzTemplateExpr = (expr.raw ?? '').trim() || undefined;
+  const requirement = knob('AUTHZ_GROUP_REQUIREMENT');
+  const authzGroupRequirement = (requirement.raw ?? '').trim() || undefined;
+  if (authzGroupRequirement !== undefined && authzGroupMapfile === undefined) {
+    const where = mapfile.name === 'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE' ? '' : ' or LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE';
+    const specific = `LOCAL_CREDMON_${providerName}_AUTHZ_GROUP_MAPFILE`;
+    const needs = requirement.name.startsWith(`LOCAL_CREDMON_${providerName}_`) ? `${specific}${where}` : mapfile.name;
+    problems.push(`${requirement.name} = ${authzGroupRequirement} needs ${needs}: the groups of each user come from it`);
   }
 
   const version = knob('TOKEN_VERSION');
@@ -258,6 +274,8 @@ function parseLocalProvider(providerName: string, read: LocalKnobReader, lookup:
     authzTemplate,
     authzGroupTemplate,
     authzGroupMapfile,
+    authzTemplateExpr,
+    authzGroupRequirement,
     tokenLifetimeS: parsePositiveInteger(lifetime.name, lifetime.raw, LOCAL_DEFAULTS.tokenLifetimeS, problems),
     audience: Object.freeze(audience),
     tokenVersion,

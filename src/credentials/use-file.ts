@@ -13,9 +13,10 @@ export interface UseFile {
 
 /**
  * Parses a `.use` the way HTCondor's consumers do: a first line starting with "{" is one-line JSON that must carry a
- * string `access_token`; anything else is a bare token on the first line.
+ * string `access_token`; anything else is a bare token on the first line. `allowEmptyToken`: `"access_token": ""` is
+ * read as it is (the local issuer writes it for a user LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT refuses, as upstream).
  */
-export function parseUseFile(path: string, content: string): UseFile {
+export function parseUseFile(path: string, content: string, options: { readonly allowEmptyToken?: boolean } = {}): UseFile {
   const firstLine = content.split('\n', 1)[0]?.trim() ?? '';
   if (firstLine === '') throw new CredentialFileInvalid(path, 'is empty');
   if (firstLine.startsWith('{') || firstLine.startsWith('[')) {
@@ -28,7 +29,9 @@ export function parseUseFile(path: string, content: string): UseFile {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CredentialFileInvalid(path, 'is JSON but not an object');
     const obj = parsed as Record<string, unknown>;
     const accessToken = obj['access_token'];
-    if (typeof accessToken !== 'string' || accessToken === '') throw new CredentialFileInvalid(path, 'has no string "access_token"');
+    if (typeof accessToken !== 'string' || (accessToken === '' && !options.allowEmptyToken)) {
+      throw new CredentialFileInvalid(path, 'has no string "access_token"');
+    }
     const expiresIn = obj['expires_in'];
     return {
       accessToken,

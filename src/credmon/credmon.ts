@@ -5,7 +5,7 @@ import type { CredmonConfig } from '../config/index.js';
 import { isSafeName, providerOfCredential, type CredentialDirectory, type CredentialRef } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
-import { runLocalJob, type LocalJob, type LocalJobResult, type LocalOutcome, type LocalRenewalContext } from './local-renewal.js';
+import { runLocalJobs, type LocalJob, type LocalJobResult, type LocalOutcome, type LocalRenewalContext } from './local-renewal.js';
 import { LocalWorkPool } from './local-work-pool.js';
 import { refreshOAuthCredential, type OAuthOutcome, type OAuthRefreshContext } from './oauth-refresh.js';
 import { ProviderGate } from './provider-gate.js';
@@ -299,14 +299,14 @@ export class Credmon extends EventEmitter<CredmonEvents> {
       const changed = new Map(fresh.map((u) => [u, this.dir.userChangedMs(u) ?? 0]));
       fresh = fresh.sort((a, b) => (changed.get(b) ?? 0) - (changed.get(a) ?? 0)).slice(0, FAST_PATH_MAX_USERS);
     }
-    const nowMs = this.now();
+    const jobs: LocalJob[] = [];
     for (const user of fresh) {
       const version = this.dir.userVersion(user);
-      if (version === undefined) continue; // a key file, or gone again
-      this.applyJobResult(
-        runLocalJob(this.local, { user, version }, nowMs, () => version),
-        true,
-      );
+      if (version !== undefined) jobs.push({ user, version }); // else a key file, or gone again
+    }
+    const versions = new Map(jobs.map((job) => [job.user, job.version]));
+    for (const result of runLocalJobs(this.local, jobs, this.now(), (user) => versions.get(user))) {
+      this.applyJobResult(result, true);
     }
   }
 
@@ -337,7 +337,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     if (jobs.length === 0) return;
     const nowMs = this.now();
     const versionOf = (user: string): string | undefined => this.dir.userVersion(user);
-    const runHere = (some: readonly LocalJob[]): void => apply(some.map((job) => runLocalJob(this.local, job, nowMs, versionOf)));
+    const runHere = (some: readonly LocalJob[]): void => apply(runLocalJobs(this.local, some, nowMs, versionOf));
     if (jobs.length <= this.bulkThreshold || !this.pool) {
       runHere(jobs);
       return;
@@ -358,7 +358,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
       if (jobs.length <= this.mainThreadMaxJobs) {
         for (let i = 0; i < jobs.length; i += MAIN_THREAD_SLICE) {
           if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-          done(jobs.slice(i, i + MAIN_THREAD_SLICE).map((job) => runLocalJob(this.local, job, nowMs, versionOf)));
+          done(runLocalJobs(this.local, jobs.slice(i, i + MAIN_THREAD_SLICE), nowMs, versionOf));
         }
       } else await this.pool.run(jobs, nowMs, done);
     } catch (error) {

@@ -62,7 +62,7 @@ export function renewLocalCredential(
   }
   if (files.use && !(files.use instanceof Error) && !(issuer instanceof Error)) {
     try {
-      const use = parseUseFile(`${user}/${name}.use`, files.use.content);
+      const use = parseUseFile(`${user}/${name}.use`, files.use.content, { allowEmptyToken: true });
       const dueMs = renewAtMs(use, files.use, LOCAL_RENEWAL_FRACTION);
       if (dueMs > nowMs && issuer.isCurrent(use.accessToken, user)) return { kind: 'fresh', dueMs };
     } catch {
@@ -102,6 +102,21 @@ export interface LocalJobResult {
   readonly local: ReadonlyArray<{ readonly name: string; readonly outcome: LocalOutcome }>;
   /** The directory could not be read at all. */
   readonly error?: string;
+}
+
+/**
+ * Runs a batch of LocalJobs in order. Each issuer first evaluates what it needs for all their users at once
+ * (LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: one classad_eval for the batch instead of one per user).
+ */
+export function runLocalJobs(
+  ctx: LocalRenewalContext,
+  jobs: readonly LocalJob[],
+  nowMs: number,
+  versionOf: (user: string) => string | undefined,
+): LocalJobResult[] {
+  const users = jobs.map((job) => job.user);
+  for (const issuer of ctx.issuers.values()) if (!(issuer instanceof Error)) issuer.prepare(users);
+  return jobs.map((job) => runLocalJob(ctx, job, nowMs, versionOf));
 }
 
 /** Runs one LocalJob. `versionOf` gives the directory's version when the job does not carry the scan's. */

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CredentialDirectory } from '../credentials/index.js';
 import { LocalIssuer } from '../issuer/index.js';
-import { runLocalJob, type LocalRenewalContext } from './local-renewal.js';
+import { runLocalJobs, type LocalRenewalContext } from './local-renewal.js';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './local-work-pool.js';
 
 const setup = workerData as WorkerSetup;
@@ -32,6 +32,6 @@ const ctx: LocalRenewalContext = {
 const directory = new CredentialDirectory(setup.root);
 
 port.on('message', (request: WorkerRequest) => {
-  const results = request.jobs.map((job) => runLocalJob(ctx, job, request.nowMs, (user) => directory.userVersion(user)));
+  const results = runLocalJobs(ctx, request.jobs, request.nowMs, (user) => directory.userVersion(user));
   port.postMessage({ type: 'results', id: request.id, results } satisfies WorkerResponse);
 });

@@ -55,6 +55,16 @@ export class SigningKeyInvalid extends CredmonSandboxError {
   readonly code = 'ERR_SIGNING_KEY_INVALID';
 }
 
+/** A ClassAd expression (LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR) cannot be evaluated at all: no classad_eval, bad syntax. */
+export class ClassAdEvaluationFailed extends CredmonSandboxError {
+  readonly code = 'ERR_CLASSAD_EVALUATION_FAILED';
+}
+
+/** The local issuer cannot decide whether a user may have a token (the group mapfile cannot be read). */
+export class IssuerUndecided extends CredmonSandboxError {
+  readonly code = 'ERR_ISSUER_UNDECIDED';
+}
+
 /** The token endpoint refused the grant for good (invalid_grant, invalid_client, other 4xx): the user must log in again. */
 export class RefreshRejected extends CredmonSandboxError {
   readonly code = 'ERR_REFRESH_REJECTED';

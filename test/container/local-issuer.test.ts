@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+import { SERIES, accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 import { assertNoSecretInOutputs, harvestSecrets } from '../helpers/run-secrets.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
@@ -170,6 +170,90 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
     assert.equal(submit.exitCode, 0, submit.output);
     await verifyJobToken(jobOutput, 'submitter');
+  });
+
+  /**
+   * Restarts the credmon (it reads its knobs at start): it exits on SIGTERM and condor_master starts it again ten
+   * seconds later (condor_restart -daemon needs a daemon with a command port). Waits for its first scan.
+   */
+  async function restartCredmon(): Promise<void> {
+    const pid = (await sandbox.exec(['cat', `${CRED_DIR}/pid`])).output.trim();
+    assert.equal((await sandbox.exec(['kill', pid])).exitCode, 0);
+    await waitFor(
+      async () => {
+        const now = await sandbox.exec(['sh', '-c', `cat ${CRED_DIR}/pid && test -e ${CRED_DIR}/CREDMON_COMPLETE`]);
+        return now.exitCode === 0 && now.output.trim() !== pid;
+      },
+      60_000,
+      'condor_master to restart the credmon and the credmon to complete a scan',
+    );
+  }
+
+  test("LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR and _AUTHZ_GROUP_REQUIREMENT: HTCondor 25 semantics with HTCondor's own classad_eval; 23.9 reports and ignores them", async () => {
+    const knobs = [
+      'LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR = ifThenElse(Username == "alice", strcat("read:/projects/", toUpper(Username)), undefined)',
+      'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE = /etc/condor/sandbox-groups',
+      'LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT = physics',
+    ].join('\n');
+    const setup = await sandbox.exec([
+      'sh',
+      '-c',
+      "printf '* alice physics\\n* submitter physics,chemistry\\n' > /etc/condor/sandbox-groups && " +
+        `cat > /etc/condor/config.d/99-authz-test.conf <<'EOF'\n${knobs}\nEOF`,
+    ]);
+    assert.equal(setup.exitCode, 0, setup.output);
+    await restartCredmon();
+    try {
+      const alice = await submitAndWait(sandbox, 'alice');
+      assert.equal(alice.submit.exitCode, 0, alice.submit.output);
+      const aliceToken = accessTokenOf(credentialFilesFrom(alice.jobOutput).get('scitokens.use') ?? '');
+      const { payload } = await jwtVerify(aliceToken, createLocalJWKSet(await jwks()), {
+        issuer: sandbox.baseUrl,
+        audience: 'https://localhost',
+      });
+      const bob = await submitAndWait(sandbox, 'bob');
+      assert.equal(bob.submit.exitCode, 0, `a user outside the group can still submit:\n${bob.submit.output}`);
+      const bobUse = credentialFilesFrom(bob.jobOutput).get('scitokens.use') ?? '';
+      const log = (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output;
+      if (SERIES === '25') {
+        assert.equal(payload['scope'], 'read:/user/alice write:/user/alice read:/projects/ALICE');
+        assert.deepEqual(JSON.parse(bobUse), { access_token: '', expires_in: 1200 }, 'upstream writes an empty token');
+        assert.match(log, /User bob request for a token from provider scitokens is denied as bob is not a member of group physics/);
+      } else {
+        assert.equal(payload['scope'], 'read:/user/alice write:/user/alice');
+        await verifyJobToken(bob.jobOutput, 'bob');
+        assert.match(log, /LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR is set, but HTCondor 23\.9\.\d+ does not know it/);
+        assert.match(log, /LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT is set, but HTCondor 23\.9\.\d+ does not know it/);
+      }
+    } finally {
+      await sandbox.exec(['rm', '-f', '/etc/condor/config.d/99-authz-test.conf', '/etc/condor/sandbox-groups']);
+      await restartCredmon();
+    }
+    // Back to the defaults: bob's next job gets a real token again.
+    const again = await submitAndWait(sandbox, 'bob');
+    assert.equal(again.submit.exitCode, 0, again.submit.output);
+    await verifyJobToken(again.jobOutput, 'bob');
+  });
+
+  test('a LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR that does not parse stops the credmon at start on 25, naming the knob', async () => {
+    // A second credmon by hand, on a credential directory of its own; on 23.9 it ignores the knob and keeps running.
+    const run = await sandbox.exec([
+      'sh',
+      '-c',
+      'install -d -m 0700 /tmp/authz-creds && _CONDOR_LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR=\'strcat("read:/", \' ' +
+        'timeout 15 /usr/local/libexec/credmon-sandbox/credmon -n AUTHZ_TEST -c /tmp/authz-creds -l /tmp/authz.log -v 2>&1; ' +
+        'echo "exit $?"',
+    ]);
+    if (SERIES === '25') {
+      assert.match(
+        run.output,
+        /LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR of provider scitokens = strcat\("read:\/",: not a ClassAd expression \(classad_eval cannot parse it\)/,
+      );
+      assert.match(run.output, /^exit 1$/m);
+    } else {
+      assert.match(run.output, /LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR is set, but HTCondor 23\.9\.\d+ does not know it/);
+      assert.match(run.output, /^exit 124$/m, 'it kept running until timeout stopped it');
+    }
   });
 
   test('no token or private key of this run is in any log or container output', async () => {

@@ -43,6 +43,8 @@ describe('parseCredmonConfig', () => {
         authzTemplate: 'read:/user/{username} write:/user/{username}',
         authzGroupTemplate: undefined,
         authzGroupMapfile: undefined,
+        authzTemplateExpr: undefined,
+        authzGroupRequirement: undefined,
         tokenLifetimeS: 1200,
         audience: ['https://localhost'],
         tokenVersion: 'scitoken:2.0',

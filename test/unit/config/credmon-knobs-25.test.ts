@@ -103,11 +103,32 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
       'LOCAL_CREDMON_chemistry_PRIVATE_KEY = relative.pem',
       'LOCAL_CREDMON_chemistry_PRIVATE_KEY_ALGORITHM = HS256: expected ES256 or RS256',
       'LOCAL_CREDMON_chemistry_TOKEN_AUDIENCE must be set',
-      'LOCAL_CREDMON_chemistry_AUTHZ_GROUP_REQUIREMENT is set',
+      'LOCAL_CREDMON_chemistry_AUTHZ_GROUP_REQUIREMENT = chemists needs LOCAL_CREDMON_chemistry_AUTHZ_GROUP_MAPFILE',
     ]) {
       assert.ok(text.includes(knob), `problems name ${knob}:\n${text}`);
     }
     assert.equal(problems.length, 5, text);
+  });
+
+  it('LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR and _AUTHZ_GROUP_REQUIREMENT: read on 25.x (per provider too), ignored on 23.9', () => {
+    const knobs = {
+      LOCAL_CREDMON_PROVIDER_NAMES: 'scitokens chemistry',
+      LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: 'strcat("read:/u/", Username)',
+      LOCAL_CREDMON_chemistry_AUTHZ_TEMPLATE_EXPR: ' "read:/chem" ',
+      LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: '/etc/condor/groups',
+      LOCAL_CREDMON_chemistry_AUTHZ_GROUP_REQUIREMENT: 'chemists',
+    };
+    const [sci, chem] = parse({ ...V25, ...knobs }).localProviders;
+    assert.equal(sci?.authzTemplateExpr, 'strcat("read:/u/", Username)');
+    assert.equal(sci?.authzGroupRequirement, undefined);
+    assert.equal(chem?.authzTemplateExpr, '"read:/chem"');
+    assert.equal(chem?.authzGroupRequirement, 'chemists');
+    const old = parse({ ...V23, LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: 'x', LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: 'g' });
+    assert.equal(old.local.authzTemplateExpr, undefined);
+    assert.equal(old.local.authzGroupRequirement, undefined);
+    const warnings = old.warnings.join('\n');
+    assert.match(warnings, /LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR is set, but HTCondor 23\.9\.6 does not know it .*no scope from it/);
+    assert.match(warnings, /LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT is set, .*every user gets a token/);
   });
 
   it('LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: ES256 by default, RS256 accepted (any case), others refused', () => {

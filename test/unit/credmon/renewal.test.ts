@@ -27,10 +27,24 @@ describe('the renewal rule', () => {
 
   it('never sooner than 30 s after the write, never later than a minute before exp, ten minutes when unknown', () => {
     assert.equal(renewAfterWriteMs(0, 0, 0.5), MIN_RENEW_AFTER_MS);
+    assert.equal(MIN_RENEW_AFTER_MS, 30_000);
+    assert.equal(renewAfterWriteMs(0, 10_000, 0.5), 30_000, 'a 10 s life is not believed');
     assert.equal(renewAfterWriteMs(0, undefined, 0.5), UNKNOWN_LIFETIME_RENEW_AFTER_MS);
     const lying = { accessToken: 'x', expiresInS: 86_400, expEpochS: 1_000 };
     assert.equal(renewAtMs(lying, info(0), 0.5), 1_000_000 - 60_000);
     const bare = { accessToken: 'x', expiresInS: undefined, expEpochS: 1_200 };
     assert.equal(renewAtMs(bare, info(0), 0.5), 600_000);
+  });
+
+  it('a short-lived JWT (60 s) is renewed at half-life, not at every scan (was: due at once, a minute before exp)', () => {
+    const written = 5_000_000;
+    const short = { accessToken: 'x', expiresInS: 60, expEpochS: written / 1000 + 60 };
+    assert.equal(renewAtMs(short, info(written), 0.5), written + 30_000);
+    const tiny = { accessToken: 'x', expiresInS: 20, expEpochS: written / 1000 + 20 };
+    assert.equal(renewAtMs(tiny, info(written), 0.5), written + 10_000, 'half of a 20 s life, still before exp');
+    const ninety = { accessToken: 'x', expiresInS: 90, expEpochS: written / 1000 + 90 };
+    assert.equal(renewAtMs(ninety, info(written), 0.5), written + 45_000);
+    const box = { accessToken: 'x', expiresInS: 3600, expEpochS: written / 1000 + 3600 };
+    assert.equal(renewAtMs(box, info(written), 0.95), written + 3_420_000);
   });
 });
