@@ -2,27 +2,21 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { CredmonConfig } from '../config/index.js';
-import { isSafeName, providerOfCredential, type CredentialDirectory, type CredentialRef } from '../credentials/index.js';
+import type { CredentialDirectory, CredentialRef } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
-import { runLocalJobs, type LocalJob, type LocalJobResult, type LocalOutcome, type LocalRenewalContext } from './local-renewal.js';
+import { CredentialTable, type Tracked } from './credential-table.js';
+import { sweepKeyFiles } from './key-file-sweep.js';
+import { runLocalJobs, type LocalJob, type LocalJobResult, type LocalRenewalContext } from './local-renewal.js';
+import { runLocal, type LocalRunnerOptions } from './local-runner.js';
 import { LocalWorkPool } from './local-work-pool.js';
-import { refreshOAuthCredential, type OAuthOutcome, type OAuthRefreshContext } from './oauth-refresh.js';
+import { NewUserWatch, pickNewUsers } from './new-users.js';
+import { refreshOAuthCredential, type OAuthRefreshContext } from './oauth-refresh.js';
+import { oauthRefreshPolicy } from './oauth-policy.js';
+import { decideLocal, decideOAuth, type Decision } from './outcomes.js';
 import { ProviderGate } from './provider-gate.js';
-import {
-  LOCAL_RETRY,
-  PROVIDER_RETRY,
-  directoryChanged,
-  earliestDueMs,
-  failedTransiently,
-  isDue,
-  isNewProblem,
-  newSchedule,
-  rejected,
-  succeeded,
-  waitForChange,
-  type Schedule,
-} from './schedule.js';
+import { ReportOnce } from './report-once.js';
+import { directoryChanged, newSchedule, waitForChange } from './schedule.js';
 
 export interface CredmonOptions {
   readonly config: CredmonConfig;
@@ -63,30 +57,21 @@ export interface CredmonEvents {
   'scan.completed': [ScanSummary];
 }
 
-interface Tracked {
-  readonly ref: CredentialRef;
-  schedule: Schedule;
-  /** A refresh or local job holds it. */
-  busy: boolean;
-}
-
-/** A SIGHUP that brings at most this many new user directories is served at once on the main thread. */
-const FAST_PATH_MAX_USERS = 32;
 const DEFAULT_BULK_THRESHOLD = 64;
 const DEFAULT_MAIN_THREAD_MAX_JOBS = 1000;
-/** Jobs between two turns of the event loop when this thread works through a batch (~10 ms). */
-const MAIN_THREAD_SLICE = 50;
 
 /**
- * The credential monitor: a scheduler over the credential directory.
- * - A scan (timer, SIGHUP, or a due time) stats every user directory; changed ones are read, and each credential in
- *   them gets a Schedule (schedule.ts). Unchanged users cost one stat.
- * - Local credentials (local-renewal.ts) are signed and written synchronously: small batches on the main thread,
- *   bulk on worker threads (local-work-pool.ts).
- * - OAuth credentials (oauth-refresh.ts) refresh in the background, through a per-provider gate (provider-gate.ts).
- * - A SIGHUP that brings a new user directory is served first, on the main thread, even while a bulk issuance runs:
- *   the credd waits only 20 s for that user's `.use`.
- * One credential's failure never affects another's.
+ * The credential monitor: a scheduler over the credential directory. Its parts, each in its own module:
+ * - credential-table.ts: every credential with its Schedule (schedule.ts: pure transitions);
+ * - local-renewal.ts and local-runner.ts: local tokens, signed and written synchronously, small batches on this
+ *   thread, bulk on worker threads (local-work-pool.ts);
+ * - oauth-refresh.ts: OAuth refreshes in the background, through a per-provider gate (provider-gate.ts), for the
+ *   credentials oauth-policy.ts says are ours;
+ * - outcomes.ts: what each outcome means (next schedule, log line, event), pure;
+ * - new-users.ts: the SIGHUP fast path's new users, served first even while a bulk issuance runs (the credd waits
+ *   only 20 s for a new user's `.use`).
+ * This class runs the loop: a scan (timer, SIGHUP, or a due time) stats every user directory, reads the changed ones,
+ * and starts the work that is due. One credential's failure never affects another's.
  */
 export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly config: CredmonConfig;
@@ -94,24 +79,14 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly bulkThreshold: number;
-  private readonly mainThreadMaxJobs: number;
   private readonly local: LocalRenewalContext;
   private readonly oauth: OAuthRefreshContext;
-  private readonly pool: LocalWorkPool | undefined;
-  private readonly tracked = new Map<string, Tracked>();
-  /** The names of each user's tracked credentials (an index into `tracked`). */
-  private readonly namesByUser = new Map<string, Set<string>>();
-  private readonly userVersions = new Map<string, string>();
-  private readonly usersInFlight = new Set<string>();
-  private readonly reported = new Set<string>();
-  /** Warnings given once per provider (a provider left alone). */
-  private readonly warned = new Set<string>();
+  private readonly runner: LocalRunnerOptions;
+  private readonly pool: LocalWorkPool;
+  private readonly table = new CredentialTable();
+  private readonly newUsers: NewUserWatch;
+  private readonly reports = new ReportOnce();
   private readonly inFlight = new Set<Promise<void>>();
-  private lastRootVersion: string | undefined;
-  /** Entries created in the root since the last SIGHUP, from inotify; undefined: not watching (list instead). */
-  private newRootEntries: Set<string> | undefined;
-  private rootWatcher: { close(): void } | undefined;
   private wakeRequested = false;
   private stopping = false;
   private wakeSleeper: (() => void) | undefined;
@@ -119,31 +94,25 @@ export class Credmon extends EventEmitter<CredmonEvents> {
 
   constructor(options: CredmonOptions) {
     super();
-    this.config = options.config;
+    const { config } = options;
+    this.config = config;
     this.dir = options.directory;
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.bulkThreshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
-    this.mainThreadMaxJobs = options.mainThreadMaxJobs ?? DEFAULT_MAIN_THREAD_MAX_JOBS;
-    const issuers = options.issuers ?? new Map([[this.config.local.providerName, options.issuer]]);
-    this.local = {
-      root: this.dir.root,
-      issuers,
-      handles: this.config.handles,
-      processStartMs: Date.now() - process.uptime() * 1000,
-    };
+    this.newUsers = new NewUserWatch(this.dir);
+    const issuers = options.issuers ?? new Map([[config.local.providerName, options.issuer]]);
+    this.local = { root: this.dir.root, issuers, handles: config.handles, processStartMs: Date.now() - process.uptime() * 1000 };
     this.oauth = {
       directory: this.dir,
-      gate: new ProviderGate({ maxConcurrency: this.config.refreshConcurrency, now: this.now }),
-      timeoutMs: this.config.refreshTimeoutS * 1000,
+      gate: new ProviderGate({ maxConcurrency: config.refreshConcurrency, now: this.now }),
+      timeoutMs: config.refreshTimeoutS * 1000,
       now: this.now,
       fetch: options.fetch,
       isStopping: () => this.stopping,
     };
-    const threads = this.config.signingThreads || Math.min(4, availableParallelism());
     this.pool = new LocalWorkPool({
-      size: threads,
+      size: config.signingThreads || Math.min(4, availableParallelism()),
       setup: {
         root: this.dir.root,
         issuers: [...issuers].map(([provider, issuer]) =>
@@ -156,6 +125,15 @@ export class Credmon extends EventEmitter<CredmonEvents> {
       },
       onWarning: (fields, message) => this.log.warn(fields, message),
     });
+    this.runner = {
+      local: this.local,
+      pool: this.pool,
+      table: this.table,
+      versionOf: (user) => this.dir.userVersion(user),
+      bulkThreshold: options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD,
+      mainThreadMaxJobs: options.mainThreadMaxJobs ?? DEFAULT_MAIN_THREAD_MAX_JOBS,
+      onPoolError: (error) => this.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread'),
+    };
   }
 
   /** Writes the pid file, clears CREDMON_COMPLETE, removes what a crash left, and starts. Resolves after one scan. */
@@ -164,7 +142,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     await this.dir.removeCompleteMarker();
     const removed = await this.dir.removeAbandonedTempFiles(this.local.processStartMs);
     if (removed > 0) this.log.info({ removed }, 'Removed temp files that an interrupted write left in the credential directory');
-    this.watchRoot();
+    this.newUsers.start();
     const first = new Promise<void>((resolve) => this.once('scan.completed', () => resolve()));
     this.loop = this.run();
     await Promise.race([first, this.loop]);
@@ -180,11 +158,11 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   /** Stops after the current scan and waits for refreshes in flight (each bounded by the HTTP timeout). */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.rootWatcher?.close();
+    this.newUsers.close();
     this.wakeSleeper?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
-    await this.pool?.close();
+    await this.pool.close();
   }
 
   /** Waits for background refreshes started so far (tests and benchmarks use it). */
@@ -197,47 +175,41 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     const started = this.now();
     const { users, refused } = await this.dir.listUserDirectories();
     for (const name of refused) {
-      this.reportOnce(`refused:${name}`, () =>
+      this.reports.once(`refused:${name}`, () =>
         this.log.warn({ entry: name }, 'Ignoring a directory in the credential directory whose name is not a valid user name'),
       );
     }
+    // A changed directory is read whole; an unchanged one costs a stat, and only its due local credentials are renewed.
     const seen = new Set<string>();
     const jobs: LocalJob[] = [];
-    const dueLocal = this.dueLocalNamesByUser();
+    const dueLocal = this.table.dueLocalNamesByUser(this.now());
     for (const { user, version } of users) {
       seen.add(user);
-      if (this.usersInFlight.has(user)) continue;
-      if (this.userVersions.get(user) !== version) jobs.push({ user, version });
-      else {
-        const names = dueLocal.get(user);
-        if (names) jobs.push({ user, names });
-      }
+      if (this.table.isInFlight(user)) continue;
+      if (this.table.userVersion(user) !== version) jobs.push({ user, version });
+      else if (dueLocal.has(user)) jobs.push({ user, names: dueLocal.get(user) });
     }
-    for (const user of [...this.userVersions.keys()]) if (!seen.has(user) && !this.usersInFlight.has(user)) this.forgetUser(user);
+    for (const user of [...this.table.knownUsers()]) {
+      if (!seen.has(user) && !this.table.isInFlight(user)) this.table.forgetUser(user);
+    }
 
     let issued = 0;
     let usersRead = 0;
     let refreshesStarted = 0;
-    const logEachToken = jobs.length <= this.bulkThreshold;
-    await this.runLocalJobs(jobs, (results) => {
+    const logEachToken = jobs.length <= this.runner.bulkThreshold;
+    await runLocal(this.runner, jobs, this.now(), (results) => {
       for (const result of results) {
-        issued += this.applyJobResult(result, logEachToken);
+        issued += this.applyLocalResult(result, logEachToken);
         if (result.listing) usersRead++;
       }
       // OAuth credentials found in this chunk start refreshing now, not after the last local token is signed.
       refreshesStarted += this.startDueRefreshes();
     });
     refreshesStarted += this.startDueRefreshes();
-    await this.sweepKeyFiles();
+    await sweepKeyFiles(this.dir, this.now(), this.config.keyFileLifetimeS * 1000, this.log);
     await this.dir.touchCompleteMarker(new Date(this.now()));
-    const summary: ScanSummary = {
-      users: users.length,
-      usersRead,
-      issued,
-      refreshesStarted,
-      durationMs: this.now() - started,
-    };
-    if (issued > this.bulkThreshold) this.log.info(summary, `Signed ${issued} SciTokens in ${summary.durationMs} ms`);
+    const summary: ScanSummary = { users: users.length, usersRead, issued, refreshesStarted, durationMs: this.now() - started };
+    if (issued > this.runner.bulkThreshold) this.log.info(summary, `Signed ${issued} SciTokens in ${summary.durationMs} ms`);
     this.log.debug(summary, 'Scan complete');
     this.emit('scan.completed', summary);
     return summary;
@@ -257,7 +229,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   }
 
   private nextSleepMs(): number {
-    const earliest = earliestDueMs(this.tracked.values()) ?? Infinity;
+    const earliest = this.table.earliestDueMs() ?? Infinity;
     return Math.max(1000, Math.min(this.config.scanIntervalS * 1000, earliest - this.now()));
   }
 
@@ -277,220 +249,78 @@ export class Credmon extends EventEmitter<CredmonEvents> {
 
   /**
    * The SIGHUP fast path: when the credential directory itself changed (the credd created a user directory for a
-   * first submit), read only the new users, sign their tokens on the main thread and write them, before any scan.
+   * first submit), read only the new users, sign their tokens on this thread and write them, before any scan.
    */
   private async serveNewUsers(): Promise<void> {
     if (this.stopping) return;
-    let candidates: string[];
-    if (this.newRootEntries) {
-      candidates = [...this.newRootEntries];
-      this.newRootEntries.clear();
-    } else {
-      const version = this.dir.rootVersion();
-      if (version === this.lastRootVersion) return;
-      this.lastRootVersion = version;
-      candidates = (await this.dir.listUserNames()).users;
-      if (this.rootWatcher) this.newRootEntries = new Set(); // listed once after a flood: back to the hint
-    }
-    let fresh = candidates.filter((u) => !this.userVersions.has(u) && !this.usersInFlight.has(u) && isSafeName(u));
-    if (fresh.length > FAST_PATH_MAX_USERS) {
-      // Many new directories at once (a burst of first submits, a restore): the scan signs them in bulk; the ones
-      // that changed last are the likeliest to have a condor_submit waiting, so they go first.
-      const changed = new Map(fresh.map((u) => [u, this.dir.userChangedMs(u) ?? 0]));
-      fresh = fresh.sort((a, b) => (changed.get(b) ?? 0) - (changed.get(a) ?? 0)).slice(0, FAST_PATH_MAX_USERS);
-    }
+    const candidates = await this.newUsers.takeCandidates();
+    const isKnown = (user: string): boolean => this.table.isKnown(user) || this.table.isInFlight(user);
     const jobs: LocalJob[] = [];
-    for (const user of fresh) {
+    for (const user of pickNewUsers(candidates, isKnown, (u) => this.dir.userChangedMs(u))) {
       const version = this.dir.userVersion(user);
       if (version !== undefined) jobs.push({ user, version }); // else a key file, or gone again
     }
     const versions = new Map(jobs.map((job) => [job.user, job.version]));
     for (const result of runLocalJobs(this.local, jobs, this.now(), (user) => versions.get(user))) {
-      this.applyJobResult(result, true);
+      this.applyLocalResult(result, true);
     }
   }
 
-  /** Starts watching the root for new user directories (the fast path's hint); lists instead when that fails. */
-  private watchRoot(): void {
-    this.rootWatcher = this.dir.watchRootEntries(
-      (name) => {
-        const entries = this.newRootEntries;
-        if (!entries) return;
-        // A flood of entries (a restore, a mass creation) is the scan's job: drop the hint, list at the next SIGHUP.
-        if (entries.size >= 10 * FAST_PATH_MAX_USERS) this.newRootEntries = undefined;
-        else entries.add(name);
-      },
-      () => {
-        this.rootWatcher = undefined;
-        this.newRootEntries = undefined;
-      },
-    );
-    if (this.rootWatcher) this.newRootEntries = new Set();
-  }
-
-  /**
-   * Runs local jobs; results go to `apply` as they come. A few run at once on this thread; up to
-   * `mainThreadMaxJobs` run on this thread too, in slices that let a SIGHUP in between (starting threads would cost
-   * more than the work); more go to the worker threads.
-   */
-  private async runLocalJobs(jobs: readonly LocalJob[], apply: (results: LocalJobResult[]) => void): Promise<void> {
-    if (jobs.length === 0) return;
-    const nowMs = this.now();
-    const versionOf = (user: string): string | undefined => this.dir.userVersion(user);
-    const runHere = (some: readonly LocalJob[]): void => apply(runLocalJobs(this.local, some, nowMs, versionOf));
-    if (jobs.length <= this.bulkThreshold || !this.pool) {
-      runHere(jobs);
-      return;
-    }
-    for (const job of jobs) this.usersInFlight.add(job.user);
-    this.markBusy(jobs, true);
-    const pending = new Map(jobs.map((job) => [job.user, job]));
-    const done = (results: LocalJobResult[]): void => {
-      for (const result of results) {
-        const job = pending.get(result.user);
-        pending.delete(result.user);
-        this.usersInFlight.delete(result.user);
-        if (job) this.markBusy([job], false);
-      }
-      apply(results);
-    };
-    try {
-      if (jobs.length <= this.mainThreadMaxJobs) {
-        for (let i = 0; i < jobs.length; i += MAIN_THREAD_SLICE) {
-          if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-          done(runLocalJobs(this.local, jobs.slice(i, i + MAIN_THREAD_SLICE), nowMs, versionOf));
-        }
-      } else await this.pool.run(jobs, nowMs, done);
-    } catch (error) {
-      this.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread');
-      runHere([...pending.values()]);
-    } finally {
-      for (const job of jobs) this.usersInFlight.delete(job.user);
-      this.markBusy(jobs, false);
-    }
-  }
-
-  private markBusy(jobs: readonly LocalJob[], busy: boolean): void {
-    for (const job of jobs)
-      for (const name of job.names ?? []) {
-        const entry = this.tracked.get(keyOf(job.user, name));
-        if (entry) entry.busy = busy;
-      }
-  }
-
-  /** Applies what one local job found and did; returns how many tokens it issued. */
-  private applyJobResult(result: LocalJobResult, logEachToken: boolean): number {
-    const { user } = result;
+  /** Applies what one local job found (the user's credentials) and did; returns how many tokens it issued. */
+  private applyLocalResult(result: LocalJobResult, logEachToken: boolean): number {
+    const { user, listing } = result;
     if (result.error !== undefined) {
-      this.reportOnce(`user:${user}:${result.error}`, () =>
+      this.reports.once(`user:${user}:${result.error}`, () =>
         this.log.error({ user, err: result.error }, 'Error while scanning credentials of user; other users continue'),
       );
       return 0;
     }
-    if (result.listing) {
-      const { listing } = result;
+    if (listing) {
       if (!listing.exists || listing.version === undefined) {
-        this.forgetUser(user);
+        this.table.forgetUser(user);
         return 0;
       }
-      this.userVersions.set(user, listing.version);
-      if (listing.removedTempFiles > 0) this.log.info({ user, removed: listing.removedTempFiles }, 'Removed temp files of an interrupted write');
+      this.table.setUserVersion(user, listing.version);
+      if (listing.removedTempFiles > 0) {
+        this.log.info({ user, removed: listing.removedTempFiles }, 'Removed temp files of an interrupted write');
+      }
       for (const other of listing.others) {
-        this.reportOnce(`other:${user}/${other.name}:${other.type}`, () =>
+        this.reports.once(`other:${user}/${other.name}:${other.type}`, () =>
           this.log.warn({ user, entry: other.name }, `Skipping ${user}/${other.name}: it is ${other.type}, not a regular file`),
         );
       }
-      const present = new Set(listing.credentials.map((c) => c.name));
-      for (const name of [...(this.namesByUser.get(user) ?? [])]) if (!present.has(name)) this.untrack(user, name);
+      this.table.retainOnly(user, new Set(listing.credentials.map((c) => c.name)));
       for (const ref of listing.credentials) {
-        const key = keyOf(user, ref.name);
-        const entry = this.tracked.get(key);
-        if (entry && entry.ref.kind === ref.kind) entry.schedule = directoryChanged(entry.schedule, ref.kind);
-        else this.track({ ref, schedule: newSchedule(), busy: false });
+        this.table.upsert(ref, (existing) => (existing ? directoryChanged(existing.schedule, ref.kind) : newSchedule()));
       }
     }
     let issued = 0;
     for (const { name, outcome } of result.local) {
-      const entry = this.tracked.get(keyOf(user, name));
+      const entry = this.table.get(user, name);
       if (!entry) continue;
-      if (this.applyLocalOutcome(entry, outcome, logEachToken)) issued++;
+      const decision = decideLocal(entry.schedule, outcome, { user, name, nowMs: this.now(), random: this.random, logEachToken });
+      this.apply(entry, decision);
+      if (decision.event?.type === 'credential.issued') issued++;
     }
     return issued;
   }
 
-  private applyLocalOutcome(entry: Tracked, outcome: LocalOutcome, logEachToken: boolean): boolean {
-    const { user, name } = entry.ref;
-    const log = this.credentialLog(entry.ref);
-    switch (outcome.kind) {
-      case 'issued':
-        entry.schedule = succeeded(outcome.dueMs);
-        if (logEachToken) log.info(`Successfully renewed SciToken for user: ${user}`);
-        else log.debug(`Successfully renewed SciToken for user: ${user}`);
-        this.emit('credential.issued', { user, name });
-        return true;
-      case 'fresh':
-        entry.schedule = succeeded(outcome.dueMs);
-        return false;
-      case 'gone':
-        this.untrack(user, name);
-        return false;
-      case 'not-local':
-        log.debug('Leaving an OAuth credential alone (its .top holds a refresh token)');
-        entry.schedule = waitForChange(entry.schedule);
-        return false;
-      case 'invalid':
-        if (isNewProblem(entry.schedule, outcome.problem)) log.error(outcome.problem);
-        entry.schedule = waitForChange(entry.schedule, outcome.problem);
-        return false;
-      case 'failed':
-        if (isNewProblem(entry.schedule, outcome.problem)) log.error(outcome.problem);
-        entry.schedule = failedTransiently(entry.schedule, outcome.problem, { nowMs: this.now(), random: this.random, retry: LOCAL_RETRY });
-        return false;
-    }
-  }
-
-  /**
-   * Whether this credmon refreshes OAuth credential `name`, as upstream's OAuthCredmon.check_access_token decides: its
-   * provider (the name up to the first `_` with 25.x rules) is in OAUTH2_CREDMON_PROVIDER_NAMES (or that is `*`), and
-   * `<provider>_CLIENT_ID` is configured. Others are left alone; a provider without a client is logged once.
-   */
-  private refreshesOAuth(name: string): boolean {
-    const provider = providerOfCredential(name, this.config.handles);
-    if (provider === undefined) {
-      this.warnOnce(`trailing:${name}`, 'warn', `Skipping credential ${name} with a trailing underscore`);
-      return false;
-    }
-    const listed = this.config.oauthProviders;
-    if (!listed.includes('*') && !listed.includes(provider)) {
-      this.warnOnce(`unlisted:${provider}`, 'info', `Leaving ${provider} tokens alone: ${provider} is not in OAUTH2_CREDMON_PROVIDER_NAMES`);
-      return false;
-    }
-    if (!this.config.isOAuthClientConfigured(provider)) {
-      this.warnOnce(`client:${provider}`, 'warn', `Ignoring ${provider} tokens, ${provider}_CLIENT_ID not set in config`);
-      return false;
-    }
-    return true;
-  }
-
-  private warnOnce(key: string, level: 'info' | 'warn', message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.log[level](message);
-  }
-
+  /** Starts a refresh for every OAuth credential that is due and is this credmon's to refresh. */
   private startDueRefreshes(): number {
     let started = 0;
-    const nowMs = this.now();
-    for (const entry of this.tracked.values()) {
-      if (entry.ref.kind !== 'oauth' || entry.busy || !isDue(entry.schedule, nowMs)) continue;
-      if (!this.refreshesOAuth(entry.ref.name)) {
+    for (const entry of this.table.dueOAuth(this.now())) {
+      const policy = oauthRefreshPolicy(entry.ref.name, this.config);
+      if (!policy.refresh) {
+        const { key, level, message } = policy.notice;
+        this.reports.once(key, () => this.log[level](message));
         entry.schedule = waitForChange(entry.schedule);
         continue;
       }
       entry.busy = true;
       started++;
-      const task = refreshOAuthCredential(this.oauth, entry.ref.user, entry.ref.name, entry.schedule.rejectedTopMtimeMs)
-        .then((outcome) => this.applyOAuthOutcome(entry, outcome))
+      const { user, name } = entry.ref;
+      const task = refreshOAuthCredential(this.oauth, user, name, entry.schedule.rejectedTopMtimeMs)
+        .then((outcome) => this.apply(entry, decideOAuth(entry.schedule, outcome, { user, name, nowMs: this.now(), random: this.random })))
         .catch((error: unknown) => this.credentialLog(entry.ref).error({ err: describeError(error) }, 'Unexpected error while refreshing'))
         .finally(() => {
           entry.busy = false;
@@ -501,109 +331,23 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     return started;
   }
 
-  private applyOAuthOutcome(entry: Tracked, outcome: OAuthOutcome): void {
-    const { user, name } = entry.ref;
-    const log = this.credentialLog(entry.ref);
-    switch (outcome.kind) {
-      case 'gone':
-        if (this.tracked.get(keyOf(user, name)) === entry) this.untrack(user, name);
-        return;
-      case 'fresh':
-        entry.schedule = succeeded(outcome.dueMs);
-        return;
-      case 'invalid':
-        if (isNewProblem(entry.schedule, outcome.problem)) log.error(outcome.problem);
-        entry.schedule = waitForChange(entry.schedule, outcome.problem);
-        return;
-      case 'no-refresh-token':
-        log.debug('The provider issued no refresh token; nothing to refresh');
-        entry.schedule = waitForChange(entry.schedule);
-        return;
-      case 'still-rejected':
-        entry.schedule = waitForChange(entry.schedule);
-        return;
-      case 'refreshed':
-        entry.schedule = succeeded(outcome.dueMs);
-        log.info({ rotated: outcome.rotated }, `Successfully refreshed ${name} tokens for user ${user}`);
-        this.emit('credential.refreshed', { user, name, rotated: outcome.rotated });
-        return;
-      case 'superseded':
-        log.warn(`${name} changed or was removed during the refresh; keeping what is on disk now`);
-        entry.schedule = { ...entry.schedule, dueMs: 0 };
-        return;
-      case 'rejected':
-        log.error(outcome.problem);
-        entry.schedule = rejected(outcome.problem, outcome.topMtimeMs);
-        this.emit('credential.refresh_failed', { user, name, code: 'ERR_REFRESH_REJECTED' });
-        return;
-      case 'unavailable': {
-        const nowMs = this.now();
-        entry.schedule = failedTransiently(entry.schedule, outcome.problem, { nowMs, random: this.random, retry: PROVIDER_RETRY }, outcome.retryAfterMs);
-        const retryInS = Math.round((entry.schedule.dueMs - nowMs) / 1000);
-        log.warn({ attempt: entry.schedule.failures, retryInS }, outcome.problem);
-        this.emit('credential.refresh_failed', { user, name, code: 'ERR_REFRESH_UNAVAILABLE' });
-        return;
-      }
-      case 'stopped':
-        return;
+  /** Carries out a Decision: the next schedule (or forgetting the credential), its log line and its event. */
+  private apply(entry: Tracked, decision: Decision): void {
+    if (decision.schedule === undefined) this.table.untrackEntry(entry);
+    else entry.schedule = decision.schedule;
+    if (decision.log) {
+      const { level, message, fields } = decision.log;
+      this.credentialLog(entry.ref)[level](fields ?? {}, message);
     }
-  }
-
-  private dueLocalNamesByUser(): Map<string, string[]> {
-    const nowMs = this.now();
-    const due = new Map<string, string[]>();
-    for (const entry of this.tracked.values()) {
-      if (entry.ref.kind !== 'local' || entry.busy || !isDue(entry.schedule, nowMs)) continue;
-      const names = due.get(entry.ref.user);
-      if (names) names.push(entry.ref.name);
-      else due.set(entry.ref.user, [entry.ref.name]);
-    }
-    return due;
-  }
-
-  private forgetUser(user: string): void {
-    this.userVersions.delete(user);
-    for (const name of [...(this.namesByUser.get(user) ?? [])]) if (!this.tracked.get(keyOf(user, name))?.busy) this.untrack(user, name);
-  }
-
-  private track(entry: Tracked): void {
     const { user, name } = entry.ref;
-    this.tracked.set(keyOf(user, name), entry);
-    const names = this.namesByUser.get(user);
-    if (names) names.add(name);
-    else this.namesByUser.set(user, new Set([name]));
+    const event = decision.event;
+    if (event?.type === 'credential.issued') this.emit('credential.issued', { user, name });
+    else if (event?.type === 'credential.refreshed') this.emit('credential.refreshed', { user, name, rotated: event.rotated });
+    else if (event?.type === 'credential.refresh_failed') this.emit('credential.refresh_failed', { user, name, code: event.code });
   }
 
-  private untrack(user: string, name: string): void {
-    this.tracked.delete(keyOf(user, name));
-    const names = this.namesByUser.get(user);
-    names?.delete(name);
-    if (names?.size === 0) this.namesByUser.delete(user);
-  }
-
+  /** The per-credential child logger: every line names the user and the credential. */
   private credentialLog(ref: CredentialRef): Logger {
     return this.log.child({ user: ref.user, credential: ref.name });
   }
-
-  /** Logs a condition once for as long as this process lives (a broken entry is not reported on every scan). */
-  private reportOnce(key: string, report: () => void): void {
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    report();
-  }
-
-  /** Removes CHECK_CREDS key files older than CREDMON_OAUTH_KEY_FILE_LIFETIME. */
-  private async sweepKeyFiles(): Promise<void> {
-    const nowMs = this.now();
-    const maxAgeMs = this.config.keyFileLifetimeS * 1000;
-    for (const key of await this.dir.listKeyFiles()) {
-      if (nowMs - key.ctimeMs <= maxAgeMs) continue;
-      await this.dir.removeKeyFile(key.name);
-      this.log.info(`Removing stale key file ${key.name.slice(0, 8)}…`);
-    }
-  }
-}
-
-function keyOf(user: string, name: string): string {
-  return `${user}/${name}`;
 }
