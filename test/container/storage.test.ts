@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { httpsRequest, startSandbox, submitAndWait, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsRequest, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const LIFETIME_S = 60;
@@ -84,7 +84,8 @@ describe('storage (XRootD + SciTokens) with the local issuer', { timeout: 1_200_
     const out = jobOutput;
     const line = (re: RegExp): void => assert.match(out, re, out);
     line(/^storage: https:\/\/storage:1094 and roots:\/\/storage:1094, user submitter$/m);
-    line(/^token: BEARER_TOKEN_FILE=\/var\/lib\/condor\/execute\/dir_\d+\/\.bearer_token mode 600$/m);
+    // HTCondor 25 runs jobs in dir_N/scratch (STARTER_NESTED_SCRATCH).
+    line(/^token: BEARER_TOKEN_FILE=\/var\/lib\/condor\/execute\/dir_\d+\/(?:scratch\/)?\.bearer_token mode 600$/m);
     line(/^write \/user\/submitter\/hello\.txt with curl: HTTP 201$/m);
     line(/^read \/user\/submitter\/hello\.txt with curl: HTTP 200\n {2}content: hello from job sandbox at /m);
     line(/^write \/user\/submitter\/hello-xrdcp\.txt with xrdcp: ok$/m);
@@ -152,7 +153,7 @@ rm -f auth.hdr
     );
     assert.match(jobOutput, /^late write with the current file: HTTP 201$/m);
     assert.match(jobOutput, /^late write with the token the job started with: HTTP 403$/m, 'a copy taken at the start would have expired');
-    assert.match(await sandbox.storageLogs(), /Failed to deserialize SciToken: token expired/);
+    assert.match(await sandbox.storageLogs(), /Failed to deserialize SciToken: (?:token verification failed: )?token expired/);
   });
 
   test('the test itself: a valid token of the issuer writes and reads (the control for the refusals below)', async () => {
@@ -177,7 +178,7 @@ rm -f auth.hdr
       storage('GET', '/user/tester/control.txt', await token({ issuedAtS: now - 600, expiresAtS: now - 300 })),
     );
     assert.equal(result.status, 403);
-    assert.match(log, /Failed to deserialize SciToken: token expired/);
+    assert.match(log, /Failed to deserialize SciToken: (?:token verification failed: )?token expired/);
   });
 
   test('a token for another audience is refused: "\'aud\' claim verification failed"', async () => {
@@ -189,7 +190,7 @@ rm -f auth.hdr
   test('a token from an issuer the storage does not trust is refused: "not in list of allowed issuers"', async () => {
     const { result, log } = await logDuring(async () => storage('GET', '/user/tester/control.txt', await token({ issuer: 'https://localhost:1' })));
     assert.equal(result.status, 403);
-    assert.match(log, /Token issuer is not in list of allowed issuers/);
+    assert.match(log, /Token issuer (?:"[^"]*" )?is not in list of allowed issuers/);
   });
 
   test('a read-only token reads but cannot write: "Unable to create ... permission denied"', async () => {
@@ -219,7 +220,13 @@ rm -f auth.hdr
     } finally {
       await sandbox.exec(['supervisorctl', 'start', 'nginx']);
     }
-    assert.equal((await storage('GET', '/user/tester/control.txt', await token())).status, 200, 'works again once the issuer is back');
+    // scitokens-cpp 1.4 (HTCondor 25's forky) remembers the failed fetch (SCITOKEN_CONFIG_KEYCACHE_UPDATE_INTERVAL_S,
+    // a minute in the sandbox); 1.1 fetches again at once.
+    await waitFor(
+      async () => (await storage('GET', '/user/tester/control.txt', await token())).status === 200,
+      120_000,
+      'the storage to accept tokens again once the issuer is back',
+    );
   });
 
   test('no token or private key of this run is in the storage log, the sandbox logs or any container output', async () => {
