@@ -14,8 +14,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const requested = process.argv.slice(2);
 const suites = requested.length === 0 || requested.includes('all') ? ['unit', 'integration', 'container', 'container-25'] : requested;
 
-// The container tests that also run on HTCondor 25 in `npm test`, each against its own sandbox. storage.test.ts runs
-// on 23.9 only: it asserts XRootD 5.8's log lines and 23.9's job paths (README, "HTCondor 23.9 or 25").
+// The container tests that also run on HTCondor 25 in `npm test`, each against its own sandbox. The others pass on 25
+// too (SANDBOX_SERIES=25 node test/run.mjs container) but are left out for CI's time (README, "HTCondor 23.9 or 25").
 const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts', 'storage-demo.test.ts'];
 /** suite name -> the test/ folder, the series it runs on (undefined: $SANDBOX_SERIES or 23), and which files. */
 const SUITES = {
