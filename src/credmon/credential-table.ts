@@ -1,7 +1,8 @@
 import type { CredentialRef } from '../credentials/index.js';
-import { earliestDueMs, isDue, type Schedule } from './schedule.js';
+import type { LocalJob } from './local-renewal.js';
+import { directoryChanged, earliestDueMs, isDue, newSchedule, type Schedule } from './schedule.js';
 
-/** One credential the credmon knows about: what it is, when to look again, and whether work on it is in flight. */
+/** A credential the credmon tracks: where it is, when to look at it again, and whether work holds it. */
 export interface Tracked {
   readonly ref: CredentialRef;
   schedule: Schedule;
@@ -10,94 +11,103 @@ export interface Tracked {
 }
 
 /**
- * What the credmon knows about the credential directory: every credential with its schedule, indexed by user, each
- * user directory's version as last read, and the users whose local work is on a worker thread. No I/O, no clock.
+ * The credentials the credmon tracks, by user, with the version of each user directory as last read and the users
+ * whose local jobs are in flight. Knows nothing of files, issuers or providers.
  */
 export class CredentialTable {
-  private readonly byKey = new Map<string, Tracked>();
+  private readonly tracked = new Map<string, Tracked>();
+  /** The names of each user's tracked credentials (an index into `tracked`). */
   private readonly namesByUser = new Map<string, Set<string>>();
-  private readonly versions = new Map<string, string>();
-  private readonly inFlight = new Set<string>();
+  private readonly userVersions = new Map<string, string>();
+  private readonly usersInFlight = new Set<string>();
 
   get(user: string, name: string): Tracked | undefined {
-    return this.byKey.get(keyOf(user, name));
+    return this.tracked.get(keyOf(user, name));
   }
 
-  /** Starts tracking `ref` with `schedule`, or keeps the entry and its schedule when the kind is unchanged. */
-  upsert(ref: CredentialRef, schedule: (existing: Tracked | undefined) => Schedule): Tracked {
-    const existing = this.get(ref.user, ref.name);
-    if (existing && existing.ref.kind === ref.kind) {
-      existing.schedule = schedule(existing);
-      return existing;
-    }
-    const entry: Tracked = { ref, schedule: schedule(undefined), busy: false };
-    this.byKey.set(keyOf(ref.user, ref.name), entry);
-    const names = this.namesByUser.get(ref.user);
-    if (names) names.add(ref.name);
-    else this.namesByUser.set(ref.user, new Set([ref.name]));
-    return entry;
+  /** Whether the user's directory was read and not forgotten since, or is being read. */
+  hasUser(user: string): boolean {
+    return this.userVersions.has(user) || this.usersInFlight.has(user);
   }
 
-  untrack(user: string, name: string): void {
-    this.byKey.delete(keyOf(user, name));
-    const names = this.namesByUser.get(user);
-    names?.delete(name);
-    if (names?.size === 0) this.namesByUser.delete(user);
-  }
-
-  /** Untracks `entry` unless a newer entry took its place meanwhile (a refresh that ends after a new login). */
-  untrackEntry(entry: Tracked): void {
-    if (this.get(entry.ref.user, entry.ref.name) === entry) this.untrack(entry.ref.user, entry.ref.name);
-  }
-
-  /** Keeps only the credentials of `user` named in `present`. */
-  retainOnly(user: string, present: ReadonlySet<string>): void {
-    for (const name of [...(this.namesByUser.get(user) ?? [])]) if (!present.has(name)) this.untrack(user, name);
-  }
-
-  /** The user directory is gone: forget its version and every credential not held by work in flight. */
-  forgetUser(user: string): void {
-    this.versions.delete(user);
-    for (const name of [...(this.namesByUser.get(user) ?? [])]) if (!this.get(user, name)?.busy) this.untrack(user, name);
-  }
-
-  userVersion(user: string): string | undefined {
-    return this.versions.get(user);
-  }
-
-  setUserVersion(user: string, version: string): void {
-    this.versions.set(user, version);
-  }
-
-  /** Users whose directory was read at least once. */
-  knownUsers(): IterableIterator<string> {
-    return this.versions.keys();
-  }
-
-  isKnown(user: string): boolean {
-    return this.versions.has(user);
-  }
-
-  isInFlight(user: string): boolean {
-    return this.inFlight.has(user);
-  }
-
-  /** Marks the users of `jobs` (and their named credentials) as held by local work, or releases them. */
-  hold(jobs: ReadonlyArray<{ readonly user: string; readonly names?: readonly string[] | undefined }>, held: boolean): void {
-    for (const job of jobs) {
-      if (held) this.inFlight.add(job.user);
-      else this.inFlight.delete(job.user);
-      for (const name of job.names ?? []) {
-        const entry = this.get(job.user, name);
-        if (entry) entry.busy = held;
+  /**
+   * The local work a scan that listed `users` finds: every user whose directory changed since it was read (read it
+   * all), and every user with local credentials due at `nowMs`. Users in flight are left to their jobs.
+   */
+  localJobs(users: ReadonlyArray<{ readonly user: string; readonly version: string }>, nowMs: number): LocalJob[] {
+    const dueLocal = this.dueLocalNamesByUser(nowMs);
+    const jobs: LocalJob[] = [];
+    for (const { user, version } of users) {
+      if (this.usersInFlight.has(user)) continue;
+      if (this.userVersions.get(user) !== version) jobs.push({ user, version });
+      else {
+        const names = dueLocal.get(user);
+        if (names) jobs.push({ user, names });
       }
     }
+    return jobs;
   }
 
-  /** Local credentials due at `nowMs` and not busy, by user. */
-  dueLocalNamesByUser(nowMs: number): Map<string, string[]> {
+  /** Forgets every user not in `listed` (their directory is gone) unless a job holds them. */
+  forgetUsersExcept(listed: ReadonlySet<string>): void {
+    for (const user of [...this.userVersions.keys()]) {
+      if (!listed.has(user) && !this.usersInFlight.has(user)) this.forgetUser(user);
+    }
+  }
+
+  /**
+   * Records a read of the user's directory: the credentials in it are tracked (a changed one due at once, as
+   * directoryChanged says), the ones no longer in it are not.
+   */
+  updateUser(user: string, version: string, credentials: readonly CredentialRef[]): void {
+    this.userVersions.set(user, version);
+    const present = new Set(credentials.map((c) => c.name));
+    for (const name of [...(this.namesByUser.get(user) ?? [])]) if (!present.has(name)) this.remove(user, name);
+    for (const ref of credentials) {
+      const entry = this.get(user, ref.name);
+      if (entry && entry.ref.kind === ref.kind) entry.schedule = directoryChanged(entry.schedule, ref.kind);
+      else this.add({ ref, schedule: newSchedule(), busy: false });
+    }
+  }
+
+  /** The user's directory is gone: forgets it and its credentials, except those that work holds. */
+  forgetUser(user: string): void {
+    this.userVersions.delete(user);
+    for (const name of [...(this.namesByUser.get(user) ?? [])])
+      if (!this.get(user, name)?.busy) this.remove(user, name);
+  }
+
+  /** Stops tracking `entry`, unless the table tracks another entry under its name by now. */
+  untrack(entry: Tracked): void {
+    if (this.get(entry.ref.user, entry.ref.name) === entry) this.remove(entry.ref.user, entry.ref.name);
+  }
+
+  /** Marks the users of `jobs` in flight and the credentials they name busy, until `release`. */
+  hold(jobs: readonly LocalJob[]): void {
+    for (const job of jobs) this.usersInFlight.add(job.user);
+    this.markBusy(jobs, true);
+  }
+
+  release(jobs: readonly LocalJob[]): void {
+    for (const job of jobs) this.usersInFlight.delete(job.user);
+    this.markBusy(jobs, false);
+  }
+
+  /** The earliest due time of a credential that no work holds, or undefined. */
+  earliestDueMs(): number | undefined {
+    return earliestDueMs(this.tracked.values());
+  }
+
+  /** The OAuth credentials due at `nowMs` that no work holds. */
+  *dueOAuth(nowMs: number): Generator<Tracked> {
+    for (const entry of this.tracked.values()) {
+      if (entry.ref.kind === 'oauth' && !entry.busy && isDue(entry.schedule, nowMs)) yield entry;
+    }
+  }
+
+  private dueLocalNamesByUser(nowMs: number): Map<string, string[]> {
     const due = new Map<string, string[]>();
-    for (const entry of this.byKey.values()) {
+    for (const entry of this.tracked.values()) {
       if (entry.ref.kind !== 'local' || entry.busy || !isDue(entry.schedule, nowMs)) continue;
       const names = due.get(entry.ref.user);
       if (names) names.push(entry.ref.name);
@@ -106,16 +116,28 @@ export class CredentialTable {
     return due;
   }
 
-  /** OAuth credentials due at `nowMs` and not busy. */
-  *dueOAuth(nowMs: number): Generator<Tracked> {
-    for (const entry of this.byKey.values()) {
-      if (entry.ref.kind === 'oauth' && !entry.busy && isDue(entry.schedule, nowMs)) yield entry;
+  private markBusy(jobs: readonly LocalJob[], busy: boolean): void {
+    for (const job of jobs) {
+      for (const name of job.names ?? []) {
+        const entry = this.get(job.user, name);
+        if (entry) entry.busy = busy;
+      }
     }
   }
 
-  /** The earliest due time of any credential that is not busy, or undefined. */
-  earliestDueMs(): number | undefined {
-    return earliestDueMs(this.byKey.values());
+  private add(entry: Tracked): void {
+    const { user, name } = entry.ref;
+    this.tracked.set(keyOf(user, name), entry);
+    const names = this.namesByUser.get(user);
+    if (names) names.add(name);
+    else this.namesByUser.set(user, new Set([name]));
+  }
+
+  private remove(user: string, name: string): void {
+    this.tracked.delete(keyOf(user, name));
+    const names = this.namesByUser.get(user);
+    names?.delete(name);
+    if (names?.size === 0) this.namesByUser.delete(user);
   }
 }
 

@@ -1,3 +1,4 @@
-export { Credmon, type CredentialEvent, type CredmonEvents, type CredmonOptions, type ScanSummary } from './credmon.js';
+export { Credmon, type CredmonOptions } from './credmon.js';
+export type { CredentialEvent, CredmonEvents, ScanSummary } from './events.js';
 export { renewAtMs, renewalFraction } from './renewal.js';
 export { reportAlive } from './report-alive.js';

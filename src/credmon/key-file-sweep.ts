@@ -2,16 +2,18 @@ import type { Logger } from 'pino';
 import type { CredentialDirectory } from '../credentials/index.js';
 
 /**
- * Removes CHECK_CREDS key files (the credd's login requests) older than `maxAgeMs` (CREDMON_OAUTH_KEY_FILE_LIFETIME),
- * as upstream's credmon does. A key is a login capability: only its first 8 characters are logged.
+ * Removes the CHECK_CREDS key files (`<root>/<64 hex>`) whose ctime is more than `maxAgeMs` before `nowMs`
+ * (CREDMON_OAUTH_KEY_FILE_LIFETIME).
  */
-export async function sweepKeyFiles(dir: CredentialDirectory, nowMs: number, maxAgeMs: number, log: Logger): Promise<number> {
-  let removed = 0;
+export async function sweepKeyFiles(
+  dir: Pick<CredentialDirectory, 'listKeyFiles' | 'removeKeyFile'>,
+  nowMs: number,
+  maxAgeMs: number,
+  log: Logger,
+): Promise<void> {
   for (const key of await dir.listKeyFiles()) {
     if (nowMs - key.ctimeMs <= maxAgeMs) continue;
     await dir.removeKeyFile(key.name);
     log.info(`Removing stale key file ${key.name.slice(0, 8)}…`);
-    removed++;
   }
-  return removed;
 }

@@ -54,7 +54,8 @@ export function renewLocalCredential(
     return { kind: 'invalid', problem: `Cannot use ${user}/${name}: ${describeError(error)}` };
   }
   if (!files.top) return { kind: 'gone' };
-  const issuer = ctx.issuers.get(providerOfCredential(name, ctx.handles) ?? '') ?? new Error(`${name} belongs to no local provider`);
+  const issuer =
+    ctx.issuers.get(providerOfCredential(name, ctx.handles) ?? '') ?? new Error(`${name} belongs to no local provider`);
   try {
     if (parseTopFile(`${user}/${name}.top`, files.top.content).kind === 'oauth') return { kind: 'not-local' };
   } catch (error) {
@@ -120,18 +121,36 @@ export function runLocalJobs(
 }
 
 /** Runs one LocalJob. `versionOf` gives the directory's version when the job does not carry the scan's. */
-export function runLocalJob(ctx: LocalRenewalContext, job: LocalJob, nowMs: number, versionOf: (user: string) => string | undefined): LocalJobResult {
+export function runLocalJob(
+  ctx: LocalRenewalContext,
+  job: LocalJob,
+  nowMs: number,
+  versionOf: (user: string) => string | undefined,
+): LocalJobResult {
   try {
     if (job.names) {
-      return { user: job.user, local: job.names.map((name) => ({ name, outcome: renewLocalCredential(ctx, job.user, name, nowMs) })) };
+      return {
+        user: job.user,
+        local: job.names.map((name) => ({ name, outcome: renewLocalCredential(ctx, job.user, name, nowMs) })),
+      };
     }
     const version = versionOf(job.user);
     const listing = readUserDirectorySync(ctx.root, job.user, ctx.processStartMs);
-    const credentials = listing.exists ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles) : [];
-    const local = credentials.filter((c) => c.kind === 'local').map((c) => ({ name: c.name, outcome: renewLocalCredential(ctx, job.user, c.name, nowMs) }));
+    const credentials = listing.exists
+      ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles)
+      : [];
+    const local = credentials
+      .filter((c) => c.kind === 'local')
+      .map((c) => ({ name: c.name, outcome: renewLocalCredential(ctx, job.user, c.name, nowMs) }));
     return {
       user: job.user,
-      listing: { exists: listing.exists, version, credentials, others: listing.others, removedTempFiles: listing.removedTempFiles },
+      listing: {
+        exists: listing.exists,
+        version,
+        credentials,
+        others: listing.others,
+        removedTempFiles: listing.removedTempFiles,
+      },
       local,
     };
   } catch (error) {

@@ -1,65 +1,98 @@
+import type { Logger } from 'pino';
+import { describeError } from '../shared/errors.js';
 import type { CredentialTable } from './credential-table.js';
 import { runLocalJobs, type LocalJob, type LocalJobResult, type LocalRenewalContext } from './local-renewal.js';
-import type { LocalWorkPool } from './local-work-pool.js';
-
-export interface LocalRunnerOptions {
-  readonly local: LocalRenewalContext;
-  /** The worker threads, or undefined to do everything on this thread. */
-  readonly pool: LocalWorkPool | undefined;
-  readonly table: CredentialTable;
-  /** The directory's version now, for jobs that do not carry the scan's. */
-  readonly versionOf: (user: string) => string | undefined;
-  /** At or below this many jobs, run them at once on this thread. */
-  readonly bulkThreshold: number;
-  /** Up to this many, run them on this thread in slices; above, on the worker threads. */
-  readonly mainThreadMaxJobs: number;
-  /** The worker threads failed; the jobs they had not finished run on this thread. */
-  readonly onPoolError: (error: unknown) => void;
-}
+import { LocalWorkPool } from './local-work-pool.js';
 
 /** Jobs between two turns of the event loop when this thread works through a batch (~10 ms). */
 const MAIN_THREAD_SLICE = 50;
 
+export interface LocalRunnerOptions {
+  readonly context: LocalRenewalContext;
+  /** Worker threads at most. */
+  readonly threads: number;
+  /** Local jobs (users) above which work goes to the worker threads; at or below, this thread does it at once. */
+  readonly bulkThreshold: number;
+  /** Bulk work up to this many jobs stays on this thread, in slices; above, it goes to worker threads. */
+  readonly mainThreadMaxJobs: number;
+  /** Holds the jobs' users and credentials while bulk work runs, so that a SIGHUP or a scan leaves them alone. */
+  readonly table: Pick<CredentialTable, 'hold' | 'release'>;
+  /** The user directory's version now. */
+  readonly versionOf: (user: string) => string | undefined;
+  readonly log: Logger;
+}
+
 /**
- * Runs local jobs where they cost least: a few at once on this thread; up to `mainThreadMaxJobs` on this thread in
- * slices that let a SIGHUP in between (starting threads would cost more than the work); more on the worker threads.
- * While jobs run elsewhere or in slices, their users are held in the table so that no other work touches them.
- * Results reach `apply` as they come.
+ * Runs local jobs where they cost least: a few at once on this thread; up to `mainThreadMaxJobs` on this thread
+ * too, in slices that let a SIGHUP in between (starting threads would cost more than the work); more on the worker
+ * threads, and on this thread again if the threads fail.
  */
-export async function runLocal(
-  options: LocalRunnerOptions,
-  jobs: readonly LocalJob[],
-  nowMs: number,
-  apply: (results: LocalJobResult[]) => void,
-): Promise<void> {
-  const { local, pool, table, versionOf } = options;
-  if (jobs.length === 0) return;
-  const runHere = (some: readonly LocalJob[]): void => apply(runLocalJobs(local, some, nowMs, versionOf));
-  if (jobs.length <= options.bulkThreshold || !pool) {
-    runHere(jobs);
-    return;
+export class LocalRunner {
+  private readonly options: LocalRunnerOptions;
+  private readonly pool: LocalWorkPool;
+
+  constructor(options: LocalRunnerOptions) {
+    this.options = options;
+    const { context } = options;
+    this.pool = new LocalWorkPool({
+      size: options.threads,
+      setup: {
+        root: context.root,
+        issuers: [...context.issuers].map(([provider, issuer]) =>
+          issuer instanceof Error
+            ? { provider, kind: 'error' as const, message: issuer.message }
+            : { provider, kind: 'key' as const, config: issuer.config, key: issuer.key },
+        ),
+        handles: context.handles,
+        processStartMs: context.processStartMs,
+      },
+      onWarning: (fields, message) => options.log.warn(fields, message),
+    });
   }
-  table.hold(jobs, true);
-  const pending = new Map(jobs.map((job) => [job.user, job]));
-  const done = (results: LocalJobResult[]): void => {
-    for (const result of results) {
-      const job = pending.get(result.user);
-      pending.delete(result.user);
-      if (job) table.hold([job], false);
+
+  /**
+   * Runs jobs on this thread at once (the SIGHUP fast path, small batches, slices), as one batch: an issuer's
+   * per-user work (LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR) is done for all of them together.
+   */
+  runNow(jobs: readonly LocalJob[], nowMs: number, versionOf = this.options.versionOf): LocalJobResult[] {
+    return runLocalJobs(this.options.context, jobs, nowMs, versionOf);
+  }
+
+  /** Runs `jobs`; results go to `apply` as they come. */
+  async run(jobs: readonly LocalJob[], nowMs: number, apply: (results: LocalJobResult[]) => void): Promise<void> {
+    if (jobs.length === 0) return;
+    const runHere = (some: readonly LocalJob[]): LocalJobResult[] => this.runNow(some, nowMs);
+    if (jobs.length <= this.options.bulkThreshold) {
+      apply(runHere(jobs));
+      return;
     }
-    apply(results);
-  };
-  try {
-    if (jobs.length <= options.mainThreadMaxJobs) {
-      for (let i = 0; i < jobs.length; i += MAIN_THREAD_SLICE) {
-        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-        done(runLocalJobs(local, jobs.slice(i, i + MAIN_THREAD_SLICE), nowMs, versionOf));
+    const { table } = this.options;
+    table.hold(jobs);
+    const pending = new Map(jobs.map((job) => [job.user, job]));
+    const done = (results: LocalJobResult[]): void => {
+      for (const result of results) {
+        const job = pending.get(result.user);
+        pending.delete(result.user);
+        table.release([job ?? { user: result.user }]);
       }
-    } else await pool.run(jobs, nowMs, done);
-  } catch (error) {
-    options.onPoolError(error);
-    runHere([...pending.values()]);
-  } finally {
-    table.hold(jobs, false);
+      apply(results);
+    };
+    try {
+      if (jobs.length <= this.options.mainThreadMaxJobs) {
+        for (let i = 0; i < jobs.length; i += MAIN_THREAD_SLICE) {
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+          done(runHere(jobs.slice(i, i + MAIN_THREAD_SLICE)));
+        }
+      } else await this.pool.run(jobs, nowMs, done);
+    } catch (error) {
+      this.options.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread');
+      apply(runHere([...pending.values()]));
+    } finally {
+      table.release(jobs);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

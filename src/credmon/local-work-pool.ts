@@ -91,7 +91,8 @@ export class LocalWorkPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const worker = this.workers.find((w) => !w.busy) ?? (this.workers.length < this.options.size ? this.spawn() : undefined);
+      const worker =
+        this.workers.find((w) => !w.busy) ?? (this.workers.length < this.options.size ? this.spawn() : undefined);
       if (!worker) return;
       const chunk = this.queue.shift();
       if (!chunk) return;

@@ -2,32 +2,39 @@ import { isSafeName, type CredentialDirectory } from '../credentials/index.js';
 
 /** A SIGHUP that brings at most this many new user directories is served at once on the main thread. */
 export const FAST_PATH_MAX_USERS = 32;
-/** More new root entries than this between two SIGHUPs (a restore, a mass creation) are the scan's job. */
+/** More new root entries than this between two SIGHUPs is a flood (a restore): list the root instead. */
 const FLOOD_ENTRIES = 10 * FAST_PATH_MAX_USERS;
 
+export type RootDirectory = Pick<
+  CredentialDirectory,
+  'rootVersion' | 'listUserNames' | 'watchRootEntries' | 'userChangedMs'
+>;
+
 /**
- * The SIGHUP fast path's view of new users. The credd creates a user's directory, writes its `.top` and sends SIGHUP;
- * a watch on the credential directory's root (one inotify watch) names the new entries, so a SIGHUP finds its new
- * users without listing thousands. Without the watch, or after a flood of entries, the root is listed instead, and
- * only when it changed since the last SIGHUP.
+ * The SIGHUP fast path's candidates: the entries created in the credential directory since the last SIGHUP, known
+ * from an inotify watch on the root (a hint), or, without a watch or after a flood, from listing the root when its
+ * version changed.
  */
-export class NewUserWatch {
-  private readonly dir: CredentialDirectory;
-  /** Entries created in the root since the last SIGHUP; undefined: not watching (list instead). */
+export class NewUserDirectories {
+  private readonly dir: RootDirectory;
+  private lastRootVersion: string | undefined;
+  /** Entries created since the last `take`; undefined: not watching (list instead). */
   private entries: Set<string> | undefined;
   private watcher: { close(): void } | undefined;
-  private lastRootVersion: string | undefined;
 
-  constructor(dir: CredentialDirectory) {
+  constructor(dir: RootDirectory) {
     this.dir = dir;
   }
 
-  start(): void {
+  /** Starts watching the root; when that fails (now or later), `take` lists the root instead. */
+  watch(): void {
     this.watcher = this.dir.watchRootEntries(
       (name) => {
-        if (!this.entries) return;
-        if (this.entries.size >= FLOOD_ENTRIES) this.entries = undefined;
-        else this.entries.add(name);
+        const entries = this.entries;
+        if (!entries) return;
+        // A flood of entries (a restore, a mass creation) is the scan's job: drop the hint, list at the next SIGHUP.
+        if (entries.size >= FLOOD_ENTRIES) this.entries = undefined;
+        else entries.add(name);
       },
       () => {
         this.watcher = undefined;
@@ -39,15 +46,14 @@ export class NewUserWatch {
 
   close(): void {
     this.watcher?.close();
-    this.watcher = undefined;
   }
 
-  /** The root entries that appeared since the last call (all user names when the hint is unavailable). */
-  async takeCandidates(): Promise<string[]> {
+  /** The entries new since the last call: the watch's, or every user name when the root changed since it was listed. */
+  async take(): Promise<string[]> {
     if (this.entries) {
-      const names = [...this.entries];
+      const taken = [...this.entries];
       this.entries.clear();
-      return names;
+      return taken;
     }
     const version = this.dir.rootVersion();
     if (version === this.lastRootVersion) return [];
@@ -59,17 +65,17 @@ export class NewUserWatch {
 }
 
 /**
- * The new users a SIGHUP serves at once: safe names not yet known. Of more than `max` (a burst of first submits),
- * the ones whose directory changed last go first: they are the likeliest to have a condor_submit waiting.
+ * The users a SIGHUP serves at once among `candidates`: valid user names the credmon does not know yet, at most
+ * FAST_PATH_MAX_USERS of them. When there are more (a burst of first submits, a restore), the scan signs them in bulk,
+ * and the ones that changed last, the likeliest to have a condor_submit waiting, go first.
  */
-export function pickNewUsers(
+export function pickFastPathUsers(
   candidates: readonly string[],
   isKnown: (user: string) => boolean,
   changedMs: (user: string) => number | undefined,
-  max = FAST_PATH_MAX_USERS,
 ): string[] {
-  const fresh = candidates.filter((u) => !isKnown(u) && isSafeName(u));
-  if (fresh.length <= max) return fresh;
-  const changed = new Map(fresh.map((u) => [u, changedMs(u) ?? 0]));
-  return fresh.sort((a, b) => (changed.get(b) ?? 0) - (changed.get(a) ?? 0)).slice(0, max);
+  const fresh = candidates.filter((user) => !isKnown(user) && isSafeName(user));
+  if (fresh.length <= FAST_PATH_MAX_USERS) return fresh;
+  const changed = new Map(fresh.map((user) => [user, changedMs(user) ?? 0]));
+  return fresh.sort((a, b) => (changed.get(b) ?? 0) - (changed.get(a) ?? 0)).slice(0, FAST_PATH_MAX_USERS);
 }

@@ -63,7 +63,8 @@ export async function refreshOAuthCredential(
     if (dueMs > ctx.now()) return { kind: 'fresh', dueMs };
   }
   if (!meta.useRefreshToken) return { kind: 'no-refresh-token' };
-  if (!top) return { kind: 'invalid', problem: `Cannot refresh ${name} tokens for user ${user}: ${name}.top is missing` };
+  if (!top)
+    return { kind: 'invalid', problem: `Cannot refresh ${name} tokens for user ${user}: ${name}.top is missing` };
   if (rejectedTopMtimeMs === top.mtimeMs) return { kind: 'still-rejected' };
 
   const provider = providerOf(meta.tokenUrl);
@@ -88,7 +89,10 @@ export async function refreshOAuthCredential(
       const lifetimeMs = response.expiresInS !== undefined ? response.expiresInS * 1000 : undefined;
       return {
         kind: 'refreshed',
-        dueMs: lifetimeMs === undefined ? nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS : renewAfterWriteMs(nowMs, lifetimeMs, fraction),
+        dueMs:
+          lifetimeMs === undefined
+            ? nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS
+            : renewAfterWriteMs(nowMs, lifetimeMs, fraction),
         rotated: response.refreshToken !== undefined && response.refreshToken !== top.refreshToken,
       };
     } catch (error) {
@@ -97,14 +101,20 @@ export async function refreshOAuthCredential(
           kind: 'rejected',
           topMtimeMs: top.mtimeMs,
           problem:
-            `Failed to refresh ${name} tokens for user ${user}: ${error.message}. The user must log in again: as ${user}, run ` +
-            `"condor_store_cred delete-oauth -s ${name}" and submit again to get a new login URL. No file was changed.`,
+            `Failed to refresh ${name} tokens for user ${user}: ${error.message}. ` +
+            `The user must log in again: as ${user}, run "condor_store_cred delete-oauth -s ${name}" ` +
+            `and submit again to get a new login URL. No file was changed.`,
         };
       }
-      const retryAfterMs = error instanceof RefreshUnavailable && error.retryAfterS !== undefined ? error.retryAfterS * 1000 : undefined;
+      const retryAfterMs =
+        error instanceof RefreshUnavailable && error.retryAfterS !== undefined ? error.retryAfterS * 1000 : undefined;
       ctx.gate.failed(provider, retryAfterMs);
       const how = error instanceof RefreshUnavailable ? 'temporarily' : 'unexpectedly';
-      return { kind: 'unavailable', retryAfterMs, problem: `Failed to refresh ${name} tokens for user ${user} (${how}): ${describeError(error)}` };
+      return {
+        kind: 'unavailable',
+        retryAfterMs,
+        problem: `Failed to refresh ${name} tokens for user ${user} (${how}): ${describeError(error)}`,
+      };
     }
   });
 }

@@ -1,43 +1,64 @@
+import type { Tracked } from './credential-table.js';
+import type { CredentialEmission } from './events.js';
 import type { LocalOutcome } from './local-renewal.js';
+import type { LogLine } from './log-line.js';
 import type { OAuthOutcome } from './oauth-refresh.js';
-import { LOCAL_RETRY, PROVIDER_RETRY, failedTransiently, isNewProblem, rejected, succeeded, waitForChange, type Schedule } from './schedule.js';
+import {
+  LOCAL_RETRY,
+  PROVIDER_RETRY,
+  failedTransiently,
+  isNewProblem,
+  rejected,
+  succeeded,
+  waitForChange,
+  type Schedule,
+} from './schedule.js';
 
 /**
- * What one outcome of local renewal or an OAuth refresh means for its credential: the next schedule, the line to log
- * and the event to emit. Pure (the clock and randomness are arguments), so every transition has a unit test; the
- * credmon applies a Decision and does nothing else with an outcome.
+ * What an outcome means for its credential: the next schedule (undefined: the credential is gone, stop tracking it),
+ * what to log on the credential's own logger, and which event to emit. Outcome to step is a pure mapping; the
+ * credmon applies steps.
  */
-export interface Decision {
-  /** The next schedule; undefined: the credential is gone, stop tracking it. */
+export interface Step {
   readonly schedule: Schedule | undefined;
-  readonly log?: {
-    readonly level: 'debug' | 'info' | 'warn' | 'error';
-    readonly message: string;
-    readonly fields?: Readonly<Record<string, unknown>>;
-  };
-  readonly event?: DecisionEvent;
+  readonly log?: LogLine;
+  readonly event?: CredentialEmission;
 }
 
-export type DecisionEvent =
-  | { readonly type: 'credential.issued' }
-  | { readonly type: 'credential.refreshed'; readonly rotated: boolean }
-  | { readonly type: 'credential.refresh_failed'; readonly code: 'ERR_REFRESH_REJECTED' | 'ERR_REFRESH_UNAVAILABLE' };
+/** What applies steps: the credmon's `apply`, with the clock and randomness that the backoff in a step takes. */
+export interface StepApplier {
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly apply: (entry: Tracked, step: Step) => void;
+}
 
-export interface DecisionContext {
+export interface StepContext {
   readonly user: string;
   readonly name: string;
   readonly nowMs: number;
   readonly random: () => number;
 }
 
-/** A local credential's outcome. `logEachToken`: a token issued in a small batch is logged at info, in bulk at debug. */
-export function decideLocal(schedule: Schedule, outcome: LocalOutcome, ctx: DecisionContext & { readonly logEachToken: boolean }): Decision {
+/** A problem is logged (at error) only when it differs from the last one logged for the credential. */
+function withProblem(before: Schedule, next: Schedule, problem: string): Step {
+  if (!isNewProblem(before, problem)) return { schedule: next };
+  return { schedule: next, log: { level: 'error', message: problem } };
+}
+
+/** The step after local renewal; `logEachToken` false (a bulk issuance) logs each token at debug only. */
+export function stepAfterLocal(
+  outcome: LocalOutcome,
+  schedule: Schedule,
+  at: StepContext,
+  logEachToken: boolean,
+): Step {
+  const { user, name } = at;
   switch (outcome.kind) {
     case 'issued':
       return {
         schedule: succeeded(outcome.dueMs),
-        log: { level: ctx.logEachToken ? 'info' : 'debug', message: `Successfully renewed SciToken for user: ${ctx.user}` },
-        event: { type: 'credential.issued' },
+        log: { level: logEachToken ? 'info' : 'debug', message: `Successfully renewed SciToken for user: ${user}` },
+        event: { name: 'credential.issued', payload: { user, name } },
       };
     case 'fresh':
       return { schedule: succeeded(outcome.dueMs) };
@@ -49,24 +70,26 @@ export function decideLocal(schedule: Schedule, outcome: LocalOutcome, ctx: Deci
         log: { level: 'debug', message: 'Leaving an OAuth credential alone (its .top holds a refresh token)' },
       };
     case 'invalid':
-      return { schedule: waitForChange(schedule, outcome.problem), ...onceFor(schedule, outcome.problem) };
+      return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem);
     case 'failed':
-      return {
-        schedule: failedTransiently(schedule, outcome.problem, { nowMs: ctx.nowMs, random: ctx.random, retry: LOCAL_RETRY }),
-        ...onceFor(schedule, outcome.problem),
-      };
+      return withProblem(
+        schedule,
+        failedTransiently(schedule, outcome.problem, { ...at, retry: LOCAL_RETRY }),
+        outcome.problem,
+      );
   }
 }
 
-/** An OAuth credential's outcome. */
-export function decideOAuth(schedule: Schedule, outcome: OAuthOutcome, ctx: DecisionContext): Decision {
+/** The step after an OAuth refresh (or the decision that none was needed). */
+export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: StepContext): Step {
+  const { user, name } = at;
   switch (outcome.kind) {
     case 'gone':
       return { schedule: undefined };
     case 'fresh':
       return { schedule: succeeded(outcome.dueMs) };
     case 'invalid':
-      return { schedule: waitForChange(schedule, outcome.problem), ...onceFor(schedule, outcome.problem) };
+      return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem);
     case 'no-refresh-token':
       return {
         schedule: waitForChange(schedule),
@@ -79,41 +102,36 @@ export function decideOAuth(schedule: Schedule, outcome: OAuthOutcome, ctx: Deci
         schedule: succeeded(outcome.dueMs),
         log: {
           level: 'info',
-          message: `Successfully refreshed ${ctx.name} tokens for user ${ctx.user}`,
           fields: { rotated: outcome.rotated },
+          message: `Successfully refreshed ${name} tokens for user ${user}`,
         },
-        event: { type: 'credential.refreshed', rotated: outcome.rotated },
+        event: { name: 'credential.refreshed', payload: { user, name, rotated: outcome.rotated } },
       };
     case 'superseded':
       return {
         schedule: { ...schedule, dueMs: 0 },
-        log: { level: 'warn', message: `${ctx.name} changed or was removed during the refresh; keeping what is on disk now` },
+        log: {
+          level: 'warn',
+          message: `${name} changed or was removed during the refresh; keeping what is on disk now`,
+        },
       };
     case 'rejected':
       return {
         schedule: rejected(outcome.problem, outcome.topMtimeMs),
         log: { level: 'error', message: outcome.problem },
-        event: { type: 'credential.refresh_failed', code: 'ERR_REFRESH_REJECTED' },
+        event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_REJECTED' } },
       };
     case 'unavailable': {
-      const at = { nowMs: ctx.nowMs, random: ctx.random, retry: PROVIDER_RETRY };
-      const next = failedTransiently(schedule, outcome.problem, at, outcome.retryAfterMs);
+      const retry = { ...at, retry: PROVIDER_RETRY };
+      const next = failedTransiently(schedule, outcome.problem, retry, outcome.retryAfterMs);
+      const retryInS = Math.round((next.dueMs - at.nowMs) / 1000);
       return {
         schedule: next,
-        log: {
-          level: 'warn',
-          message: outcome.problem,
-          fields: { attempt: next.failures, retryInS: Math.round((next.dueMs - ctx.nowMs) / 1000) },
-        },
-        event: { type: 'credential.refresh_failed', code: 'ERR_REFRESH_UNAVAILABLE' },
+        log: { level: 'warn', fields: { attempt: next.failures, retryInS }, message: outcome.problem },
+        event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_UNAVAILABLE' } },
       };
     }
     case 'stopped':
       return { schedule };
   }
-}
-
-/** A problem is logged (as an error) only when it differs from the last one logged for the credential. */
-function onceFor(schedule: Schedule, problem: string): Pick<Decision, 'log'> {
-  return isNewProblem(schedule, problem) ? { log: { level: 'error', message: problem } } : {};
 }

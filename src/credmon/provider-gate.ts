@@ -24,7 +24,8 @@ export class ProviderGate {
   private readonly providers = new Map<string, ProviderState>();
 
   constructor(options: ProviderGateOptions) {
-    if (!Number.isInteger(options.maxConcurrency) || options.maxConcurrency < 1) throw new RangeError('maxConcurrency must be a positive integer');
+    if (!Number.isInteger(options.maxConcurrency) || options.maxConcurrency < 1)
+      throw new RangeError('maxConcurrency must be a positive integer');
     this.max = options.maxConcurrency;
     this.now = options.now ?? Date.now;
   }
@@ -56,7 +57,8 @@ export class ProviderGate {
   failed(provider: string, retryAfterMs?: number): void {
     const state = this.stateOf(provider);
     state.limit = Math.max(1, Math.floor(state.limit / 2));
-    if (retryAfterMs !== undefined && retryAfterMs > 0) state.pausedUntilMs = Math.max(state.pausedUntilMs, this.now() + retryAfterMs);
+    if (retryAfterMs !== undefined && retryAfterMs > 0)
+      state.pausedUntilMs = Math.max(state.pausedUntilMs, this.now() + retryAfterMs);
   }
 
   /** Requests in flight and the current cap of `provider` (for logs, tests and benchmarks). */
@@ -92,6 +94,7 @@ export class ProviderGate {
       }, pauseMs);
       state.timer.unref();
     }
-    if (state.active === 0 && state.waiting.length === 0 && state.limit === this.max && pauseMs <= 0) this.providers.delete(provider);
+    if (state.active === 0 && state.waiting.length === 0 && state.limit === this.max && pauseMs <= 0)
+      this.providers.delete(provider);
   }
 }

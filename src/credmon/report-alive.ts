@@ -37,7 +37,12 @@ htcondor.send_alive(pid=pid, timeout=timeout)
 const CHILD_TIMEOUT_MS = 15_000;
 
 /** Sends one keep-alive. Resolves true on success; logs and resolves false otherwise. Never throws. */
-export async function reportAlive(subsystem: string, timeoutS: number, log: Logger, python = 'python3'): Promise<boolean> {
+export async function reportAlive(
+  subsystem: string,
+  timeoutS: number,
+  log: Logger,
+  python = 'python3',
+): Promise<boolean> {
   if (!process.env['CONDOR_INHERIT']) {
     log.debug('Not started by condor_master (no CONDOR_INHERIT): not sending keep-alives');
     return false;

@@ -1,15 +1,14 @@
 /**
- * Says a condition once for as long as the process lives: a broken entry, a provider left alone or a refused name is
- * not logged again at every scan. Keys are the caller's (kind, user, name, problem).
+ * Conditions reported once for as long as this process lives: a broken entry or a provider left alone is logged
+ * at the first scan that finds it, not on every scan.
  */
 export class ReportOnce {
-  private readonly said = new Set<string>();
+  private readonly seen = new Set<string>();
 
-  /** Runs `report` the first time `key` is seen; returns whether it ran. */
-  once(key: string, report: () => void): boolean {
-    if (this.said.has(key)) return false;
-    this.said.add(key);
+  /** Calls `report` the first time `key` comes, never again. */
+  once(key: string, report: () => void): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     report();
-    return true;
   }
 }

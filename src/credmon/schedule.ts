@@ -43,7 +43,11 @@ export function succeeded(nextDueMs: number): Schedule {
 export function failedTransiently(
   schedule: Schedule,
   problem: string,
-  at: { readonly nowMs: number; readonly random: () => number; readonly retry: { readonly baseMs: number; readonly capMs: number } },
+  at: {
+    readonly nowMs: number;
+    readonly random: () => number;
+    readonly retry: { readonly baseMs: number; readonly capMs: number };
+  },
   retryAfterMs?: number,
 ): Schedule {
   const failures = schedule.failures + 1;
@@ -78,8 +82,11 @@ export function isNewProblem(schedule: Schedule, problem: string): boolean {
 }
 
 /** The earliest due time among `schedules` that are not busy, or undefined. */
-export function earliestDueMs(schedules: Iterable<{ readonly schedule: Schedule; readonly busy: boolean }>): number | undefined {
+export function earliestDueMs(
+  schedules: Iterable<{ readonly schedule: Schedule; readonly busy: boolean }>,
+): number | undefined {
   let earliest: number | undefined;
-  for (const { schedule, busy } of schedules) if (!busy && (earliest === undefined || schedule.dueMs < earliest)) earliest = schedule.dueMs;
+  for (const { schedule, busy } of schedules)
+    if (!busy && (earliest === undefined || schedule.dueMs < earliest)) earliest = schedule.dueMs;
   return earliest;
 }

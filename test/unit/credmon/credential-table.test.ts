@@ -1,81 +1,125 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { CredentialRef } from '../../../src/credentials/index.js';
 import { CredentialTable } from '../../../src/credmon/credential-table.js';
-import { pickNewUsers } from '../../../src/credmon/new-users.js';
-import { newSchedule, succeeded } from '../../../src/credmon/schedule.js';
+import { PROVIDER_RETRY, failedTransiently, newSchedule, succeeded } from '../../../src/credmon/schedule.js';
 
-const local = (user: string, name = 'scitokens') => ({ user, name, kind: 'local' as const });
-const oauth = (user: string, name = 'box') => ({ user, name, kind: 'oauth' as const });
+const local = (user: string, name = 'scitokens'): CredentialRef => ({ user, name, kind: 'local' });
+const oauth = (user: string, name = 'box'): CredentialRef => ({ user, name, kind: 'oauth' });
 
 describe('CredentialTable', () => {
-  it('keeps a schedule across reads of an unchanged kind, and starts over when the kind changes', () => {
-    const t = new CredentialTable();
-    t.upsert(local('alice'), () => succeeded(500));
-    assert.equal(t.upsert(local('alice'), (e) => e?.schedule ?? newSchedule()).schedule.dueMs, 500);
-    assert.equal(t.upsert(oauth('alice', 'scitokens'), (e) => e?.schedule ?? newSchedule()).schedule.dueMs, 0);
+  it('a changed or new user directory is read; an unchanged one only gives its due local credentials', () => {
+    const table = new CredentialTable();
+    assert.deepEqual(table.localJobs([{ user: 'alice', version: 'v1' }], 0), [{ user: 'alice', version: 'v1' }]);
+    table.updateUser('alice', 'v1', [local('alice'), local('alice', 'other'), oauth('alice')]);
+    assert.deepEqual(table.localJobs([{ user: 'alice', version: 'v1' }], 0), [
+      { user: 'alice', names: ['scitokens', 'other'] },
+    ]);
+    const entry = table.get('alice', 'scitokens');
+    assert.ok(entry);
+    entry.schedule = succeeded(100);
+    assert.deepEqual(table.localJobs([{ user: 'alice', version: 'v1' }], 99), [{ user: 'alice', names: ['other'] }]);
+    assert.deepEqual(table.localJobs([{ user: 'alice', version: 'v2' }], 99), [{ user: 'alice', version: 'v2' }]);
   });
 
-  it('due work: local names by user, OAuth entries, the earliest due time; busy entries wait', () => {
-    const t = new CredentialTable();
-    t.upsert(local('alice'), () => succeeded(100));
-    t.upsert(local('bob'), () => succeeded(900));
-    t.upsert(oauth('alice'), () => succeeded(50));
-    assert.deepEqual([...t.dueLocalNamesByUser(200)], [['alice', ['scitokens']]]);
+  it('a re-read tracks what is in the directory now: gone ones untracked, kept ones due at once', () => {
+    const table = new CredentialTable();
+    table.updateUser('alice', 'v1', [local('alice'), oauth('alice')]);
+    const kept = table.get('alice', 'scitokens');
+    assert.ok(kept);
+    kept.schedule = succeeded(5000);
+    table.updateUser('alice', 'v2', [local('alice')]);
+    assert.equal(table.get('alice', 'box'), undefined);
+    assert.equal(table.get('alice', 'scitokens'), kept, 'the same entry');
+    assert.equal(kept.schedule.dueMs, 0);
+  });
+
+  it("a provider's backoff survives a directory change; a credential whose kind changed starts afresh", () => {
+    const table = new CredentialTable();
+    table.updateUser('alice', 'v1', [oauth('alice')]);
+    const entry = table.get('alice', 'box');
+    assert.ok(entry);
+    const backingOff = failedTransiently(newSchedule(), '503', { nowMs: 0, random: () => 1, retry: PROVIDER_RETRY });
+    entry.schedule = backingOff;
+    table.updateUser('alice', 'v2', [oauth('alice')]);
+    assert.equal(entry.schedule, backingOff);
+    table.updateUser('alice', 'v3', [{ user: 'alice', name: 'box', kind: 'local' }]);
+    assert.notEqual(table.get('alice', 'box'), entry);
+    assert.deepEqual(table.get('alice', 'box')?.schedule, newSchedule());
+  });
+
+  it('held jobs are left alone: their users by scans and the fast path, their credentials when forgotten', () => {
+    const table = new CredentialTable();
+    table.updateUser('alice', 'v1', [local('alice')]);
+    const jobs = [{ user: 'alice', names: ['scitokens'] }, { user: 'bob' }];
+    table.hold(jobs);
+    assert.ok(table.hasUser('bob'), 'a user being read counts as known');
+    assert.equal(table.get('alice', 'scitokens')?.busy, true);
+    assert.deepEqual(table.localJobs([{ user: 'alice', version: 'v2' }], 0), []);
+    assert.equal(table.earliestDueMs(), undefined, 'busy credentials have no due time');
+    table.forgetUsersExcept(new Set());
+    assert.ok(table.hasUser('alice'), 'a user in flight is not forgotten');
+    table.forgetUser('alice');
+    assert.ok(table.get('alice', 'scitokens'), 'a busy credential is not forgotten');
+    table.release(jobs);
+    assert.equal(table.get('alice', 'scitokens')?.busy, false);
+    assert.ok(!table.hasUser('bob'));
+    table.forgetUser('alice');
+    assert.equal(table.get('alice', 'scitokens'), undefined);
+  });
+
+  it('forgets users that a scan no longer lists', () => {
+    const table = new CredentialTable();
+    table.updateUser('alice', 'v1', [local('alice')]);
+    table.updateUser('bob', 'v1', [local('bob')]);
+    table.forgetUsersExcept(new Set(['bob']));
+    assert.ok(!table.hasUser('alice'));
+    assert.equal(table.get('alice', 'scitokens'), undefined);
+    assert.ok(table.get('bob', 'scitokens'));
+  });
+
+  it('untrack removes only the entry it is given', () => {
+    const table = new CredentialTable();
+    table.updateUser('alice', 'v1', [oauth('alice')]);
+    const old = table.get('alice', 'box');
+    assert.ok(old);
+    table.updateUser('alice', 'v2', [{ user: 'alice', name: 'box', kind: 'local' }]);
+    table.untrack(old);
+    assert.ok(table.get('alice', 'box'), 'a refresh that ends after a re-read leaves the new entry');
+    const current = table.get('alice', 'box');
+    assert.ok(current);
+    table.untrack(current);
+    assert.equal(table.get('alice', 'box'), undefined);
+  });
+
+  it('due OAuth credentials and the earliest due time skip busy ones', () => {
+    const table = new CredentialTable();
+    table.updateUser('alice', 'v1', [oauth('alice'), oauth('alice', 'gitlab'), local('alice')]);
+    for (const [name, dueMs] of [
+      ['box', 10],
+      ['gitlab', 20],
+      ['scitokens', 30],
+    ] as const) {
+      const entry = table.get('alice', name);
+      assert.ok(entry);
+      entry.schedule = succeeded(dueMs);
+    }
     assert.deepEqual(
-      [...t.dueOAuth(200)].map((e) => e.ref.user),
-      ['alice'],
-    );
-    assert.equal(t.earliestDueMs(), 50);
-    t.hold([{ user: 'alice', names: ['scitokens'] }], true);
-    assert.ok(t.isInFlight('alice'));
-    assert.deepEqual([...t.dueLocalNamesByUser(200)], []);
-    t.hold([{ user: 'alice', names: ['scitokens'] }], false);
-    assert.ok(!t.isInFlight('alice'));
-  });
-
-  it('forgets a gone user, but not a credential that work in flight holds; retainOnly drops removed files', () => {
-    const t = new CredentialTable();
-    t.setUserVersion('alice', 'v1');
-    t.upsert(local('alice'), () => newSchedule());
-    const refresh = t.upsert(oauth('alice'), () => newSchedule());
-    refresh.busy = true;
-    t.forgetUser('alice');
-    assert.ok(!t.isKnown('alice'));
-    assert.equal(t.get('alice', 'scitokens'), undefined);
-    assert.equal(t.get('alice', 'box'), refresh);
-    t.retainOnly('alice', new Set());
-    assert.equal(t.get('alice', 'box'), undefined);
-  });
-
-  it('untrackEntry leaves a newer entry of the same name alone (a refresh ending after a new login)', () => {
-    const t = new CredentialTable();
-    const old = t.upsert(oauth('alice'), () => newSchedule());
-    t.upsert(local('alice', 'box'), () => newSchedule());
-    t.untrackEntry(old);
-    assert.equal(t.get('alice', 'box')?.ref.kind, 'local');
-  });
-});
-
-describe('pickNewUsers (the SIGHUP fast path)', () => {
-  it('serves new, safe names; of too many, the most recently changed first', () => {
-    const known = new Set(['old']);
-    const changed: Record<string, number> = { a: 1, b: 3, c: 2 };
-    assert.deepEqual(
-      pickNewUsers(
-        ['old', 'a', '..', '.hidden', 'b'],
-        (u) => known.has(u),
-        () => 0,
-      ),
-      ['a', 'b'],
+      [...table.dueOAuth(15)].map((e) => e.ref.name),
+      ['box'],
     );
     assert.deepEqual(
-      pickNewUsers(
-        ['a', 'b', 'c'],
-        () => false,
-        (u) => changed[u],
-        2,
-      ),
-      ['b', 'c'],
+      [...table.dueOAuth(25)].map((e) => e.ref.name),
+      ['box', 'gitlab'],
     );
+    assert.equal(table.earliestDueMs(), 10);
+    const box = table.get('alice', 'box');
+    assert.ok(box);
+    box.busy = true;
+    assert.deepEqual(
+      [...table.dueOAuth(25)].map((e) => e.ref.name),
+      ['gitlab'],
+    );
+    assert.equal(table.earliestDueMs(), 20);
   });
 });

@@ -1,36 +1,47 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { oauthRefreshPolicy, type OAuthPolicyConfig } from '../../../src/credmon/oauth-policy.js';
+import { decideOAuthRefresh, type OAuthPolicyConfig } from '../../../src/credmon/oauth-policy.js';
 
-function config(oauthProviders: string[], handles: boolean, clients: string[]): OAuthPolicyConfig {
-  return { oauthProviders, handles, isOAuthClientConfigured: (p) => clients.includes(p) };
+function policy(oauthProviders: string[], clients: string[], handles = true): OAuthPolicyConfig {
+  return { handles, oauthProviders, isOAuthClientConfigured: (provider) => clients.includes(provider) };
 }
 
-describe('oauthRefreshPolicy (upstream OAuthCredmon.check_access_token)', () => {
-  it('refreshes a listed provider (or any, with *) whose client is configured', () => {
-    assert.deepEqual(oauthRefreshPolicy('box', config(['*'], false, ['box'])), { refresh: true });
-    assert.deepEqual(oauthRefreshPolicy('box', config(['box', 'cilogon'], false, ['box'])), { refresh: true });
+describe('oauth-policy', () => {
+  it('refreshes a listed provider with a client, by the name up to the first underscore (25.x rules)', () => {
+    assert.deepEqual(decideOAuthRefresh('box_work', policy(['box'], ['box'])), { refresh: true });
+    assert.deepEqual(decideOAuthRefresh('box', policy(['box'], ['box'])), { refresh: true });
   });
 
-  it('leaves an unlisted provider alone, said once per provider at info', () => {
-    const d = oauthRefreshPolicy('box', config(['cilogon'], false, ['box']));
-    assert.equal(d.refresh, false);
-    assert.deepEqual(!d.refresh && d.notice, {
-      key: 'unlisted:box',
-      level: 'info',
-      message: 'Leaving box tokens alone: box is not in OAUTH2_CREDMON_PROVIDER_NAMES',
+  it("'*' lists every provider; a client is still needed", () => {
+    assert.deepEqual(decideOAuthRefresh('gitlab', policy(['*'], ['gitlab'])), { refresh: true });
+    assert.deepEqual(decideOAuthRefresh('github', policy(['*'], ['gitlab'])), {
+      refresh: false,
+      onceKey: 'client:github',
+      notice: { level: 'warn', message: 'Ignoring github tokens, github_CLIENT_ID not set in config' },
     });
   });
 
-  it("ignores a provider without <provider>_CLIENT_ID, with upstream's warning", () => {
-    const d = oauthRefreshPolicy('box', config(['*'], false, []));
-    assert.equal(!d.refresh && d.notice.message, 'Ignoring box tokens, box_CLIENT_ID not set in config');
+  it('leaves an unlisted provider alone, at info, once per provider', () => {
+    assert.deepEqual(decideOAuthRefresh('dropbox_a', policy(['box'], ['box', 'dropbox'])), {
+      refresh: false,
+      onceKey: 'unlisted:dropbox',
+      notice: {
+        level: 'info',
+        message: 'Leaving dropbox tokens alone: dropbox is not in OAUTH2_CREDMON_PROVIDER_NAMES',
+      },
+    });
   });
 
-  it('with 25.x handles, the provider is the name up to the first _; a trailing _ names no provider', () => {
-    assert.deepEqual(oauthRefreshPolicy('box_readonly', config(['box'], true, ['box'])), { refresh: true });
-    assert.equal(oauthRefreshPolicy('box_readonly', config(['box'], false, ['box'])).refresh, false, 'whole names on 23.9');
-    const trailing = oauthRefreshPolicy('box_', config(['*'], true, ['box']));
-    assert.equal(!trailing.refresh && trailing.notice.message, 'Skipping credential box_ with a trailing underscore');
+  it('skips a name with a trailing underscore, once per name', () => {
+    assert.deepEqual(decideOAuthRefresh('box_', policy(['*'], ['box'])), {
+      refresh: false,
+      onceKey: 'trailing:box_',
+      notice: { level: 'warn', message: 'Skipping credential box_ with a trailing underscore' },
+    });
+  });
+
+  it('with 23.9 rules the whole name is the provider', () => {
+    assert.deepEqual(decideOAuthRefresh('box_work', policy(['box_work'], ['box_work'], false)), { refresh: true });
+    assert.equal(decideOAuthRefresh('box_work', policy(['box'], ['box'], false)).refresh, false);
   });
 });

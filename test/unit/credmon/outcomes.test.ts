@@ -1,91 +1,156 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideLocal, decideOAuth } from '../../../src/credmon/outcomes.js';
-import { LOCAL_RETRY, PROVIDER_RETRY, WHEN_CHANGED, newSchedule, type Schedule } from '../../../src/credmon/schedule.js';
+import type { LocalOutcome } from '../../../src/credmon/local-renewal.js';
+import type { OAuthOutcome } from '../../../src/credmon/oauth-refresh.js';
+import { stepAfterLocal, stepAfterOAuth } from '../../../src/credmon/outcomes.js';
+import {
+  LOCAL_RETRY,
+  MAX_RETRY_AFTER_MS,
+  PROVIDER_RETRY,
+  WHEN_CHANGED,
+  failedTransiently,
+  newSchedule,
+  rejected,
+  succeeded,
+  waitForChange,
+} from '../../../src/credmon/schedule.js';
 
-const NOW = 1_700_000_000_000;
-const ctx = { user: 'alice', name: 'box', nowMs: NOW, random: () => 0.5 };
-const failing: Schedule = { dueMs: 0, failures: 2, problem: 'old problem', rejectedTopMtimeMs: undefined };
+const NOW = 1_000_000;
+const at = { user: 'alice', name: 'scitokens', nowMs: NOW, random: () => 1 };
+const backingOff = failedTransiently(newSchedule(), 'HTTP 503', { nowMs: 0, random: () => 1, retry: PROVIDER_RETRY });
 
-describe('decideLocal', () => {
-  it('issued: due at the outcome time, failures forgotten, logged at info in small batches and debug in bulk', () => {
-    const small = decideLocal(failing, { kind: 'issued', dueMs: NOW + 600_000 }, { ...ctx, logEachToken: true });
-    assert.deepEqual(small.schedule, { dueMs: NOW + 600_000, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined });
-    assert.deepEqual(small.log, { level: 'info', message: 'Successfully renewed SciToken for user: alice' });
-    assert.deepEqual(small.event, { type: 'credential.issued' });
-    assert.equal(decideLocal(failing, { kind: 'issued', dueMs: 1 }, { ...ctx, logEachToken: false }).log?.level, 'debug');
+describe('outcomes: local renewal', () => {
+  it('issued: due at the renewal time, logged at info (debug in bulk), credential.issued emitted', () => {
+    const issued: LocalOutcome = { kind: 'issued', dueMs: NOW + 600_000 };
+    const step = stepAfterLocal(issued, backingOff, at, true);
+    assert.deepEqual(step.schedule, succeeded(NOW + 600_000));
+    assert.deepEqual(step.log, { level: 'info', message: 'Successfully renewed SciToken for user: alice' });
+    assert.deepEqual(step.event, { name: 'credential.issued', payload: { user: 'alice', name: 'scitokens' } });
+    assert.equal(stepAfterLocal(issued, backingOff, at, false).log?.level, 'debug');
   });
 
-  it('gone: stop tracking; fresh: due later, nothing said', () => {
-    assert.equal(decideLocal(failing, { kind: 'gone' }, { ...ctx, logEachToken: true }).schedule, undefined);
-    const fresh = decideLocal(failing, { kind: 'fresh', dueMs: NOW + 5 }, { ...ctx, logEachToken: true });
-    assert.equal(fresh.schedule?.dueMs, NOW + 5);
-    assert.equal(fresh.log, undefined);
-    assert.equal(fresh.event, undefined);
+  it('fresh: due at the renewal time, silent; gone: untracked', () => {
+    assert.deepEqual(stepAfterLocal({ kind: 'fresh', dueMs: NOW + 5 }, backingOff, at, true), {
+      schedule: succeeded(NOW + 5),
+    });
+    assert.deepEqual(stepAfterLocal({ kind: 'gone' }, newSchedule(), at, true), { schedule: undefined });
   });
 
-  it('invalid: wait for the files to change; the same problem is logged once, a new one again', () => {
-    const first = decideLocal(newSchedule(), { kind: 'invalid', problem: 'bad .top' }, { ...ctx, logEachToken: true });
-    assert.equal(first.schedule?.dueMs, WHEN_CHANGED);
+  it('not-local: waits for a change, at debug only', () => {
+    const step = stepAfterLocal({ kind: 'not-local' }, newSchedule(), at, true);
+    assert.equal(step.schedule?.dueMs, WHEN_CHANGED);
+    assert.equal(step.log?.level, 'debug');
+    assert.equal(step.event, undefined);
+  });
+
+  it('invalid: waits for a change, logged once per distinct problem', () => {
+    const first = stepAfterLocal({ kind: 'invalid', problem: 'bad .top' }, newSchedule(), at, true);
     assert.deepEqual(first.log, { level: 'error', message: 'bad .top' });
-    const again = decideLocal(first.schedule ?? newSchedule(), { kind: 'invalid', problem: 'bad .top' }, { ...ctx, logEachToken: true });
-    assert.equal(again.log, undefined);
-    const other = decideLocal(first.schedule ?? newSchedule(), { kind: 'invalid', problem: 'other' }, { ...ctx, logEachToken: true });
-    assert.equal(other.log?.message, 'other');
+    assert.equal(first.schedule?.dueMs, WHEN_CHANGED);
+    assert.ok(first.schedule);
+    const again = stepAfterLocal({ kind: 'invalid', problem: 'bad .top' }, first.schedule, at, true);
+    assert.equal(again.log, undefined, 'the same problem is not logged again');
+    const other = stepAfterLocal({ kind: 'invalid', problem: 'bad .use' }, first.schedule, at, true);
+    assert.equal(other.log?.message, 'bad .use', 'a different problem is');
   });
 
-  it('failed: local backoff (seconds, a condor_submit is waiting), counted', () => {
-    const d = decideLocal(newSchedule(), { kind: 'failed', problem: 'disk full' }, { ...ctx, logEachToken: true });
-    assert.equal(d.schedule?.failures, 1);
-    assert.ok((d.schedule?.dueMs ?? 0) > NOW && (d.schedule?.dueMs ?? 0) <= NOW + LOCAL_RETRY.baseMs * 2, String(d.schedule?.dueMs));
-    assert.equal(d.log?.level, 'error');
-  });
-
-  it('not-local: an OAuth .top is left alone until it changes', () => {
-    const d = decideLocal(newSchedule(), { kind: 'not-local' }, { ...ctx, logEachToken: true });
-    assert.equal(d.schedule?.dueMs, WHEN_CHANGED);
-    assert.equal(d.log?.level, 'debug');
+  it('failed: retries soon with the local backoff, logged once per distinct problem', () => {
+    const failed: LocalOutcome = { kind: 'failed', problem: 'disk full' };
+    const first = stepAfterLocal(failed, newSchedule(), at, true);
+    assert.equal(first.schedule?.dueMs, NOW + LOCAL_RETRY.baseMs);
+    assert.equal(first.schedule?.failures, 1);
+    assert.equal(first.log?.level, 'error');
+    assert.ok(first.schedule);
+    const second = stepAfterLocal(failed, first.schedule, at, true);
+    assert.equal(second.schedule?.dueMs, NOW + 2 * LOCAL_RETRY.baseMs);
+    assert.equal(second.log, undefined);
   });
 });
 
-describe('decideOAuth', () => {
-  it('refreshed: due at the outcome time, logged with rotation, event', () => {
-    const d = decideOAuth(failing, { kind: 'refreshed', dueMs: NOW + 1000, rotated: true }, ctx);
-    assert.equal(d.schedule?.dueMs, NOW + 1000);
-    assert.equal(d.schedule?.failures, 0);
-    assert.deepEqual(d.log, { level: 'info', message: 'Successfully refreshed box tokens for user alice', fields: { rotated: true } });
-    assert.deepEqual(d.event, { type: 'credential.refreshed', rotated: true });
+describe('outcomes: OAuth refresh', () => {
+  it('refreshed: due at the renewal time, failures forgotten, logged, credential.refreshed emitted', () => {
+    const step = stepAfterOAuth({ kind: 'refreshed', dueMs: NOW + 1800_000, rotated: true }, backingOff, at);
+    assert.deepEqual(step.schedule, succeeded(NOW + 1800_000));
+    assert.deepEqual(step.log, {
+      level: 'info',
+      fields: { rotated: true },
+      message: 'Successfully refreshed scitokens tokens for user alice',
+    });
+    assert.deepEqual(step.event, {
+      name: 'credential.refreshed',
+      payload: { user: 'alice', name: 'scitokens', rotated: true },
+    });
   });
 
-  it('rejected: no retry until the .top (of that mtime) is replaced by a new login', () => {
-    const d = decideOAuth(failing, { kind: 'rejected', problem: 'invalid_grant', topMtimeMs: 42 }, ctx);
-    assert.deepEqual(d.schedule, { dueMs: WHEN_CHANGED, failures: 0, problem: 'invalid_grant', rejectedTopMtimeMs: 42 });
-    assert.deepEqual(d.event, { type: 'credential.refresh_failed', code: 'ERR_REFRESH_REJECTED' });
-    assert.equal(d.log?.level, 'error');
+  it("rejected: waits for a new login, keeping the rejected .top's mtime, and says ERR_REFRESH_REJECTED", () => {
+    const step = stepAfterOAuth({ kind: 'rejected', problem: 'invalid_grant', topMtimeMs: 4242 }, backingOff, at);
+    assert.deepEqual(step.schedule, rejected('invalid_grant', 4242));
+    assert.equal(step.schedule?.rejectedTopMtimeMs, 4242);
+    assert.equal(step.schedule?.dueMs, WHEN_CHANGED);
+    assert.deepEqual(step.log, { level: 'error', message: 'invalid_grant' });
+    assert.equal(step.event?.name, 'credential.refresh_failed');
+    assert.deepEqual(step.event?.payload, { user: 'alice', name: 'scitokens', code: 'ERR_REFRESH_REJECTED' });
   });
 
-  it('unavailable: provider backoff, or Retry-After when the provider asks for longer; the line says when', () => {
-    const plain = decideOAuth(newSchedule(), { kind: 'unavailable', problem: '503', retryAfterMs: undefined }, ctx);
-    assert.equal(plain.schedule?.failures, 1);
-    assert.ok((plain.schedule?.dueMs ?? 0) - NOW <= PROVIDER_RETRY.baseMs * 2);
-    const later = decideOAuth(newSchedule(), { kind: 'unavailable', problem: '503', retryAfterMs: 3_600_000 }, ctx);
-    assert.equal(later.schedule?.dueMs, NOW + 3_600_000);
-    assert.deepEqual(later.log?.fields, { attempt: 1, retryInS: 3600 });
-    assert.deepEqual(later.event, { type: 'credential.refresh_failed', code: 'ERR_REFRESH_UNAVAILABLE' });
+  it('still-rejected: keeps waiting and keeps the mtime', () => {
+    const step = stepAfterOAuth({ kind: 'still-rejected' }, rejected('invalid_grant', 4242), at);
+    assert.equal(step.schedule?.rejectedTopMtimeMs, 4242);
+    assert.equal(step.schedule?.dueMs, WHEN_CHANGED);
+    assert.equal(step.log, undefined);
   });
 
-  it('superseded: look again at once, keeping what is on disk; stopped: nothing changes', () => {
-    assert.equal(decideOAuth(failing, { kind: 'superseded' }, ctx).schedule?.dueMs, 0);
-    assert.equal(decideOAuth(failing, { kind: 'superseded' }, ctx).schedule?.failures, 2);
-    assert.equal(decideOAuth(failing, { kind: 'stopped' }, ctx).schedule, failing);
+  it("unavailable: backs off with the provider's retry, or its Retry-After when longer (capped)", () => {
+    const plain = stepAfterOAuth(
+      { kind: 'unavailable', problem: 'HTTP 503', retryAfterMs: undefined },
+      newSchedule(),
+      at,
+    );
+    assert.equal(plain.schedule?.dueMs, NOW + PROVIDER_RETRY.baseMs);
+    assert.deepEqual(plain.log, {
+      level: 'warn',
+      fields: { attempt: 1, retryInS: PROVIDER_RETRY.baseMs / 1000 },
+      message: 'HTTP 503',
+    });
+    assert.deepEqual(plain.event?.payload, { user: 'alice', name: 'scitokens', code: 'ERR_REFRESH_UNAVAILABLE' });
+    const longer = stepAfterOAuth({ kind: 'unavailable', problem: '429', retryAfterMs: 120_000 }, newSchedule(), at);
+    assert.equal(longer.schedule?.dueMs, NOW + 120_000);
+    assert.equal(longer.log?.fields?.['retryInS'], 120);
+    const tooLong = { kind: 'unavailable', problem: '429', retryAfterMs: 100 * MAX_RETRY_AFTER_MS } as const;
+    assert.equal(stepAfterOAuth(tooLong, newSchedule(), at).schedule?.dueMs, NOW + MAX_RETRY_AFTER_MS);
+    assert.ok(plain.schedule);
+    const second = stepAfterOAuth(
+      { kind: 'unavailable', problem: 'HTTP 503', retryAfterMs: undefined },
+      plain.schedule,
+      at,
+    );
+    assert.equal(second.schedule?.failures, 2);
+    assert.equal(second.log?.fields?.['attempt'], 2);
   });
 
-  it('gone, still-rejected, no-refresh-token, invalid', () => {
-    assert.equal(decideOAuth(failing, { kind: 'gone' }, ctx).schedule, undefined);
-    assert.equal(decideOAuth(failing, { kind: 'still-rejected' }, ctx).schedule?.dueMs, WHEN_CHANGED);
-    assert.equal(decideOAuth(failing, { kind: 'still-rejected' }, ctx).log, undefined);
-    assert.equal(decideOAuth(failing, { kind: 'no-refresh-token' }, ctx).schedule?.dueMs, WHEN_CHANGED);
-    const invalid = decideOAuth(failing, { kind: 'invalid', problem: 'old problem' }, ctx);
-    assert.equal(invalid.log, undefined, 'the same problem is not logged twice');
+  it('superseded: due at once, keeping the rest of the schedule, with a warning', () => {
+    const step = stepAfterOAuth({ kind: 'superseded' }, backingOff, at);
+    assert.deepEqual(step.schedule, { ...backingOff, dueMs: 0 });
+    assert.equal(step.log?.level, 'warn');
+    assert.match(step.log?.message ?? '', /^scitokens changed or was removed during the refresh/);
+  });
+
+  it('invalid is logged once per distinct problem; no-refresh-token waits at debug; fresh and gone', () => {
+    const first = stepAfterOAuth({ kind: 'invalid', problem: 'bad .meta' }, newSchedule(), at);
+    assert.equal(first.log?.level, 'error');
+    assert.ok(first.schedule);
+    assert.equal(stepAfterOAuth({ kind: 'invalid', problem: 'bad .meta' }, first.schedule, at).log, undefined);
+    const none = stepAfterOAuth({ kind: 'no-refresh-token' }, newSchedule(), at);
+    assert.deepEqual(none.schedule, waitForChange(newSchedule()));
+    assert.equal(none.log?.level, 'debug');
+    assert.deepEqual(stepAfterOAuth({ kind: 'fresh', dueMs: NOW + 9 }, backingOff, at), {
+      schedule: succeeded(NOW + 9),
+    });
+    assert.deepEqual(stepAfterOAuth({ kind: 'gone' }, backingOff, at), { schedule: undefined });
+  });
+
+  it('stopped: the schedule stays as it was, nothing logged or emitted', () => {
+    assert.deepEqual(stepAfterOAuth({ kind: 'stopped' } satisfies OAuthOutcome, backingOff, at), {
+      schedule: backingOff,
+    });
   });
 });
