@@ -15,7 +15,7 @@ import { credentialLogger, writeLogLine } from './log-line.js';
 import { NewUserDirectories, pickFastPathUsers } from './new-users.js';
 import { OAuthRefresher } from './oauth-refresher.js';
 import type { Step, StepApplier } from './outcomes.js';
-import { ReportOnce } from './report-once.js';
+import { ReportOnce } from '../shared/report-once.js';
 import { WakeableSleep } from './wakeable-sleep.js';
 
 export interface CredmonOptions {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CredentialTable } from './credential-table.js';
 import type { LocalJobResult } from './local-renewal.js';
 import { stepAfterLocal, type StepApplier } from './outcomes.js';
-import type { ReportOnce } from './report-once.js';
+import type { ReportOnce } from '../shared/report-once.js';
 
 /** What applying local job results works on. */
 export interface JobResultTarget extends StepApplier {

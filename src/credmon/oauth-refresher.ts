@@ -8,7 +8,7 @@ import { decideOAuthRefresh } from './oauth-policy.js';
 import { refreshOAuthCredential, type OAuthRefreshContext } from './oauth-refresh.js';
 import { stepAfterOAuth, type StepApplier } from './outcomes.js';
 import { ProviderGate } from './provider-gate.js';
-import type { ReportOnce } from './report-once.js';
+import type { ReportOnce } from '../shared/report-once.js';
 import { waitForChange } from './schedule.js';
 
 export interface OAuthRefresherOptions extends StepApplier {

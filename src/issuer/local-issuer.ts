@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { LocalIssuerConfig } from '../config/index.js';
 import { IssuerUndecided, describeError } from '../shared/errors.js';
+import { ReportOnce } from '../shared/report-once.js';
 import { buildClaims, buildScopes } from './build-claims.js';
 import { groupsFor } from './group-mapfile.js';
 import { ScopeExpression, classadEvalEvaluator, type ClassAdEvaluator } from './scope-expression.js';
@@ -34,7 +35,8 @@ export class LocalIssuer {
   /** LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR, when set. */
   readonly scopeExpression: ScopeExpression | undefined;
   private readonly log: IssuerWarnings;
-  private readonly warned = new Set<string>();
+  /** Conditions said once for the life of this issuer (a scan must not repeat them for every user, every minute). */
+  private readonly reports = new ReportOnce();
   private mapfile: { readonly stamp: string; readonly text: string } | undefined;
 
   constructor(config: LocalIssuerConfig, key: SigningKey, log: IssuerWarnings, options: LocalIssuerOptions = {}) {
@@ -50,7 +52,7 @@ export class LocalIssuer {
     try {
       this.scopeExpression?.prepare(users);
     } catch (error) {
-      this.warnOnce('expr', { reason: describeError(error) }, this.exprProblem());
+      this.reportExpressionFailure(error);
     }
   }
 
@@ -59,33 +61,20 @@ export class LocalIssuer {
    * upstream writes one; throws IssuerUndecided when the group mapfile that decides it cannot be read.
    */
   issue(user: string, nowEpochS: number): IssuedToken {
-    if (this.isDenied(user)) {
-      this.warnOnce(
-        `denied:${user}`,
-        { user, group: this.config.authzGroupRequirement },
-        `User ${user} request for a token from provider ${this.config.providerName} is denied as ${user} is not a member ` +
-          `of group ${this.config.authzGroupRequirement ?? ''}; writing an empty token`,
+    const entitlement = this.entitlement(user);
+    if (entitlement.denied) {
+      const group = this.config.authzGroupRequirement ?? '';
+      this.reports.once(`denied:${user}`, () =>
+        this.log.warn(
+          { user, group },
+          `User ${user} request for a token from provider ${this.config.providerName} is denied as ${user} is not ` +
+            `a member of group ${group}; writing an empty token`,
+        ),
       );
       return { jwt: '', lifetimeS: this.config.tokenLifetimeS };
     }
-    const claims = buildClaims(this.config, user, this.groupScopes(user), nowEpochS, this.exprScope(user));
+    const claims = buildClaims(this.config, user, entitlement.groups, nowEpochS, this.exprScope(user));
     return { jwt: signToken(this.key, claims), lifetimeS: this.config.tokenLifetimeS };
-  }
-
-  /**
-   * True when LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT is set and `user` is not in that group of the group mapfile.
-   * Throws IssuerUndecided when the mapfile cannot be read (no token either way until it can).
-   */
-  isDenied(user: string): boolean {
-    const required = this.config.authzGroupRequirement;
-    if (required === undefined) return false;
-    const groups = this.readGroups(user);
-    if (groups instanceof Error) {
-      throw new IssuerUndecided(
-        `cannot read LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE (${describeError(groups)}), so cannot tell whether ${user} is in ` + `group ${required}`,
-      );
-    }
-    return !groups.includes(required);
   }
 
   /**
@@ -94,7 +83,8 @@ export class LocalIssuer {
    * After a key rotation, a configuration change or a change of group, old tokens are re-signed.
    */
   isCurrent(token: string, user: string): boolean {
-    if (this.isDenied(user)) return token === '';
+    const entitlement = this.entitlement(user);
+    if (entitlement.denied) return token === '';
     const verified = verifyToken(this.key, token);
     if (!verified) return false;
     const { header, claims } = verified;
@@ -103,19 +93,34 @@ export class LocalIssuer {
       header['kid'] === this.key.kid &&
       claims['iss'] === this.config.issuer &&
       claims['sub'] === user &&
-      claims['scope'] === this.scopesFor(user) &&
+      claims['scope'] === buildScopes(this.config, user, entitlement.groups, this.exprScope(user)) &&
       aud.length === this.config.audience.length &&
       aud.every((a, i) => a === this.config.audience[i])
     );
   }
 
-  private scopesFor(user: string): string {
-    return buildScopes(this.config, user, this.groupScopes(user), this.exprScope(user));
-  }
-
-  /** The groups the group template makes scopes of (none without a template). */
-  private groupScopes(user: string): string[] {
-    return this.config.authzGroupTemplate === undefined ? [] : this.groupsOrNone(user);
+  /**
+   * What the group mapfile (read once per call) says about `user`: refused by LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT,
+   * and the groups the group template makes scopes of. An unreadable mapfile: no decision with a requirement
+   * (IssuerUndecided), else no group scopes (one warning, as upstream).
+   */
+  private entitlement(user: string): { readonly denied: boolean; readonly groups: readonly string[] } {
+    const { authzGroupRequirement: required, authzGroupTemplate: template } = this.config;
+    if (required === undefined && template === undefined) return { denied: false, groups: [] };
+    const groups = this.readGroups(user);
+    if (groups instanceof Error) {
+      if (required !== undefined) {
+        throw new IssuerUndecided(
+          `cannot read LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE (${describeError(groups)}), so cannot tell whether ${user} ` + `is in group ${required}`,
+        );
+      }
+      const reason = (groups as NodeJS.ErrnoException).code;
+      this.reports.once('mapfile', () =>
+        this.log.warn({ path: this.config.authzGroupMapfile, reason }, 'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE cannot be read; issuing tokens without group scopes'),
+      );
+      return { denied: false, groups: [] };
+    }
+    return { denied: required !== undefined && !groups.includes(required), groups: template === undefined ? [] : groups };
   }
 
   private exprScope(user: string): string | undefined {
@@ -126,33 +131,25 @@ export class LocalIssuer {
       scope = expression.scopeFor(user);
     } catch (error) {
       // As upstream: the token is issued without the expression's scope, and the failure is logged.
-      this.warnOnce('expr', { reason: describeError(error) }, this.exprProblem());
+      this.reportExpressionFailure(error);
       return undefined;
     }
     if (scope === undefined) {
-      this.warnOnce(
-        `expr-value:${user}`,
-        { user },
-        `LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR gives no scope for ${user} (not a string of printable characters without ` + 'spaces); issuing the token without it',
+      this.reports.once(`expr-value:${user}`, () =>
+        this.log.warn(
+          { user },
+          `LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR gives no scope for ${user} (not a string of printable characters ` +
+            'without spaces); issuing the token without it',
+        ),
       );
     }
     return scope;
   }
 
-  private exprProblem(): string {
-    return 'LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR cannot be evaluated; issuing tokens without its scope until it can';
-  }
-
-  /** The group template's groups; [] (with one warning) when the mapfile cannot be read, as upstream. */
-  private groupsOrNone(user: string): string[] {
-    const groups = this.readGroups(user);
-    if (!(groups instanceof Error)) return groups;
-    this.warnOnce(
-      'mapfile',
-      { path: this.config.authzGroupMapfile, reason: (groups as NodeJS.ErrnoException).code },
-      'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE cannot be read; issuing tokens without group scopes',
+  private reportExpressionFailure(error: unknown): void {
+    this.reports.once('expr', () =>
+      this.log.warn({ reason: describeError(error) }, 'LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR cannot be evaluated; issuing tokens without its scope until it can'),
     );
-    return [];
   }
 
   private readGroups(user: string): string[] | Error {
@@ -167,12 +164,5 @@ export class LocalIssuer {
       this.mapfile = undefined;
       return error instanceof Error ? error : new Error(String(error));
     }
-  }
-
-  /** Logs a condition once for the life of this issuer (a scan must not repeat it for every user, every minute). */
-  private warnOnce(key: string, fields: Record<string, unknown>, message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.log.warn(fields, message);
   }
 }

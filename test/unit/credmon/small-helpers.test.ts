@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { sweepKeyFiles } from '../../../src/credmon/key-file-sweep.js';
-import { ReportOnce } from '../../../src/credmon/report-once.js';
+import { ReportOnce } from '../../../src/shared/report-once.js';
 import { WakeableSleep } from '../../../src/credmon/wakeable-sleep.js';
 
 describe('credmon helpers', () => {
