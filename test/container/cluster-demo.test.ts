@@ -9,6 +9,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
+import { assertTokensStayWithTheirOwner, runCrossUserAttack } from '../helpers/cross-user.js';
 import { dockerCli } from '../helpers/docker-cli.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, type SandboxHandle } from '../helpers/sandbox.js';
@@ -25,12 +26,14 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
   let ca: string;
   let demoUrl: string;
   let executeHost: string;
+  let env: Record<string, string>;
   const loginKeys: string[] = [];
 
   before(async () => {
     const demoPort = await freePort();
     demoUrl = `https://localhost:${demoPort}`;
-    sandbox = await startSandbox({ SANDBOX_EXECUTE_NODES: '1', DEMO_HTTPS_PORT: String(demoPort), DEMO_ACCESS_TOKEN_TTL: String(TTL_S) }, ['cluster', 'demo']);
+    env = { SANDBOX_EXECUTE_NODES: '1', DEMO_HTTPS_PORT: String(demoPort), DEMO_ACCESS_TOKEN_TTL: String(TTL_S), SANDBOX_USERS: 'sub2:1001' };
+    sandbox = await startSandbox(env, ['cluster', 'demo']);
     ca = await sandbox.ca();
     const certs = await Promise.all(
       ['server', 'demo-provider'].map(async (n) => (await sandbox.exec(['cat', `/var/lib/credmon-sandbox/tls/${n}.crt`])).output),
@@ -120,6 +123,29 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
     const ended = Number(/^ended (\d+)$/m.exec(jobOutput)?.[1]);
     assert.ok(ended > 0, jobOutput);
     await verifyDemoToken(credentialFilesFrom(jobOutput).get('scitokens.use'), jobOutput, new Date(ended * 1000));
+  });
+
+  test("two users' OAuth jobs on the node run as their owners, and neither reads the other's token", async () => {
+    const first = await sandbox.sh('sub2', 'condor_submit test.sub');
+    assert.equal(first.exitCode, 1, `sub2 must log in first:\n${first.output}`);
+    const url = loginUrlFrom(first.output, sandbox.baseUrl);
+    loginKeys.push(url.slice(url.lastIndexOf('/') + 1));
+    await logInWithDemoProvider(browser, url, sandbox.baseUrl, demoUrl, ['scitokens']);
+    const container = `${sandbox.projectName}-execute-1`;
+    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: executeHost, container, service: 'scitokens' });
+    assert.deepEqual(result.victim, { name: 'sub2', uid: 1001 }, result.victimOutput);
+    assert.deepEqual(result.attacker, { name: 'submitter', uid: 1000 }, result.attackerOutput);
+    assertTokensStayWithTheirOwner(result);
+  });
+
+  test("with SANDBOX_EXECUTE_ACCOUNTS=slot, the OAuth jobs run under their slots' accounts: still no shared uid", async () => {
+    await sandbox.reconfigure({ ...env, SANDBOX_EXECUTE_ACCOUNTS: 'slot' });
+    const container = `${sandbox.projectName}-execute-1`;
+    executeHost = (await dockerCli(['inspect', '-f', '{{.Config.Hostname}}', container])).trim();
+    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: executeHost, container, service: 'scitokens' });
+    assert.match(result.victim.name, /^slot1_\d+$/, result.victimOutput);
+    assert.match(result.attacker.name, /^slot1_\d+$/, result.attackerOutput);
+    assertTokensStayWithTheirOwner(result);
   });
 
   test('no token, client secret, login key or pool secret of this run is in any output', async () => {

@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { dockerCli } from '../helpers/docker-cli.js';
+import { assertTokensStayWithTheirOwner, runCrossUserAttack } from '../helpers/cross-user.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 import { IMAGE, accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
 
 const JOBS = 8;
 const TOKEN_LIFETIME_S = 90;
+/** A second user, present in the sandbox and on every node (SANDBOX_USERS), beside the image's submitter (uid 1000). */
+const ENV = { SANDBOX_EXECUTE_NODES: '2', LOCAL_CREDMON_TOKEN_LIFETIME: String(TOKEN_LIFETIME_S), SANDBOX_USERS: 'sub2:1001' };
 
 describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_000 }, () => {
   let sandbox: SandboxHandle;
@@ -20,12 +23,14 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
   let executeHosts: string[];
 
   before(async () => {
-    sandbox = await startSandbox({ SANDBOX_EXECUTE_NODES: '2', LOCAL_CREDMON_TOKEN_LIFETIME: String(TOKEN_LIFETIME_S) }, ['cluster']);
+    sandbox = await startSandbox(ENV, ['cluster']);
     ca = await sandbox.ca();
-    executeHosts = await Promise.all(
-      [1, 2].map(async (i) => (await dockerCli(['inspect', '-f', '{{.Config.Hostname}}', `${sandbox.projectName}-execute-${i}`])).trim()),
-    );
+    executeHosts = await hostsOfNodes();
   });
+
+  const hostsOfNodes = (): Promise<string[]> =>
+    Promise.all([1, 2].map(async (i) => (await dockerCli(['inspect', '-f', '{{.Config.Hostname}}', node(i)])).trim()));
+  const node = (i: number): string => `${sandbox.projectName}-execute-${i}`;
 
   after(async () => {
     await sandbox?.stop();
@@ -176,6 +181,27 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
     const hosts = (await sandbox.sh('submitter', `condor_history ${cluster} -af LastRemoteHost`)).output;
     assert.doesNotMatch(hosts, /@(rogue|plain)$/m, hosts);
     await dockerCli(['rm', '-f', `${project}-rogue`, `${project}-plain`]);
+  });
+
+  test("two users' jobs on one node run as their owners, and neither reads the other's token", async () => {
+    const host = executeHosts[0] ?? '';
+    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: host, container: node(1), service: 'scitokens' });
+    assert.deepEqual(result.victim, { name: 'sub2', uid: 1001 }, result.victimOutput);
+    assert.deepEqual(result.attacker, { name: 'submitter', uid: 1000 }, result.attackerOutput);
+    assertTokensStayWithTheirOwner(result);
+  });
+
+  test("with SANDBOX_EXECUTE_ACCOUNTS=slot, each job runs under its slot's own account: still no shared uid", async () => {
+    await sandbox.reconfigure({ ...ENV, SANDBOX_EXECUTE_ACCOUNTS: 'slot' });
+    executeHosts = await hostsOfNodes();
+    const host = executeHosts[0] ?? '';
+    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: host, container: node(1), service: 'scitokens' });
+    assert.match(result.victim.name, /^slot1_\d+$/, result.victimOutput);
+    assert.match(result.attacker.name, /^slot1_\d+$/, result.attackerOutput);
+    assertTokensStayWithTheirOwner(result);
+    const starterLogs = await dockerCli(['exec', node(1), 'sh', '-c', 'cat /var/log/condor/StarterLog*']);
+    assert.match(starterLogs, /SLOT1_\d+_USER set, so running job as slot1_\d+/, starterLogs.slice(-3000));
+    assert.doesNotMatch(starterLogs, /Running job as user nobody/, 'no job ran as nobody');
   });
 
   test('no token, pool key or IDTOKEN of this run is in any output of the sandbox or the execute nodes', async () => {
