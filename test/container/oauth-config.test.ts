@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -24,7 +24,9 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
     dir = await mkdtemp(join(tmpdir(), 'credmon-secret-'));
     const secretFile = join(dir, 'scitokens.secret');
     await writeFile(secretFile, `${SECRET}\n`);
+    // As the README has a user make it: their own file (uid 1000, which is submitter's in the container), mode 0600.
     await chmod(secretFile, 0o600);
+    await chown(secretFile, 1000, 1000);
     // Start as a pure local issuer and get a local token, then switch the same volumes to OAuth mode.
     sandbox = await startSandbox();
     const local = await sandbox.sh('submitter', 'condor_submit test.sub');
@@ -55,6 +57,65 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
     assert.equal(knob.output.trim(), '/etc/condor/.secrets/scitokens');
     const environ = await sandbox.exec(['sh', '-c', 'cat /proc/1/environ | tr "\\0" "\\n"']);
     assert.ok(!environ.output.includes(SECRET), 'the secret is not in the container environment');
+  });
+
+  test('no local user and no job can read the client secret, whatever the owner and mode of the host file', async () => {
+    // A plain job (no OAuth service) of submitter that looks for the secret where it is mounted and installed.
+    const job = [
+      'executable = /bin/sh',
+      'arguments = "-c \'cat /run/secrets/scitokens_client_secret /etc/condor/.secrets/scitokens; echo; id -un\'"',
+      'output = secret.out',
+      'error = secret.err',
+      'log = secret.log',
+      'queue',
+    ].join('\n');
+    const written = await sandbox.exec(['sh', '-c', `cat > /home/submitter/secret.sub <<'EOF'\n${job}\nEOF\nchown submitter: /home/submitter/secret.sub`]);
+    assert.equal(written.exitCode, 0, written.output);
+    const where = '/run /etc /var/lib/condor /var/lib/credmon-sandbox /home /tmp /opt';
+    for (const mode of [0o600, 0o644]) {
+      await chmod(join(dir, 'scitokens.secret'), mode);
+      const shell = await sandbox.sh('submitter', `cat /run/secrets/scitokens_client_secret; grep -rsF '${SECRET}' ${where}; echo done`);
+      assert.ok(!shell.output.includes(SECRET), `submitter read the secret (host file mode ${mode.toString(8)}):\n${shell.output}`);
+      assert.match(shell.output, /Permission denied/);
+      const nobody = await sandbox.exec(['su', '-s', '/bin/sh', 'nobody', '-c', `grep -rsF '${SECRET}' ${where}; echo done`]);
+      assert.ok(!nobody.output.includes(SECRET), `nobody read the secret:\n${nobody.output}`);
+      const run = await sandbox.sh('submitter', 'rm -f secret.out secret.log; condor_submit secret.sub && condor_wait -wait 120 secret.log');
+      assert.equal(run.exitCode, 0, run.output);
+      const out = (await sandbox.sh('submitter', 'cat secret.out secret.err')).output;
+      assert.match(out, /^submitter$/m, out);
+      assert.ok(!out.includes(SECRET), `the job read the secret (host file mode ${mode.toString(8)}):\n${out}`);
+    }
+    // root (the credd) still reads the installed copy.
+    assert.equal((await sandbox.exec(['cat', '/etc/condor/.secrets/scitokens'])).output.trim(), SECRET);
+  });
+
+  test('a client secret file that a local user can read is refused at start, naming the file and the reader', async () => {
+    await chmod(join(dir, 'scitokens.secret'), 0o600);
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '-v',
+          `${join(dir, 'scitokens.secret')}:/srv/scitokens.secret:ro`,
+          '-e',
+          'SCITOKENS_CLIENT_ID=x',
+          '-e',
+          'SCITOKENS_CLIENT_SECRET_FILE=/srv/scitokens.secret',
+          '-e',
+          'SCITOKENS_AUTHORIZATION_URL=https://127.0.0.1:9/a',
+          '-e',
+          'SCITOKENS_TOKEN_URL=https://127.0.0.1:9/t',
+          IMAGE,
+        ],
+        { timeout: 120_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    assert.notEqual(result.code, 0, result.output);
+    assert.match(result.output, /SCITOKENS_CLIENT_SECRET_FILE=\/srv\/scitokens.secret can be read by the local user submitter/);
+    assert.ok(!result.output.includes(SECRET), result.output);
   });
 
   test('condor_submit (after the switch) prints a login URL; the key file carries the client, scopes and audience; the page never shows the secret', async () => {
