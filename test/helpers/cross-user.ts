@@ -40,11 +40,12 @@ const ATTACKER_SCRIPT = (service: string): string =>
   [
     '#!/bin/bash',
     'echo "identity $(id -un) $(id -u)"',
-    'own=$(basename "$PWD")',
+    // Its own job directory: dir_N (HTCondor 23), or dir_N/scratch's parent (25).
+    'own=$(echo "$PWD" | grep -o "dir_[0-9]*" | head -1)',
     'for d in /var/lib/condor/execute/dir_*; do',
     '  [ "$(basename "$d")" = "$own" ] && continue',
     '  echo "other $d"',
-    `  for f in "$d/.bearer_token" "$d/.condor_creds/${service}.use" "$d/.condor_creds/${service}.top"; do`,
+    `  for f in {"$d","$d/scratch"}/{.bearer_token,.condor_creds/${service}.use,.condor_creds/${service}.top}; do`,
     '    if h=$(sha256sum "$f" 2>/dev/null); then echo "READ $f ${h:0:16}"; else echo "DENIED $f"; fi',
     '  done',
     'done',
