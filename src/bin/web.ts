@@ -2,14 +2,15 @@
 /**
  * The web app: the local issuer's discovery document and JWKS, and the OAuth login pages condor_submit links to.
  * Runs as user condor behind nginx (which terminates TLS). Its own, smaller configuration (src/config/web-config.ts):
- * a knob only the local issuer's signing uses cannot take the login pages down. Environment: WEB_LISTEN_HOST
- * (127.0.0.1), WEB_LISTEN_PORT (8080), WEB_DEBUG.
+ * a knob only the local issuer's signing uses cannot take the login pages down. Environment: WEB_LISTEN_SOCKET
+ * (/run/credmon-sandbox-web/web.sock, the default), or WEB_LISTEN_HOST (127.0.0.1) and WEB_LISTEN_PORT (8080) for
+ * TCP; WEB_DEBUG.
  */
 import { WEB_ENVIRONMENT, WEB_KNOBS, parseWebConfig, readCondorConfig, type WebConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
 import { CredentialDirectory } from '../credentials/index.js';
-import { buildApp, createIssuerKeySource } from '../web/index.js';
+import { buildApp, createIssuerKeySource, listenOnSocket } from '../web/index.js';
 
 async function main(): Promise<void> {
   const early = createLogger({ name: 'web', debug: false, stderr: true });
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
     directory: new CredentialDirectory(config.credDir),
     tokenTimeoutMs: config.tokenTimeoutS * 1000,
   });
-  await app.listen({ host: config.listenHost, port: config.listenPort });
+  const { listen } = config;
+  if (listen.kind === 'socket') await listenOnSocket(app, listen.path);
+  else await app.listen({ host: listen.host, port: listen.port });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       void app.close().finally(() => process.exit(0));

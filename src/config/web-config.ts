@@ -4,9 +4,18 @@ import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
 import { parseAbsolutePath, parseBoolean, parseHttpUrl, parseLocalIssuer, parsePositiveInteger, type KnobLookup } from './values.js';
 
 /**
+ * Where the web app listens. A Unix socket by default, in a directory only the web app can create entries in and
+ * only the web server can enter: no other local user can take its place while it restarts, which any user can do
+ * with a TCP port (in a container even ports below 1024 are open to all: ip_unprivileged_port_start is 0). TCP only
+ * when WEB_LISTEN_HOST or WEB_LISTEN_PORT asks for it.
+ */
+export type WebListen = { readonly kind: 'socket'; readonly path: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+
+/**
  * What the web app needs, and nothing more: a knob that only the local issuer's signing uses (audience, version,
  * templates, lifetime) cannot stop the login pages. HTCondor knobs come from `condor_config_val`, the listen address
- * from the environment (the sandbox's supervisord sets it).
+ * from the environment (the sandbox's supervisord and the package's unit set it, next to the web server's own
+ * configuration, which must name the same place).
  */
 export interface WebConfig {
   /** SEC_CREDENTIAL_DIRECTORY_OAUTH: key files in, .use/.meta/.top out. */
@@ -22,8 +31,8 @@ export interface WebConfig {
   readonly keyId: string;
   /** CREDMON_OAUTH_REFRESH_TIMEOUT: how long the code exchange with a provider may take. */
   readonly tokenTimeoutS: number;
-  readonly listenHost: string;
-  readonly listenPort: number;
+  /** WEB_LISTEN_SOCKET, or WEB_LISTEN_HOST and WEB_LISTEN_PORT. */
+  readonly listen: WebListen;
   readonly debug: boolean;
 }
 
@@ -40,9 +49,13 @@ export const WEB_KNOBS = [
 ] as const;
 
 /** Environment variables the web app reads. */
-export const WEB_ENVIRONMENT = ['WEB_LISTEN_HOST', 'WEB_LISTEN_PORT', 'WEB_DEBUG'] as const;
+export const WEB_ENVIRONMENT = ['WEB_LISTEN_SOCKET', 'WEB_LISTEN_HOST', 'WEB_LISTEN_PORT', 'WEB_DEBUG'] as const;
 
-export const WEB_DEFAULTS = { listenHost: '127.0.0.1', listenPort: 8080 } as const;
+/** The socket, and the TCP address used when only one of WEB_LISTEN_HOST and WEB_LISTEN_PORT is given. */
+export const WEB_DEFAULTS = { listenSocket: '/run/credmon-sandbox-web/web.sock', listenHost: '127.0.0.1', listenPort: 8080 } as const;
+
+/** sun_path holds 108 bytes on Linux, the terminating NUL included. */
+const SOCKET_PATH_MAX_BYTES = 107;
 
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -68,22 +81,42 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
     problems,
   );
 
-  const hostRaw = lookup('WEB_LISTEN_HOST');
-  const listenHost = hostRaw === undefined || hostRaw.trim() === '' ? WEB_DEFAULTS.listenHost : hostRaw.trim();
-  if (isIP(listenHost) === 0 && !HOST_NAME.test(listenHost)) problems.push(`WEB_LISTEN_HOST = ${hostRaw ?? ''}: expected an IP address or a host name`);
-
-  const portRaw = lookup('WEB_LISTEN_PORT');
-  let listenPort: number = WEB_DEFAULTS.listenPort;
-  if (portRaw !== undefined && portRaw.trim() !== '') {
-    const v = portRaw.trim();
-    if (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) listenPort = Number(v);
-    else problems.push(`WEB_LISTEN_PORT = ${portRaw}: expected a TCP port number from 1 to 65535`);
-  }
-
+  const listen = parseListen(lookup, problems);
   const debug = parseBoolean('WEB_DEBUG', lookup('WEB_DEBUG'), false, problems);
 
   if (problems.length > 0) throw new ConfigInvalid(problems);
-  return Object.freeze({ credDir: credDir ?? '', issuer, basePath, publicKeyPath, keyId, tokenTimeoutS, listenHost, listenPort, debug });
+  return Object.freeze({ credDir: credDir ?? '', issuer, basePath, publicKeyPath, keyId, tokenTimeoutS, listen, debug });
+}
+
+/** WEB_LISTEN_SOCKET (the default), or TCP when WEB_LISTEN_HOST or WEB_LISTEN_PORT is set; never both. */
+function parseListen(lookup: KnobLookup, problems: string[]): WebListen {
+  const given = (name: string): string | undefined => {
+    const raw = lookup(name);
+    return raw === undefined || raw.trim() === '' ? undefined : raw;
+  };
+  const socketRaw = given('WEB_LISTEN_SOCKET');
+  const hostRaw = given('WEB_LISTEN_HOST');
+  const portRaw = given('WEB_LISTEN_PORT');
+  if (hostRaw === undefined && portRaw === undefined) {
+    const path = parseAbsolutePath('WEB_LISTEN_SOCKET', socketRaw, WEB_DEFAULTS.listenSocket, problems) ?? WEB_DEFAULTS.listenSocket;
+    if (Buffer.byteLength(path) > SOCKET_PATH_MAX_BYTES) {
+      problems.push(`WEB_LISTEN_SOCKET = ${path}: longer than ${SOCKET_PATH_MAX_BYTES} bytes, the limit of a Unix socket's path`);
+    }
+    return { kind: 'socket', path };
+  }
+  if (socketRaw !== undefined) {
+    const tcp = [hostRaw === undefined ? '' : 'WEB_LISTEN_HOST', portRaw === undefined ? '' : 'WEB_LISTEN_PORT'].filter(Boolean).join(' and ');
+    problems.push(`WEB_LISTEN_SOCKET = ${socketRaw} and ${tcp} are both set: the web app listens on a Unix socket or on TCP; unset one`);
+  }
+  const host = hostRaw === undefined ? WEB_DEFAULTS.listenHost : hostRaw.trim();
+  if (isIP(host) === 0 && !HOST_NAME.test(host)) problems.push(`WEB_LISTEN_HOST = ${hostRaw ?? ''}: expected an IP address or a host name`);
+  let port: number = WEB_DEFAULTS.listenPort;
+  if (portRaw !== undefined) {
+    const v = portRaw.trim();
+    if (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) port = Number(v);
+    else problems.push(`WEB_LISTEN_PORT = ${portRaw}: expected a TCP port number from 1 to 65535`);
+  }
+  return { kind: 'tcp', host, port };
 }
 
 /** The path of CREDMON_WEB_PREFIX without its trailing slash ('' when unset or at the root). */

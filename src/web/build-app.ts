@@ -29,6 +29,14 @@ export interface WebAppOptions {
   readonly fetch?: typeof fetch;
 }
 
+/**
+ * Whose X-Forwarded-* headers count (the protocol for HSTS, the client address in logs): the web server in front,
+ * which connects over the Unix socket (no peer address: only it can connect) or, with TCP, from 127.0.0.1.
+ */
+function isFrontProxy(address: string | undefined, hop: number): boolean {
+  return (hop === 0 && address === undefined) || address === '127.0.0.1';
+}
+
 /** Builds the web app without listening (tests use `inject()`; src/bin/web.ts listens). */
 export async function buildApp(options: WebAppOptions): Promise<FastifyInstance> {
   // Request lines without the query string: OAuth callbacks carry the authorization code and state there.
@@ -39,7 +47,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   const handleError = createErrorHandler([options.directory.root]);
   // frameworkErrors: Fastify's own refusals (a bad URL, a bad content type) go through the same mapper; by default
   // they echo the whole URL, login-link key included.
-  const app = Fastify({ loggerInstance, trustProxy: '127.0.0.1', frameworkErrors: handleError });
+  const app = Fastify({ loggerInstance, trustProxy: isFrontProxy, frameworkErrors: handleError });
   app.setErrorHandler(handleError);
   app.addHook('onSend', addSecurityHeaders);
   app.setNotFoundHandler((request, reply) => {

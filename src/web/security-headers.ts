@@ -43,7 +43,7 @@ function isLocalHost(hostname: string): boolean {
 /**
  * An onSend hook that gives every answer what a scanner of an OAuth client expects. Pages and errors default to
  * Cache-Control: no-store (they carry keys, states, session cookies); routes that may be cached (the JWKS, discovery)
- * set their own. HSTS only over HTTPS (nginx says so through X-Forwarded-Proto from 127.0.0.1).
+ * set their own. HSTS only over HTTPS (nginx says so in X-Forwarded-Proto, over the Unix socket or from 127.0.0.1).
  */
 export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   for (const [name, value] of Object.entries(FIXED)) void reply.header(name, value);

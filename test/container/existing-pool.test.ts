@@ -3,12 +3,12 @@
  * installs the .deb into a plain Debian trixie container with Debian's own minicondor and nodejs (not the sandbox
  * image), follows docs/install-on-existing-pool.md by running its `existing-pool-test` shell blocks exactly as written,
  * and checks what an admin and a user see: nothing changes at install, the credmon is alive after configuration, the
- * web app answers on 127.0.0.1, and an unprivileged user's job receives a SciToken that verifies against the JWKS the
- * web app serves. The container has no systemd: the doc's `systemctl` blocks are done by hand (condor_master started
- * directly, the web app started with the installed unit's User=, Environment= and ExecStart=).
+ * web app answers on its Unix socket (which no other user can reach or take), and an unprivileged user's job receives
+ * a SciToken that verifies against the JWKS the web app serves. The container has no systemd: the doc's `systemctl`
+ * blocks are done by hand (condor_master started directly, the web app started with the installed unit's User=,
+ * Environment=, ExecStartPre= and ExecStart=).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,31 +16,14 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { IMAGE, ROOT, accessTokenOf, extraCaCerts, waitFor, type ExecResult } from '../helpers/sandbox.js';
+import { SOCKET, SOCKET_DIR, UNIT, docBlocks, hostChecks, run } from '../helpers/existing-pool-host.js';
 
 const HOST_IMAGE = `${IMAGE}-existing-pool`;
 const PACKAGE_IMAGE = `${IMAGE}-package`;
 const DOC = join(ROOT, 'docs/install-on-existing-pool.md');
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
-const UNIT = '/usr/lib/systemd/system/credmon-sandbox-web.service';
 /** Container matters, not part of the documented setup: no cgroups without privileges; a pool that answers at once. */
 const CONTAINER_CONFIG = 'BASE_CGROUP =\nNEGOTIATOR_CYCLE_DELAY = 1\nNEGOTIATOR_MIN_INTERVAL = 1\nSCHEDD_MIN_INTERVAL = 1\n';
-
-/** The code blocks (sh, nginx, apache) of the doc that follow `<!-- existing-pool-test: NAME -->`, in order. */
-function docBlocks(markdown: string, name: string): string[] {
-  const blocks: string[] = [];
-  const pattern = /<!-- existing-pool-test: ([a-z-]+) -->\n```(?:sh|nginx|apache)\n([\s\S]*?)```/g;
-  for (const match of markdown.matchAll(pattern)) if (match[1] === name && match[2] !== undefined) blocks.push(match[2]);
-  assert.ok(blocks.length > 0, `docs/install-on-existing-pool.md has no block marked existing-pool-test: ${name}`);
-  return blocks;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
-    );
-  });
-}
 
 describe('the credmon on an existing pool (plain Debian with minicondor, from the .deb)', { timeout: 1_200_000 }, () => {
   let releaseDir: string;
@@ -53,6 +36,8 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     const result = await host.exec(user === 'root' ? ['bash', '-c', script] : ['su', '-l', user, '-c', script]);
     return { output: result.output, exitCode: result.exitCode };
   }
+
+  const { startWebAsTheUnitSays, assertProxied } = hostChecks(sh);
 
   /** Runs the doc's blocks NAME as root in `cwd`, each with `set -e`, and returns their output. */
   async function runDoc(name: string, cwd = '/root'): Promise<string> {
@@ -162,50 +147,34 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     assert.match(log, /First scan complete/);
   });
 
-  test("the web app, started as the installed unit says, answers on 127.0.0.1 only, with the doc's check", async () => {
+  test("the web app, started as the installed unit says, listens only on its socket, out of other users' reach", async () => {
     const unit = (await sh(`cat ${UNIT}`)).output;
-    const user = /^User=(\S+)$/m.exec(unit)?.[1];
-    const execStart = /^ExecStart=(\S+)$/m.exec(unit)?.[1];
-    const environment = [...unit.matchAll(/^Environment=(\S+)$/gm)].map((m) => m[1] ?? '');
-    assert.equal(user, 'condor');
-    assert.equal(execStart, '/usr/libexec/credmon-sandbox/web');
-    assert.ok(environment.includes('WEB_LISTEN_HOST=127.0.0.1'), unit);
+    assert.match(unit, /^Restart=always$/m, 'systemd restarts it after any exit');
+    assert.match(unit, /^StartLimitIntervalSec=0$/m, 'and never gives up');
     // The doc's `systemctl enable --now credmon-sandbox-web`:
-    const start = await sh(`setsid runuser -u ${user} -- env ${environment.join(' ')} ${execStart} > /tmp/web.log 2>&1 < /dev/null &`);
-    assert.equal(start.exitCode, 0, start.output);
-    await waitFor(async () => (await sh('curl -fsS http://127.0.0.1:8080/healthz')).exitCode === 0, 60_000, 'the web app to answer /healthz');
+    const pid = await startWebAsTheUnitSays();
     const check = await runDoc('check');
     assert.match(check, /"status":"ok"/);
     const discovery = JSON.parse(check.slice(check.indexOf('}') + 1)) as { issuer: string; jwks_uri: string };
     assert.equal(discovery.issuer, 'https://ap.example.org');
     assert.equal(discovery.jwks_uri, 'https://ap.example.org/.well-known/jwks-uri');
-    // Listening sockets on port 8080 (0x1F90): 127.0.0.1 only, no wildcard address (IPv4 or IPv6).
-    const listening = (await sh('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null')).output;
-    assert.match(listening, /0100007F:1F90 00000000:0000 0A/);
-    assert.doesNotMatch(listening, /00000000:1F90 0+:0000 0A/);
-    const owner = await sh("for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'dist/bin/web[.]js' && stat -c %U $p; done");
-    assert.equal(owner.output.trim(), 'condor', 'the web app runs as condor');
+    // No TCP: no listening socket on port 8080 (0x1F90), on any address.
+    assert.doesNotMatch((await sh('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null')).output, /:1F90 [0-9A-F]+:0000 0A/);
+    assert.equal((await sh(`stat -c %U /proc/${pid}`)).output.trim(), 'condor', 'the web app runs as condor');
+    const perms = await sh(`stat -c '%U:%G %a %F' ${SOCKET_DIR} ${SOCKET}`);
+    assert.equal(perms.output.trim(), 'condor:www-data 2750 directory\ncondor:www-data 660 socket');
+    // Another user can neither reach the web app directly nor create, replace or remove anything in its place.
+    const connect = `node -e "require('net').connect('${SOCKET}').on('error', (e) => console.log(e.code)).on('connect', () => console.log('connected'))"`;
+    assert.equal((await sh(connect, 'submitter')).output.trim(), 'EACCES');
+    const plant = await sh(`touch ${SOCKET_DIR}/planted; rm -f ${SOCKET}; ls ${SOCKET_DIR}`, 'submitter');
+    assert.match(plant.output, /cannot touch .*Permission denied/);
+    assert.match(plant.output, /cannot open directory .*Permission denied/);
+    // Killed with SIGKILL (its socket left behind), it comes back as systemd would restart it, on the same socket.
+    assert.equal((await sh(`kill -9 ${pid}`)).exitCode, 0);
+    const again = await startWebAsTheUnitSays();
+    assert.notEqual(again, pid);
+    assert.equal((await sh(`stat -c '%U:%G %a' ${SOCKET}`)).output.trim(), 'condor:www-data 660');
   });
-
-  /** The web app's own answers carry its security headers; a web server's own 404 does not. */
-  async function reachesWebApp(url: string): Promise<boolean> {
-    const headers = await sh(`curl -sS -o /dev/null -D - --cacert /etc/nginx/test.crt ${url}`);
-    return /^content-security-policy:/im.test(headers.output);
-  }
-
-  /** Over TLS on `port`: the issuer's documents and the login pages (under `path`) reach the web app, nothing else. */
-  async function assertProxied(port: number, path = ''): Promise<void> {
-    const base = `https://localhost:${port}`;
-    const discovery = await sh(`curl -fsS --cacert /etc/nginx/test.crt ${base}/.well-known/openid-configuration`);
-    assert.equal(discovery.exitCode, 0, discovery.output);
-    assert.equal((JSON.parse(discovery.output) as { issuer: string }).issuer, 'https://ap.example.org');
-    const jwks = await sh(`curl -fsS --cacert /etc/nginx/test.crt ${base}/.well-known/jwks-uri`);
-    assert.match(jwks.output, /"kid":"local"/);
-    assert.ok(await reachesWebApp(`${base}${path}/key/${'0'.repeat(64)}`), `the login pages on ${port} reach the web app`);
-    assert.ok(await reachesWebApp(`${base}${path}/return/box?state=x`), `the return URL on ${port} reaches the web app`);
-    assert.ok(!(await reachesWebApp(`${base}/healthz`)), `other paths on ${port} stay with the site`);
-    if (path !== '') assert.ok(!(await reachesWebApp(`${base}/key/${'0'.repeat(64)}`)), 'outside the path, the site answers');
-  }
 
   test("nginx with the doc's snippets (and with the shipped example) serves the issuer over TLS and nothing else", async () => {
     const [snippet] = docBlocks(doc, 'nginx');
@@ -295,7 +264,7 @@ describe('the credmon on an existing pool (plain Debian with minicondor, from th
     assert.match(submit.output, /1 job\(s\) submitted/);
     const use = (await sh('cat token.out', 'submitter')).output;
     const token = accessTokenOf(use);
-    const jwks = JSON.parse((await sh('curl -fsS http://127.0.0.1:8080/.well-known/jwks-uri')).output) as JSONWebKeySet;
+    const jwks = JSON.parse((await sh(`curl -fsS --unix-socket ${SOCKET} http://localhost/.well-known/jwks-uri`)).output) as JSONWebKeySet;
     const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), {
       issuer: 'https://ap.example.org',
       audience: 'https://storage.example.org',

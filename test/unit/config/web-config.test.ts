@@ -31,8 +31,7 @@ describe('parseWebConfig', () => {
         publicKeyPath: '/etc/condor/scitokens.pem',
         keyId: 'local',
         tokenTimeoutS: 20,
-        listenHost: '127.0.0.1',
-        listenPort: 8080,
+        listen: { kind: 'socket', path: '/run/credmon-sandbox-web/web.sock' },
         debug: false,
       },
     );
@@ -55,8 +54,7 @@ describe('parseWebConfig', () => {
     assert.equal(config.publicKeyPath, '/etc/keys/pub.pem');
     assert.equal(config.keyId, 'k1');
     assert.equal(config.tokenTimeoutS, 7);
-    assert.equal(config.listenHost, '::1');
-    assert.equal(config.listenPort, 9090);
+    assert.deepEqual(config.listen, { kind: 'tcp', host: '::1', port: 9090 });
     assert.equal(config.debug, true);
     assert.equal(parse({ ...BASE, LOCAL_CREDMON_ISSUER: 'https://localhost:8443/' }).issuer, 'https://localhost:8443');
   });
@@ -101,6 +99,26 @@ describe('parseWebConfig', () => {
     assert.equal(basePath('https://ap.example.org/tokens/credmon/'), '/tokens/credmon');
     assert.match(problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'https://ap.example.org/a%22b' }).join(), /CREDMON_WEB_PREFIX = .*path/);
     assert.match(problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'credmon' }).join(), /CREDMON_WEB_PREFIX = credmon: not a URL/);
+  });
+
+  it('listens on a Unix socket unless WEB_LISTEN_HOST or WEB_LISTEN_PORT asks for TCP, and never on both', () => {
+    const listen = (env: Record<string, string>) => parse({ ...BASE, ...env }).listen;
+    assert.deepEqual(listen({ WEB_LISTEN_SOCKET: '/run/web/app.sock' }), { kind: 'socket', path: '/run/web/app.sock' });
+    assert.deepEqual(listen({ WEB_LISTEN_SOCKET: ' ', WEB_LISTEN_HOST: '' }), { kind: 'socket', path: '/run/credmon-sandbox-web/web.sock' });
+    assert.deepEqual(listen({ WEB_LISTEN_PORT: '8081' }), { kind: 'tcp', host: '127.0.0.1', port: 8081 });
+    assert.deepEqual(listen({ WEB_LISTEN_HOST: '127.0.0.1' }), { kind: 'tcp', host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(listen({ WEB_LISTEN_SOCKET: '', WEB_LISTEN_PORT: '8081' }), { kind: 'tcp', host: '127.0.0.1', port: 8081 });
+    const problems = problemsOf({ ...BASE, WEB_LISTEN_SOCKET: '/run/web.sock', WEB_LISTEN_PORT: '8081', WEB_DEBUG: 'maybe' });
+    assert.deepEqual(problems, [
+      'WEB_LISTEN_SOCKET = /run/web.sock and WEB_LISTEN_PORT are both set: the web app listens on a Unix socket or on TCP; unset one',
+      'WEB_DEBUG = maybe: expected true or false',
+    ]);
+    assert.match(problemsOf({ ...BASE, WEB_LISTEN_SOCKET: 'web.sock' }).join(), /^WEB_LISTEN_SOCKET = web\.sock: expected an absolute path$/);
+    const long = `/run/${'x'.repeat(103)}`;
+    assert.deepEqual(problemsOf({ ...BASE, WEB_LISTEN_SOCKET: long }), [
+      `WEB_LISTEN_SOCKET = ${long}: longer than 107 bytes, the limit of a Unix socket's path`,
+    ]);
+    assert.equal(parse({ ...BASE, WEB_LISTEN_SOCKET: `/run/${'x'.repeat(102)}` }).listen.kind, 'socket', '107 bytes fit');
   });
 
   for (const port of ['0', '65536', '80.5', ' 8o8o', '-1', '1e3']) {
