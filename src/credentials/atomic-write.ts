@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DiskFull } from '../shared/errors.js';
 
 export interface AtomicWriteOptions {
   /** Final permission bits, applied before the rename (so the file is never visible with wider ones). */
@@ -18,17 +19,31 @@ export interface AtomicWriteOptions {
 
 /**
  * Writes `data` to `path` so that readers see either the old file or the complete new one, never a missing or
- * half-written file: a temp file in the same directory, (fsync), chmod, rename, (fsync of the directory).
+ * half-written file: a temp file in the same directory, write all of it, (fsync), chmod, close, rename, (fsync of the
+ * directory). Any failure before the rename removes the temp file and leaves the old file as it was; a file system
+ * without space (ENOSPC, EDQUOT) at any step (create, write, fsync, close, rename) throws DiskFull.
  * The temp name starts with "." and ends in ".tmp", which no HTCondor component globs for (.top/.use/.mark, 64-hex).
  */
 export async function writeFileAtomically(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, tempFileName());
   const durable = options.durable ?? true;
-  const handle = await open(tmp, CREATE_FLAGS, 0o600);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let handle;
+  try {
+    handle = await open(tmp, CREATE_FLAGS, 0o600);
+  } catch (error) {
+    throw asDiskFull(error, path);
+  }
   try {
     try {
-      await handle.writeFile(data);
+      // FileHandle.writeFile loops over short writes too; this loop says so here, whatever the Node version.
+      let offset = 0;
+      while (offset < bytes.byteLength) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
+        if (bytesWritten <= 0) throw noSpace(path);
+        offset += bytesWritten;
+      }
       if (durable) await handle.sync();
       if (options.owner) await handle.chown(options.owner.uid, options.owner.gid);
       await handle.chmod(options.mode);
@@ -38,21 +53,29 @@ export async function writeFileAtomically(path: string, data: string | Uint8Arra
     await rename(tmp, path);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
-    throw error;
+    throw asDiskFull(error, path);
   }
   if (durable) await syncDirectory(dir);
 }
 
 /**
  * The synchronous, non-durable form of writeFileAtomically, for derived data written in bulk (local-issuer `.use`
- * files, in worker threads): create the temp file with its final mode, write, close, rename. Four system calls.
+ * files, in worker threads): create the temp file with its final mode, write, close, rename. Four system calls when
+ * the data goes out in one write, as it does unless the file system is full: then the rest is written in a loop, and
+ * a write that fails (ENOSPC after a short write) removes the temp file, keeps the old file and throws DiskFull.
  */
 export function replaceFileSync(path: string, data: string, mode: number): void {
   const tmp = join(dirname(path), tempFileName());
-  const fd = openSync(tmp, CREATE_FLAGS, mode);
+  let fd;
+  try {
+    fd = openSync(tmp, CREATE_FLAGS, mode);
+  } catch (error) {
+    throw asDiskFull(error, path);
+  }
   try {
     try {
-      writeSync(fd, data);
+      const written = writeSync(fd, data);
+      if (written !== Buffer.byteLength(data)) writeRestSync(fd, Buffer.from(data), written, path);
       // The umask may have cleared bits of `mode` (0644 under umask 077): set them explicitly.
       if ((mode & CURRENT_UMASK) !== 0) fchmodSync(fd, mode);
     } finally {
@@ -65,8 +88,33 @@ export function replaceFileSync(path: string, data: string, mode: number): void 
     } catch {
       // already gone
     }
-    throw error;
+    throw asDiskFull(error, path);
   }
+}
+
+/** Writes `bytes` from `offset` on after a short write; the next write of a full file system throws ENOSPC. */
+function writeRestSync(fd: number, bytes: Buffer, offset: number, path: string): void {
+  let done = offset;
+  while (done < bytes.length) {
+    const written = writeSync(fd, bytes, done, bytes.length - done);
+    if (written <= 0) throw noSpace(path);
+    done += written;
+  }
+}
+
+/** ENOSPC or EDQUOT (a quota): the file system takes no more data from us. */
+function isNoSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+function asDiskFull(error: unknown, path: string): unknown {
+  return isNoSpace(error) ? new DiskFull(path, { cause: error }) : error;
+}
+
+/** A write that took no byte at all: no file system does that with space left. */
+function noSpace(path: string): DiskFull {
+  return new DiskFull(path, { cause: new Error('a write took no bytes') });
 }
 
 const CREATE_FLAGS = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;

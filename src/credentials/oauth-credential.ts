@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialFileInvalid } from '../shared/errors.js';
+import { CredentialFileInvalid, DiskFull } from '../shared/errors.js';
 import { userDirectoryPath, type CredentialDirectory, type FileInfo } from './credential-directory.js';
 import { writeUseFileSync } from './local-credential.js';
 import { readUserFileSync } from './user-files.js';
@@ -56,15 +56,29 @@ export function readOAuthCredential(dir: CredentialDirectory, user: string, name
 export interface OAuthRefreshResult {
   /** The token response as the provider sent it (without the refresh token, which goes to `.top`). */
   readonly response: Readonly<Record<string, unknown>>;
-  /** The provider's new refresh token, when it rotated it. */
+  /** The refresh token the `.top` must hold now, when it is not the one in it (the provider rotated it). */
   readonly rotatedRefreshToken: string | undefined;
 }
 
 /**
+ * What storing a refresh did: `stored`; `superseded` (a new login or a deletion came first: nothing written); or
+ * `disk-full`: no space for `.top` (nothing written, the old `.top` and `.use` are kept) or, when `topWritten`, for
+ * the `.use` only (the new `.top` is in place, the old `.use` is kept).
+ */
+export type OAuthStoreOutcome =
+  // the refresh is on disk
+  | { readonly kind: 'stored' }
+  // nothing written: what is on disk now wins
+  | { readonly kind: 'superseded' }
+  // nothing written, or the `.top` only (topWritten)
+  | { readonly kind: 'disk-full'; readonly error: DiskFull; readonly topWritten: boolean };
+
+/**
  * Stores the outcome of a refresh, unless the credential changed while the request was out (a new login, or a
- * deletion): then nothing is written and false is returned. Write order: `.top` first (durable) when the refresh
- * token rotated, so the new one is on disk before anything else can fail; then `.use` (not fsynced: derived from
- * `.top`, refreshed again at start if a power loss empties it; written synchronously, like the local issuer's).
+ * deletion): then nothing is written. Write order: `.top` first (durable) when the refresh token rotated, so the new
+ * one is on disk before anything else can fail; then `.use` (not fsynced: derived from `.top`, refreshed again at
+ * start if a power loss empties it; written synchronously, like the local issuer's). The `.use` is not written when
+ * the `.top` could not be: a fresh `.use` beside an old `.top` would hide that the `.top` still needs writing.
  */
 export async function storeOAuthRefresh(
   dir: CredentialDirectory,
@@ -73,17 +87,25 @@ export async function storeOAuthRefresh(
   read: OAuthCredential,
   result: OAuthRefreshResult,
   nowEpochS: number,
-): Promise<boolean> {
+): Promise<OAuthStoreOutcome> {
   if (!read.top) throw new RangeError('a refresh needs the .top it was made with');
   // While the request was out, the user may have logged in again or the credential may have been deleted.
   const userDir = userDirectoryPath(dir.root, user);
   const topNow = lstatSync(join(userDir, CREDENTIAL_FILE.top(name)), { throwIfNoEntry: false });
   const useNow = lstatSync(join(userDir, CREDENTIAL_FILE.use(name)), { throwIfNoEntry: false });
-  if (!topNow || topNow.mtimeMs !== read.top.mtimeMs || useNow?.mtimeMs !== read.useMtimeMs) return false;
-  if (result.rotatedRefreshToken !== undefined && result.rotatedRefreshToken !== read.top.refreshToken) {
-    const top = formatOAuthTopFile(read.top.fields, result.rotatedRefreshToken);
-    await dir.writeUserFile(user, CREDENTIAL_FILE.top(name), top, { createDirectory: false });
+  const changed = !topNow || topNow.mtimeMs !== read.top.mtimeMs || useNow?.mtimeMs !== read.useMtimeMs;
+  if (changed) return { kind: 'superseded' };
+  let topWritten = false;
+  try {
+    if (result.rotatedRefreshToken !== undefined && result.rotatedRefreshToken !== read.top.refreshToken) {
+      const top = formatOAuthTopFile(read.top.fields, result.rotatedRefreshToken);
+      await dir.writeUserFile(user, CREDENTIAL_FILE.top(name), top, { createDirectory: false });
+      topWritten = true;
+    }
+    writeUseFileSync(dir.root, user, name, formatOAuthUseFile(result.response, nowEpochS));
+  } catch (error) {
+    if (error instanceof DiskFull) return { kind: 'disk-full', error, topWritten };
+    throw error;
   }
-  writeUseFileSync(dir.root, user, name, formatOAuthUseFile(result.response, nowEpochS));
-  return true;
+  return { kind: 'stored' };
 }

@@ -6,6 +6,7 @@ import type { CredentialDirectory } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
 import { CredentialTable, type Tracked } from './credential-table.js';
+import { DiskSpaceIncident } from './disk-space-incident.js';
 import type { CredmonEvents, ScanSummary } from './events.js';
 import { sweepKeyFiles } from './key-file-sweep.js';
 import { applyJobResult, type JobResultTarget } from './job-results.js';
@@ -59,6 +60,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly processStartMs = Date.now() - process.uptime() * 1000;
   private readonly table = new CredentialTable();
   private readonly reported = new ReportOnce();
+  private readonly diskSpace: DiskSpaceIncident;
   private readonly sleeper = new WakeableSleep();
   private readonly runner: LocalRunner;
   private readonly refresher: OAuthRefresher;
@@ -76,6 +78,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     this.log = log;
     this.now = options.now ?? Date.now;
     this.bulkThreshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
+    this.diskSpace = new DiskSpaceIncident(dir.root);
     const random = options.random ?? Math.random;
     const { now, table, reported } = this;
     const steps: StepApplier = { now, random, apply: (entry, step) => this.apply(entry, step) };
@@ -205,12 +208,20 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     }
   }
 
-  /** Applies one Step to a tracked credential: its next schedule (or untracking), its log line, its event. */
+  /**
+   * Applies one Step to a tracked credential: its next schedule (or untracking), its log line, its event, and what
+   * it says about writing (a full disk is logged once per incident, on the root logger, naming the directory).
+   */
   private apply(entry: Tracked, step: Step): void {
     if (step.schedule) entry.schedule = step.schedule;
     else this.table.untrack(entry);
     const line = step.log;
     if (line && this.log.isLevelEnabled(line.level)) writeLogLine(credentialLogger(this.log, entry.ref), line);
+    const write = step.write ?? (step.schedule ? undefined : 'not-needed');
+    if (write) {
+      const incident = this.diskSpace.observe(`${entry.ref.user}/${entry.ref.name}`, write, this.now());
+      if (incident) writeLogLine(this.log, incident);
+    }
     if (step.event) this.emit(step.event.name, step.event.payload);
   }
 }

@@ -10,7 +10,7 @@ import {
   type CredentialRef,
 } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
-import { describeError } from '../shared/errors.js';
+import { DiskFull, describeError } from '../shared/errors.js';
 import { LOCAL_RENEWAL_FRACTION, renewAfterWriteMs, renewAtMs } from './renewal.js';
 
 /** What local renewal needs; everything in it can cross to a worker thread. */
@@ -34,7 +34,9 @@ export type LocalOutcome =
   /** A file cannot be used as it is: nothing to do until it changes. */
   | { readonly kind: 'invalid'; readonly problem: string }
   /** Signing or writing failed: retry soon. */
-  | { readonly kind: 'failed'; readonly problem: string };
+  | { readonly kind: 'failed'; readonly problem: string }
+  /** No space for the new `.use` (the old one is kept): retry soon; reported once per incident, not per token. */
+  | { readonly kind: 'disk-full'; readonly problem: string };
 
 /**
  * Looks at one local credential and signs a new token when its `.use` is missing, unreadable, due, or not what this
@@ -77,7 +79,8 @@ export function renewLocalCredential(
     writeUseFileSync(ctx.root, user, name, content, { directoryChecked: known.directoryChecked });
     return { kind: 'issued', dueMs: renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION) };
   } catch (error) {
-    return { kind: 'failed', problem: `Failed to renew SciToken for user: ${user}: ${describeError(error)}` };
+    const problem = `Failed to renew SciToken for user: ${user}: ${describeError(error)}`;
+    return { kind: error instanceof DiskFull ? 'disk-full' : 'failed', problem };
   }
 }
 

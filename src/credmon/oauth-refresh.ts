@@ -1,6 +1,7 @@
 import { readOAuthCredential, storeOAuthRefresh, type CredentialDirectory } from '../credentials/index.js';
 import { refreshAccessToken } from '../oauth/index.js';
 import { RefreshRejected, RefreshUnavailable, describeError } from '../shared/errors.js';
+import { HeldRefreshToken } from './held-refresh-token.js';
 import type { ProviderGate } from './provider-gate.js';
 import { UNKNOWN_LIFETIME_RENEW_AFTER_MS, renewAfterWriteMs, renewAtMs, renewalFraction } from './renewal.js';
 
@@ -23,7 +24,13 @@ export type OAuthOutcome =
   | { readonly kind: 'no-refresh-token' }
   /** The provider rejected this very `.top` before; waiting for a new login. */
   | { readonly kind: 'still-rejected' }
-  | { readonly kind: 'refreshed'; readonly dueMs: number; readonly rotated: boolean }
+  /** `heldWritten`: the refresh token held in memory (after a full disk) is in the `.top` now, or a newer one is. */
+  | { readonly kind: 'refreshed'; readonly dueMs: number; readonly rotated: boolean; readonly heldWritten?: boolean }
+  /**
+   * The refresh worked but the disk is full: the old `.use` (and `.top`) are kept. `held`: the newest refresh token
+   * when the `.top` could not take it (in memory only, until written); undefined when the `.top` holds the newest.
+   */
+  | { readonly kind: 'disk-full'; readonly problem: string; readonly held: HeldRefreshToken | undefined }
   /** A new login or a deletion happened while the request was out; what is on disk now wins. */
   | { readonly kind: 'superseded' }
   | { readonly kind: 'rejected'; readonly problem: string; readonly topMtimeMs: number }
@@ -39,15 +46,23 @@ export function providerOf(tokenUrl: string): string {
   }
 }
 
+/** What the scheduler remembers of a credential's last refresh (see Schedule). */
+export interface RefreshMemory {
+  readonly rejectedTopMtimeMs: number | undefined;
+  readonly held?: HeldRefreshToken | undefined;
+}
+
 /**
  * Looks at one OAuth credential and refreshes its `.use` through the provider's gate when it is due. Never throws:
- * every outcome, failures included, is a value the scheduler turns into the next due time.
+ * every outcome, failures included, is a value the scheduler turns into the next due time. A refresh token held in
+ * memory (a full disk kept it out of the `.top`) is used instead of the `.top`'s, and the refresh is made even when
+ * the `.use` looks fresh, until the `.top` holds it; it is dropped when a new login has replaced the `.top`.
  */
 export async function refreshOAuthCredential(
   ctx: OAuthRefreshContext,
   user: string,
   name: string,
-  rejectedTopMtimeMs: number | undefined,
+  memory: RefreshMemory,
 ): Promise<OAuthOutcome> {
   let credential;
   try {
@@ -57,35 +72,47 @@ export async function refreshOAuthCredential(
   }
   if (!credential) return { kind: 'gone' };
   const { meta, use, top } = credential;
+  const held = top && memory.held?.belongsTo(top.mtimeMs) ? memory.held : undefined;
   const fraction = renewalFraction(meta.tokenUrl);
-  if (use && 'file' in use) {
+  if (use && 'file' in use && !held) {
     const dueMs = renewAtMs(use.file, use.info, fraction);
     if (dueMs > ctx.now()) return { kind: 'fresh', dueMs };
   }
   if (!meta.useRefreshToken) return { kind: 'no-refresh-token' };
   if (!top)
     return { kind: 'invalid', problem: `Cannot refresh ${name} tokens for user ${user}: ${name}.top is missing` };
-  if (rejectedTopMtimeMs === top.mtimeMs) return { kind: 'still-rejected' };
+  if (memory.rejectedTopMtimeMs === top.mtimeMs && !held) return { kind: 'still-rejected' };
 
   const provider = providerOf(meta.tokenUrl);
+  const refreshToken = held?.reveal() ?? top.refreshToken;
   return ctx.gate.run(provider, async (): Promise<OAuthOutcome> => {
     if (ctx.isStopping()) return { kind: 'stopped' };
     try {
-      const response = await refreshAccessToken(meta.tokenUrl, top.refreshToken, meta, {
+      const response = await refreshAccessToken(meta.tokenUrl, refreshToken, meta, {
         timeoutMs: ctx.timeoutMs,
         ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       });
       ctx.gate.succeeded(provider);
       const nowMs = ctx.now();
+      // The newest refresh token: the one sent back, or else the one just used (which may be the held one).
+      const newest = response.refreshToken ?? refreshToken;
       const stored = await storeOAuthRefresh(
         ctx.directory,
         user,
         name,
         credential,
-        { response: response.raw, rotatedRefreshToken: response.refreshToken },
+        { response: response.raw, rotatedRefreshToken: newest },
         Math.floor(nowMs / 1000),
       );
-      if (!stored) return { kind: 'superseded' };
+      if (stored.kind === 'superseded') return { kind: 'superseded' };
+      if (stored.kind === 'disk-full') {
+        const keep = !stored.topWritten && newest !== top.refreshToken;
+        return {
+          kind: 'disk-full',
+          held: keep ? new HeldRefreshToken(newest, top.mtimeMs) : undefined,
+          problem: `Cannot store the refreshed ${name} tokens of user ${user}: ${describeError(stored.error)}`,
+        };
+      }
       const lifetimeMs = response.expiresInS !== undefined ? response.expiresInS * 1000 : undefined;
       return {
         kind: 'refreshed',
@@ -93,7 +120,8 @@ export async function refreshOAuthCredential(
           lifetimeMs === undefined
             ? nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS
             : renewAfterWriteMs(nowMs, lifetimeMs, fraction),
-        rotated: response.refreshToken !== undefined && response.refreshToken !== top.refreshToken,
+        rotated: newest !== top.refreshToken,
+        ...(held ? { heldWritten: true } : {}),
       };
     } catch (error) {
       if (error instanceof RefreshRejected) {

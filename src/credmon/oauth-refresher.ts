@@ -70,7 +70,7 @@ export class OAuthRefresher {
     const { log, now, random, apply } = this.options;
     const { user, name } = entry.ref;
     entry.busy = true;
-    const task = refreshOAuthCredential(this.context, user, name, entry.schedule.rejectedTopMtimeMs)
+    const task = refreshOAuthCredential(this.context, user, name, entry.schedule)
       .then((outcome) => apply(entry, stepAfterOAuth(outcome, entry.schedule, { user, name, nowMs: now(), random })))
       .catch((error: unknown) =>
         credentialLogger(log, entry.ref).error({ err: describeError(error) }, 'Unexpected error while refreshing'),

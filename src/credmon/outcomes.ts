@@ -1,4 +1,5 @@
 import type { Tracked } from './credential-table.js';
+import type { WriteResult } from './disk-space-incident.js';
 import type { CredentialEmission } from './events.js';
 import type { LocalOutcome } from './local-renewal.js';
 import type { LogLine } from './log-line.js';
@@ -7,6 +8,7 @@ import {
   LOCAL_RETRY,
   PROVIDER_RETRY,
   failedTransiently,
+  holding,
   isNewProblem,
   rejected,
   succeeded,
@@ -16,13 +18,15 @@ import {
 
 /**
  * What an outcome means for its credential: the next schedule (undefined: the credential is gone, stop tracking it),
- * what to log on the credential's own logger, and which event to emit. Outcome to step is a pure mapping; the
- * credmon applies steps.
+ * what to log on the credential's own logger, which event to emit, and what it says about writing to the credential
+ * directory (for the full-disk incident, disk-space-incident.ts). Outcome to step is a pure mapping; the credmon
+ * applies steps.
  */
 export interface Step {
   readonly schedule: Schedule | undefined;
   readonly log?: LogLine;
   readonly event?: CredentialEmission;
+  readonly write?: WriteResult;
 }
 
 /** What applies steps: the credmon's `apply`, with the clock and randomness that the backoff in a step takes. */
@@ -39,10 +43,28 @@ export interface StepContext {
   readonly random: () => number;
 }
 
-/** A problem is logged (at error) only when it differs from the last one logged for the credential. */
-function withProblem(before: Schedule, next: Schedule, problem: string): Step {
-  if (!isNewProblem(before, problem)) return { schedule: next };
-  return { schedule: next, log: { level: 'error', message: problem } };
+/**
+ * A problem is logged (at `level`, error by default) only when it differs from the last one logged for the
+ * credential.
+ */
+function withProblem(
+  before: Schedule,
+  next: Schedule,
+  problem: string,
+  write: WriteResult | undefined,
+  level: LogLine['level'] = 'error',
+): Step {
+  const step: Step = write ? { schedule: next, write } : { schedule: next };
+  return isNewProblem(before, problem) ? { ...step, log: { level, message: problem } } : step;
+}
+
+/**
+ * A write that failed for lack of space: retried soon with the local backoff. The credmon logs the incident once
+ * (DiskSpaceIncident); the credential's own line is at debug, once per distinct problem.
+ */
+function noSpace(before: Schedule, problem: string, at: StepContext): Step {
+  const next = failedTransiently(before, problem, { ...at, retry: LOCAL_RETRY });
+  return withProblem(before, next, problem, 'no-space', 'debug');
 }
 
 /** The step after local renewal; `logEachToken` false (a bulk issuance) logs each token at debug only. */
@@ -59,25 +81,49 @@ export function stepAfterLocal(
         schedule: succeeded(outcome.dueMs),
         log: { level: logEachToken ? 'info' : 'debug', message: `Successfully renewed SciToken for user: ${user}` },
         event: { name: 'credential.issued', payload: { user, name } },
+        write: 'done',
       };
     case 'fresh':
-      return { schedule: succeeded(outcome.dueMs) };
+      return { schedule: succeeded(outcome.dueMs), write: 'not-needed' };
     case 'gone':
-      return { schedule: undefined };
+      return { schedule: undefined, write: 'not-needed' };
     case 'not-local':
       return {
         schedule: waitForChange(schedule),
         log: { level: 'debug', message: 'Leaving an OAuth credential alone (its .top holds a refresh token)' },
+        write: 'not-needed',
       };
     case 'invalid':
-      return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem);
-    case 'failed':
-      return withProblem(
-        schedule,
-        failedTransiently(schedule, outcome.problem, { ...at, retry: LOCAL_RETRY }),
-        outcome.problem,
-      );
+      return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem, 'not-needed');
+    case 'failed': {
+      const next = failedTransiently(schedule, outcome.problem, { ...at, retry: LOCAL_RETRY });
+      return withProblem(schedule, next, outcome.problem, undefined);
+    }
+    case 'disk-full':
+      return noSpace(schedule, outcome.problem, at);
   }
+}
+
+/**
+ * The step after an OAuth refresh whose result found no space: the newest refresh token, when the `.top` could not
+ * take it, is held in the schedule (memory) and used by the retry; saying so once, at warn, when it is first held.
+ */
+function oauthNoSpace(outcome: OAuthOutcome & { kind: 'disk-full' }, schedule: Schedule, at: StepContext): Step {
+  const { user, name } = at;
+  const step = noSpace(schedule, outcome.problem, at);
+  const next = holding(step.schedule ?? schedule, outcome.held);
+  if (!outcome.held || schedule.held?.topMtimeMs === outcome.held.topMtimeMs) return { ...step, schedule: next };
+  return {
+    ...step,
+    schedule: next,
+    log: {
+      level: 'warn',
+      message:
+        `The provider rotated the refresh token of ${name} for user ${user}, but ${name}.top cannot be written ` +
+        '(no space left on the file system): the new refresh token is held in memory until it can be written. ' +
+        `A restart of the credmon before then loses it, and ${user} would have to log in again`,
+    },
+  };
 }
 
 /** The step after an OAuth refresh (or the decision that none was needed). */
@@ -85,31 +131,36 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
   const { user, name } = at;
   switch (outcome.kind) {
     case 'gone':
-      return { schedule: undefined };
+      return { schedule: undefined, write: 'not-needed' };
     case 'fresh':
-      return { schedule: succeeded(outcome.dueMs) };
+      return { schedule: succeeded(outcome.dueMs), write: 'not-needed' };
     case 'invalid':
-      return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem);
+      return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem, 'not-needed');
     case 'no-refresh-token':
       return {
         schedule: waitForChange(schedule),
         log: { level: 'debug', message: 'The provider issued no refresh token; nothing to refresh' },
+        write: 'not-needed',
       };
     case 'still-rejected':
-      return { schedule: waitForChange(schedule) };
-    case 'refreshed':
+      return { schedule: waitForChange(schedule), write: 'not-needed' };
+    case 'refreshed': {
+      const held = outcome.heldWritten ? `; the refresh token held in memory is written to ${name}.top` : '';
       return {
         schedule: succeeded(outcome.dueMs),
         log: {
           level: 'info',
-          fields: { rotated: outcome.rotated },
-          message: `Successfully refreshed ${name} tokens for user ${user}`,
+          fields: outcome.heldWritten ? { rotated: outcome.rotated, heldWritten: true } : { rotated: outcome.rotated },
+          message: `Successfully refreshed ${name} tokens for user ${user}${held}`,
         },
         event: { name: 'credential.refreshed', payload: { user, name, rotated: outcome.rotated } },
+        write: 'done',
       };
+    }
     case 'superseded':
       return {
-        schedule: { ...schedule, dueMs: 0 },
+        // What is on disk now wins: a refresh token held for the old `.top` is dropped.
+        schedule: holding({ ...schedule, dueMs: 0 }, undefined),
         log: {
           level: 'warn',
           message: `${name} changed or was removed during the refresh; keeping what is on disk now`,
@@ -120,6 +171,7 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
         schedule: rejected(outcome.problem, outcome.topMtimeMs),
         log: { level: 'error', message: outcome.problem },
         event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_REJECTED' } },
+        write: 'not-needed',
       };
     case 'unavailable': {
       const retry = { ...at, retry: PROVIDER_RETRY };
@@ -131,6 +183,8 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
         event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_UNAVAILABLE' } },
       };
     }
+    case 'disk-full':
+      return oauthNoSpace(outcome, schedule, at);
     case 'stopped':
       return { schedule };
   }

@@ -1,4 +1,5 @@
 import { MAX_RETRY_AFTER_S, backoffDelayMs } from '../oauth/index.js';
+import type { HeldRefreshToken } from './held-refresh-token.js';
 
 /**
  * When the credmon looks at one credential again, and what it remembers about it. Immutable; the functions below are
@@ -13,6 +14,11 @@ export interface Schedule {
   readonly problem: string | undefined;
   /** mtime of the `.top` whose refresh token the provider rejected: no retry until the `.top` changes. */
   readonly rejectedTopMtimeMs: number | undefined;
+  /**
+   * A rotated refresh token that the full disk kept out of the `.top`: refresh with it, write it when space returns.
+   * Kept through failures and directory changes; dropped by success, rejection, or a new `.top` (a new login).
+   */
+  readonly held?: HeldRefreshToken | undefined;
 }
 
 export const WHEN_CHANGED = Infinity;
@@ -31,7 +37,10 @@ export function isDue(schedule: Schedule, nowMs: number): boolean {
   return schedule.dueMs <= nowMs;
 }
 
-/** Work done (token issued, refreshed, or found fresh): next look at `nextDueMs`; failures and problems forgotten. */
+/**
+ * Work done (token issued, refreshed, or found fresh): next look at `nextDueMs`; failures, problems and a held refresh
+ * token (written now) forgotten.
+ */
 export function succeeded(nextDueMs: number): Schedule {
   return { dueMs: nextDueMs, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
 }
@@ -61,7 +70,7 @@ export function waitForChange(schedule: Schedule, problem?: string): Schedule {
   return { ...schedule, dueMs: WHEN_CHANGED, problem: problem ?? schedule.problem };
 }
 
-/** The provider refused the refresh token for good: wait until a new login replaces the `.top`. */
+/** The provider refused the refresh token for good: wait until a new login replaces the `.top` (nothing held). */
 export function rejected(problem: string, topMtimeMs: number): Schedule {
   return { dueMs: WHEN_CHANGED, failures: 0, problem, rejectedTopMtimeMs: topMtimeMs };
 }
@@ -74,6 +83,12 @@ export function rejected(problem: string, topMtimeMs: number): Schedule {
 export function directoryChanged(schedule: Schedule, kind: 'local' | 'oauth'): Schedule {
   if (kind === 'oauth' && schedule.failures > 0) return schedule;
   return { ...schedule, dueMs: 0 };
+}
+
+/** The schedule with `held` as its held refresh token (none when undefined). */
+export function holding(schedule: Schedule, held: HeldRefreshToken | undefined): Schedule {
+  const { held: _previous, ...rest } = schedule;
+  return held ? { ...rest, held } : rest;
 }
 
 /** Whether `problem` should be logged: only when it differs from the last one logged for this credential. */

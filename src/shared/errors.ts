@@ -50,6 +50,20 @@ export class CredentialDirectoryUnusable extends CredmonSandboxError {
   readonly code = 'ERR_CREDENTIAL_DIRECTORY_UNUSABLE';
 }
 
+/**
+ * A write found no space left on the file system (ENOSPC; EDQUOT, a quota, counts the same): nothing was renamed into
+ * place, the old file is kept as it was and the temp file is removed. Retry once space is freed.
+ */
+export class DiskFull extends CredmonSandboxError {
+  readonly code = 'ERR_DISK_FULL';
+  readonly path: string;
+
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(`cannot write ${path}: no space left on the file system; the old file is kept`, options);
+    this.path = path;
+  }
+}
+
 /** The local issuer's signing key is missing, unreadable or of an unsupported type. */
 export class SigningKeyInvalid extends CredmonSandboxError {
   readonly code = 'ERR_SIGNING_KEY_INVALID';

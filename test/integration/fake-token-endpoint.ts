@@ -94,3 +94,43 @@ export async function refusedUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/token`;
 }
+
+/**
+ * A provider that rotates refresh tokens and revokes the one it replaces (as Box does, and OIDC providers with
+ * refresh-token rotation): a refresh with the current refresh token answers a new one, any other refresh token (an
+ * earlier one) gets 400 invalid_grant. `accessTokenBytes` makes large access tokens (a multi-page `.use`).
+ */
+export interface RotatingProvider {
+  readonly responder: Responder;
+  /** The only refresh token the provider accepts now. */
+  current(): string;
+  /** Every refresh token it issued or accepted, oldest first (the first is the initial one). */
+  readonly issued: readonly string[];
+  /** The refresh token each refresh request sent, in order. */
+  readonly presented: readonly string[];
+  /** A new login: the provider issued `refreshToken` (a new grant); it is the only one accepted from now on. */
+  login(refreshToken: string): void;
+}
+
+export interface RotatingOptions {
+  /** Pad access tokens to this length (a `.use` of several pages). */
+  readonly accessTokenBytes?: number;
+}
+
+export function rotatingRefreshTokens(initial: string, options: RotatingOptions = {}): RotatingProvider {
+  const issued = [initial];
+  const presented: string[] = [];
+  const current = (): string => issued[issued.length - 1] ?? initial;
+  const responder: Responder = (request) => {
+    const sent = request.form.get('refresh_token') ?? '';
+    presented.push(sent);
+    if (request.form.get('grant_type') !== 'refresh_token' || sent !== current()) {
+      return json(400, { error: 'invalid_grant', error_description: 'refresh token revoked or unknown' });
+    }
+    const n = issued.length;
+    issued.push(`rt-rotated-${n}-secret`);
+    const accessToken = `at-rotated-${n}-secret-`.padEnd(options.accessTokenBytes ?? 32, 'x');
+    return json(200, { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, refresh_token: current() });
+  };
+  return { responder, current, issued, presented, login: (refreshToken) => void issued.push(refreshToken) };
+}

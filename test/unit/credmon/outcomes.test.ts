@@ -29,11 +29,15 @@ describe('outcomes: local renewal', () => {
     assert.equal(stepAfterLocal(issued, backingOff, at, false).log?.level, 'debug');
   });
 
-  it('fresh: due at the renewal time, silent; gone: untracked', () => {
+  it('fresh: due at the renewal time, silent; gone: untracked; neither needs a write', () => {
     assert.deepEqual(stepAfterLocal({ kind: 'fresh', dueMs: NOW + 5 }, backingOff, at, true), {
       schedule: succeeded(NOW + 5),
+      write: 'not-needed',
     });
-    assert.deepEqual(stepAfterLocal({ kind: 'gone' }, newSchedule(), at, true), { schedule: undefined });
+    assert.deepEqual(stepAfterLocal({ kind: 'gone' }, newSchedule(), at, true), {
+      schedule: undefined,
+      write: 'not-needed',
+    });
   });
 
   it('not-local: waits for a change, at debug only', () => {
@@ -144,8 +148,9 @@ describe('outcomes: OAuth refresh', () => {
     assert.equal(none.log?.level, 'debug');
     assert.deepEqual(stepAfterOAuth({ kind: 'fresh', dueMs: NOW + 9 }, backingOff, at), {
       schedule: succeeded(NOW + 9),
+      write: 'not-needed',
     });
-    assert.deepEqual(stepAfterOAuth({ kind: 'gone' }, backingOff, at), { schedule: undefined });
+    assert.deepEqual(stepAfterOAuth({ kind: 'gone' }, backingOff, at), { schedule: undefined, write: 'not-needed' });
   });
 
   it('stopped: the schedule stays as it was, nothing logged or emitted', () => {
