@@ -24,7 +24,7 @@ export interface DemoProviderConfig {
   readonly accessTokenTtlS: number;
   readonly refreshTokenTtlS: number;
   readonly rotateRefreshTokens: boolean;
-  /** Scopes the resource server grants. */
+  /** Scopes the resource server grants (requested scopes outside this list are silently left out of the token). */
   readonly scopes: readonly string[];
   /** The resource (audience) used when an authorization request names none. */
   readonly defaultResource: string;
@@ -67,7 +67,10 @@ export const DEMO_DEFAULTS = {
   accessTokenTtlS: 120,
   refreshTokenTtlS: 86_400,
   rotateRefreshTokens: true,
-  scopes: 'read:/public write:/public read:/protected write:/protected compute.create storage.read:/ storage.modify:/',
+  // Nothing that writes under /public (write:/public, storage.modify:/, storage.create:/): the client secrets and
+  // demo/demo are public, so any local user gets any scope listed here by running the code flow by hand (issue 15).
+  // The storage refuses writes there whatever the token says; a requested scope not listed is left out of the token.
+  scopes: 'read:/public read:/protected write:/protected compute.create storage.read:/',
   defaultResource: 'https://localhost',
 } as const;
 

@@ -283,6 +283,38 @@ describe('demo OAuth 2.0 authorization server', () => {
     assert.equal(back.searchParams.get('code'), null);
   });
 
+  it('grants no scope that writes under /public, whatever the public client asks for (issue 15)', async () => {
+    // The attack: the client secret and demo/demo are public, so anyone can run this flow and ask for anything.
+    const widest = 'read:/public write:/public storage.read:/ storage.modify:/ storage.create:/ write:/';
+    const start = await startAuthorization({ scope: widest });
+    const { consentUrl, page } = await logIn(start);
+    assert.match(page, /<code>read:\/public<\/code>/);
+    assert.doesNotMatch(page, /write:\/public|storage\.modify|storage\.create|write:\/</);
+    const back = await consent(start, consentUrl, 'allow');
+    const code = back.searchParams.get('code');
+    assert.ok(code);
+    const form = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: start.verifier };
+    const exchanged = await token(form);
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+    assert.equal(exchanged.body['scope'], 'read:/public storage.read:/');
+    assert.equal((await verifyAccessToken(exchanged.body['access_token']))['scope'], 'read:/public storage.read:/');
+
+    // A refresh cannot widen it either.
+    const refreshToken = exchanged.body['refresh_token'] as string;
+    const wider = await token({ grant_type: 'refresh_token', refresh_token: refreshToken, scope: 'write:/public' });
+    assert.deepEqual([wider.status, wider.body['error']], [400, 'invalid_scope']);
+
+    // Asking only for writes there: nothing to consent to, so right after the login the request ends with
+    // access_denied and no code.
+    const only = await startAuthorization({ scope: 'write:/public storage.modify:/' });
+    const login = { prompt: 'login', username: 'demo', password: 'demo' };
+    const loggedIn = await only.browser.go(only.interactionUrl, { form: login });
+    const { url: refused } = await followWithinProvider(only.browser, loggedIn);
+    assert.equal(`${refused.origin}${refused.pathname}`, REDIRECT_URI);
+    assert.equal(refused.searchParams.get('error'), 'access_denied');
+    assert.equal(refused.searchParams.get('code'), null);
+  });
+
   it('shows an error page, not a redirect, for an unregistered redirect_uri', async () => {
     const browser = new Browser();
     const params = new URLSearchParams({
@@ -373,15 +405,8 @@ describe('demo provider configuration and signing key', () => {
     assert.equal(config.rotateRefreshTokens, true);
     assert.equal(config.user, 'demo');
     assert.equal(config.password, 'demo');
-    assert.deepEqual(config.scopes, [
-      'read:/public',
-      'write:/public',
-      'read:/protected',
-      'write:/protected',
-      'compute.create',
-      'storage.read:/',
-      'storage.modify:/',
-    ]);
+    const scopes = ['read:/public', 'read:/protected', 'write:/protected', 'compute.create', 'storage.read:/'];
+    assert.deepEqual(config.scopes, scopes, 'nothing that writes under /public');
     assert.deepEqual(
       config.clients.map((c) => [c.clientId, c.clientSecret, c.redirectUris, c.tokenEndpointAuthMethod]),
       [
