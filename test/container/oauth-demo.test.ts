@@ -114,7 +114,7 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     assert.equal(submit.exitCode, 0, submit.output);
     const files = credentialFilesFrom(jobOutput);
     await verifyDemoToken(files.get('scitokens_read.use'), 'read:/public', jobOutput);
-    await verifyDemoToken(files.get('scitokens_write.use'), 'write:/public', jobOutput);
+    await verifyDemoToken(files.get('scitokens_write.use'), 'write:/protected', jobOutput);
   });
 
   test('several-providers.sub: only the missing provider is asked for, and the job gets both tokens', async () => {
