@@ -16,6 +16,16 @@ import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const SECRET = 'compose-secret-7f3a9c2e';
 
+/** `docker run --rm` of the image as an OAuth client (id and endpoints on a closed port) with `extra` arguments. */
+function runImageOnce(extra: string[]): Promise<{ code: number; output: string }> {
+  const client = ['-e', 'SCITOKENS_CLIENT_ID=x', '-e', 'SCITOKENS_AUTHORIZATION_URL=https://127.0.0.1:9/a', '-e', 'SCITOKENS_TOKEN_URL=https://127.0.0.1:9/t'];
+  return new Promise((resolve) => {
+    execFile('docker', ['run', '--rm', ...client, ...extra, IMAGE], { timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
+}
+
 describe('OAuth client from the environment and a compose secret', { timeout: 600_000 }, () => {
   let sandbox: SandboxHandle;
   let dir: string;
@@ -91,28 +101,12 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
 
   test('a client secret file that a local user can read is refused at start, naming the file and the reader', async () => {
     await chmod(join(dir, 'scitokens.secret'), 0o600);
-    const result = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(
-        'docker',
-        [
-          'run',
-          '--rm',
-          '-v',
-          `${join(dir, 'scitokens.secret')}:/srv/scitokens.secret:ro`,
-          '-e',
-          'SCITOKENS_CLIENT_ID=x',
-          '-e',
-          'SCITOKENS_CLIENT_SECRET_FILE=/srv/scitokens.secret',
-          '-e',
-          'SCITOKENS_AUTHORIZATION_URL=https://127.0.0.1:9/a',
-          '-e',
-          'SCITOKENS_TOKEN_URL=https://127.0.0.1:9/t',
-          IMAGE,
-        ],
-        { timeout: 120_000 },
-        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: stdout + stderr }),
-      );
-    });
+    const result = await runImageOnce([
+      '-v',
+      `${join(dir, 'scitokens.secret')}:/srv/scitokens.secret:ro`,
+      '-e',
+      'SCITOKENS_CLIENT_SECRET_FILE=/srv/scitokens.secret',
+    ]);
     assert.notEqual(result.code, 0, result.output);
     assert.match(result.output, /SCITOKENS_CLIENT_SECRET_FILE=\/srv\/scitokens.secret can be read by the local user submitter/);
     assert.ok(!result.output.includes(SECRET), result.output);
@@ -137,24 +131,7 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
   });
 
   test('an OAuth client without a secret stops the container with a message that says what to provide', async () => {
-    const result = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(
-        'docker',
-        [
-          'run',
-          '--rm',
-          '-e',
-          'SCITOKENS_CLIENT_ID=x',
-          '-e',
-          'SCITOKENS_AUTHORIZATION_URL=https://127.0.0.1:9/a',
-          '-e',
-          'SCITOKENS_TOKEN_URL=https://127.0.0.1:9/t',
-          IMAGE,
-        ],
-        { timeout: 120_000 },
-        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: stdout + stderr }),
-      );
-    });
+    const result = await runImageOnce([]);
     assert.notEqual(result.code, 0);
     assert.match(result.output, /SCITOKENS_CLIENT_ID is set but no client secret was given: provide the compose secret scitokens_client_secret/);
   });
