@@ -6,6 +6,7 @@ export interface SciTokenClaims {
   readonly sub: string;
   readonly scope: string;
   readonly ver?: string;
+  readonly 'wlcg.ver'?: string;
   readonly aud?: string[];
   readonly iss: string;
   readonly iat: number;
@@ -28,13 +29,25 @@ export function buildScopes(config: LocalIssuerConfig, user: string, groups: rea
   return scopes.join(' ');
 }
 
-/** The claims upstream's LocalCredmon puts in a token (SciTokens 2.0 profile), for `user` at `nowEpochS`. */
+/**
+ * The profile claim for LOCAL_CREDMON_TOKEN_VERSION: `wlcg` or `wlcg:<v>` (any case) is the WLCG Common JWT profile,
+ * `{"wlcg.ver": "<v>"}` (v defaults to 1.0) and no `ver`, as HTCondor 24.7.3+ writes it (LocalCredmon.py,
+ * HTCONDOR-2954); anything else is written as `ver` unchanged (`scitoken:2.0`); undefined writes neither.
+ */
+export function profileClaim(tokenVersion: string | undefined): Pick<SciTokenClaims, 'ver' | 'wlcg.ver'> {
+  if (tokenVersion === undefined) return {};
+  const wlcg = /^wlcg(?::(.*))?$/i.exec(tokenVersion);
+  if (wlcg) return { 'wlcg.ver': wlcg[1] || '1.0' };
+  return { ver: tokenVersion };
+}
+
+/** The claims upstream's LocalCredmon puts in a token (SciTokens 2.0 or WLCG profile), for `user` at `nowEpochS`. */
 export function buildClaims(config: LocalIssuerConfig, user: string, groups: readonly string[], nowEpochS: number, exprScope?: string): SciTokenClaims {
   const iat = Math.floor(nowEpochS);
   return {
     sub: user,
     scope: buildScopes(config, user, groups, exprScope),
-    ...(config.tokenVersion !== undefined ? { ver: config.tokenVersion } : {}),
+    ...profileClaim(config.tokenVersion),
     ...(config.audience.length > 0 ? { aud: [...config.audience] } : {}),
     iss: config.issuer,
     iat,

@@ -66,3 +66,29 @@ describe('buildClaims', () => {
     assert.deepEqual(config.audience, ['a', 'b']);
   });
 });
+
+describe('the token profile (LOCAL_CREDMON_TOKEN_VERSION)', () => {
+  const claimsFor = (version: string): Record<string, unknown> =>
+    buildClaims(localConfig({ LOCAL_CREDMON_TOKEN_AUDIENCE: 'a', LOCAL_CREDMON_TOKEN_VERSION: version }), 'alice', [], 0);
+
+  for (const version of ['wlcg', 'wlcg:1.0', 'WLCG:1.0', ' wlcg:1.0 ']) {
+    it(`writes "wlcg.ver": "1.0" and no ver for ${JSON.stringify(version)} (HTCondor 24.7.3+, HTCONDOR-2954)`, () => {
+      const claims = claimsFor(version);
+      assert.equal(claims['wlcg.ver'], '1.0');
+      assert.equal('ver' in claims, false);
+      assert.deepEqual(claims.aud, ['a']);
+    });
+  }
+
+  it('carries a later WLCG profile version into wlcg.ver', () => {
+    assert.equal(claimsFor('wlcg:2.0')['wlcg.ver'], '2.0');
+  });
+
+  for (const version of ['scitoken:2.0', 'scitokens:1.0', 'wlcg-like']) {
+    it(`writes ${version} as ver and no wlcg.ver`, () => {
+      const claims = claimsFor(version);
+      assert.equal(claims.ver, version);
+      assert.equal('wlcg.ver' in claims, false);
+    });
+  }
+});
