@@ -1,6 +1,6 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import { RotatingLogFile, type RotationPolicy } from './rotating-file.js';
 
 /** Paths whose values never reach a log line, whatever module logs them. */
 export const REDACT_PATHS = [
@@ -32,6 +32,8 @@ export interface LoggerOptions {
   readonly debug: boolean;
   /** An HTCondor-style daemon log file (e.g. CREDMON_OAUTH_LOG); lines are plain text, as admins expect there. */
   readonly file?: string | undefined;
+  /** How the file is bounded (MAX_<SUBSYS>_LOG and friends); without it the file grows without bound. */
+  readonly rotation?: RotationPolicy | undefined;
   /** Also write plain-text lines to stderr (so `docker compose logs` shows them). */
   readonly stderr: boolean;
 }
@@ -76,10 +78,15 @@ export function formatLogLine(json: string): string {
   return `${stamp} [${label}] ${lvl === 'INFO' ? '' : `${lvl}: `}${message}${fields ? ` ${fields}` : ''}\n`;
 }
 
-class TextDestination extends Writable {
-  private readonly targets: Array<NodeJS.WritableStream | WriteStream>;
+/** Where formatted lines go: stderr, a daemon log file, or both. */
+interface LineTarget {
+  write(text: string): unknown;
+}
 
-  constructor(targets: Array<NodeJS.WritableStream | WriteStream>) {
+class TextDestination extends Writable {
+  private readonly targets: LineTarget[];
+
+  constructor(targets: LineTarget[]) {
     super();
     this.targets = targets;
   }
@@ -96,16 +103,20 @@ class TextDestination extends Writable {
   }
 }
 
+const UNBOUNDED: RotationPolicy = { maxBytes: 0, maxSeconds: 0, maxRotated: 1, truncateOnOpen: false, knob: '' };
+
 /**
  * The one root logger of a process, created in src/bin/. Secrets are redacted by path before anything is written.
- * A log file that cannot be written is reported once on stderr and then skipped: logging never stops the daemon.
+ * A log file that cannot be opened throws (the system's error: the daemon exits 44, HTCondor's logging error); one
+ * that fails later is reported once on stderr and then skipped: logging never stops a running daemon.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const targets: Array<NodeJS.WritableStream | WriteStream> = [];
+  const targets: LineTarget[] = [];
   if (options.file) {
-    const file = createWriteStream(options.file, { flags: 'a', mode: 0o644 });
-    file.once('error', (error) => {
-      process.stderr.write(`cannot write the log file ${options.file}: ${error.message}; logging to stderr only\n`);
+    const path = options.file;
+    const notice = (level: 30 | 40, msg: string): string => formatLogLine(JSON.stringify({ time: Date.now(), level, msg, name: options.name }));
+    const file = new RotatingLogFile(path, options.rotation ?? UNBOUNDED, notice, Date.now, (error) => {
+      process.stderr.write(`cannot write the log file ${path}: ${error.message}; logging to stderr only\n`);
       targets.splice(targets.indexOf(file), 1);
       if (!targets.includes(process.stderr)) targets.push(process.stderr);
     });

@@ -1,0 +1,57 @@
+/**
+ * HTCondor's daemon-log bounds (`MAX_<SUBSYS>_LOG`, `MAX_DEFAULT_LOG`, `MAX_NUM_<SUBSYS>_LOG`,
+ * `TRUNC_<SUBSYS>_LOG_ON_OPEN`), read as HTCondor's dprintf reads them (docs/admin-manual/configuration/global.rst).
+ */
+
+/** How large or how old a log may grow before it is rotated; a value of 0 means without bound. */
+export interface LogLimit {
+  readonly unit: 'bytes' | 'seconds';
+  readonly value: number;
+}
+
+/** What the credmon's log file is held to. */
+export interface LogBounds {
+  readonly limit: LogLimit;
+  /** How many rotated files are kept (`MAX_NUM_<SUBSYS>_LOG`, default 1: one `.old`). */
+  readonly maxRotated: number;
+  readonly truncateOnOpen: boolean;
+  /** The knob the limit came from, for messages (`MAX_CREDMON_OAUTH_LOG` or `MAX_DEFAULT_LOG`). */
+  readonly knob: string;
+}
+
+/** MAX_DEFAULT_LOG's own default: 10 MiB. */
+export const DEFAULT_LOG_LIMIT: LogLimit = { unit: 'bytes', value: 10 * 1024 * 1024 };
+
+const KIB = 1024;
+const SIZE_UNITS: Readonly<Record<string, number>> = { B: 1, K: KIB, M: KIB ** 2, G: KIB ** 3, T: KIB ** 4 };
+const TIME_UNITS: Readonly<Record<string, number>> = { S: 1, M: 60, H: 3600, D: 86_400, W: 604_800 };
+
+/**
+ * Whether a unit word starting with M means minutes: `Min` (any case) and a lone lower-case `m` do; `Mb`, `Mib` and
+ * a lone `M` mean MiB, as HTCondor's dprintf decides between the two.
+ */
+function isMinutes(unit: string): boolean {
+  if (unit.length === 1) return unit === 'm';
+  const second = unit[1]?.toUpperCase();
+  return second === 'I' && unit[2]?.toUpperCase() !== 'B';
+}
+
+/**
+ * Parses `<integer> [unit]`: Bytes, Kb, Mb, Gb, Tb (powers of 1024) or Sec, Min, Hr, Day, Wk; only the first letters
+ * count (`Mb` vs `Min`, see isMinutes). Undefined for anything else: no number, a negative one, an unknown unit.
+ */
+export function parseLogLimit(text: string): LogLimit | undefined {
+  const match = /^\s*(\d+)\s*([A-Za-z]*)\s*$/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = match[2] ?? '';
+  if (!Number.isSafeInteger(value)) return undefined;
+  if (unit === '') return { unit: 'bytes', value };
+  const first = unit[0]!.toUpperCase();
+  if (first === 'M') return isMinutes(unit) ? { unit: 'seconds', value: value * 60 } : { unit: 'bytes', value: value * KIB ** 2 };
+  const size = SIZE_UNITS[first];
+  if (size !== undefined) return { unit: 'bytes', value: value * size };
+  const time = TIME_UNITS[first];
+  if (time !== undefined) return { unit: 'seconds', value: value * time };
+  return undefined;
+}
