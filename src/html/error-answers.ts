@@ -10,6 +10,11 @@ export interface CodeAnswer {
   readonly say: 'message' | 'hidden' | { readonly text: string } | ((error: CredmonSandboxError) => string);
 }
 
+const DISK_FULL = [
+  'The disk of the server is full, so nothing was stored and the old files are kept as they were.',
+  'Ask the administrator to free some space, then try again.',
+].join(' ');
+
 function sayDenied(error: CredmonSandboxError): string {
   const oauthError = error instanceof AuthorizationDenied ? error.oauthError : '';
   const friendly =
@@ -35,12 +40,7 @@ export const ANSWER_BY_CODE = {
   // A user directory that is a symlink, a key file that cannot be read right now: the admin's side, said plainly.
   ERR_CREDENTIAL_DIRECTORY_UNUSABLE: { status: 503, say: 'message' },
   // 507 Insufficient Storage (RFC 4918): the request was fine, the server had no room to keep its result.
-  ERR_DISK_FULL: {
-    status: 507,
-    say: {
-      text: 'The disk of the server is full, so nothing was stored and the old files are kept as they were. Ask the administrator to free some space, then try again.',
-    },
-  },
+  ERR_DISK_FULL: { status: 507, say: { text: DISK_FULL } },
   // Start-up errors: they never reach a request, and if one did, its details are for the log.
   ERR_CONFIG_INVALID: { status: 500, say: 'hidden' },
   ERR_CLASSAD_EVALUATION_FAILED: { status: 500, say: 'hidden' },

@@ -1,8 +1,11 @@
 import { CredmonSandboxError, describeError } from '../shared/errors.js';
-import { ANSWER_BY_CODE, isErrorCode, titleFor } from './error-answers.js';
+import { ANSWER_BY_CODE, isErrorCode, titleFor, type CodeAnswer } from './error-answers.js';
 import { html } from './html.js';
 import { HTML_CONTENT_TYPE } from './page-headers.js';
 import { renderPage, type Site } from './render-page.js';
+
+/** Removes what must never be shown nor logged from a text. */
+type Scrub = (text: string) => string;
 
 /** What failed, as the log line says it: `<step> failed` (our side, level error) or `<step> refused` / `rejected`. */
 export type ErrorStep = 'request' | 'login step' | 'interaction';
@@ -20,7 +23,7 @@ export interface ErrorContext {
   readonly format: 'html' | 'negotiate';
   readonly accept?: string | undefined;
   /** Removes what must never be shown nor logged (the credential directory's path, login-link keys). */
-  readonly scrub?: ((text: string) => string) | undefined;
+  readonly scrub?: Scrub | undefined;
   /** A link back to where the user may try again ("Back to the login page"). */
   readonly retry?: { readonly href: string; readonly label: string } | undefined;
 }
@@ -38,9 +41,17 @@ export interface ErrorPage {
 export interface ErrorResponse extends ErrorPage {
   readonly headers: { readonly 'content-type': string; readonly 'cache-control': 'no-store' };
   readonly body: string;
-  readonly log: { readonly level: 'error' | 'warn' | 'info'; readonly message: string; readonly fields: { status: number; err: string } };
+  readonly log: ErrorLogLine;
 }
 
+/** The log line of an error answer: `log[level](fields, message)`. */
+export interface ErrorLogLine {
+  readonly level: 'error' | 'warn' | 'info';
+  readonly message: string;
+  readonly fields: { readonly status: number; readonly err: string };
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const HIDDEN = 'Something went wrong on the server. The details are in its log.';
 
 /**
@@ -48,20 +59,26 @@ const HIDDEN = 'Something went wrong on the server. The details are in its log.'
  * ANSWER_BY_CODE; an error that carries a 4xx status (Fastify's refusals, oidc-provider's OAuth errors, a form
  * refused) keeps it and its message; everything else is a 500 whose details stay in the log.
  */
-export function toErrorPage(error: unknown, scrub: (text: string) => string = (t) => t): ErrorPage {
+export function toErrorPage(error: unknown, scrub: Scrub = (t) => t): ErrorPage {
   if (error instanceof CredmonSandboxError && isErrorCode(error.code)) {
     const { status, say } = ANSWER_BY_CODE[error.code];
-    const message = say === 'message' ? scrub(error.message) : say === 'hidden' ? HIDDEN : typeof say === 'function' ? scrub(say(error)) : say.text;
-    return { status, title: titleFor(status), message };
+    return { status, title: titleFor(status), message: wordFor(say, error, scrub) };
   }
   const e = error as { statusCode?: unknown; status?: unknown; error?: unknown; error_description?: unknown; message?: unknown };
   const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : 500;
   if (status >= 400 && status < 500) {
-    const text = typeof e.error_description === 'string' ? e.error_description : typeof e.message === 'string' ? e.message : 'Bad request.';
+    const description = typeof e.error_description === 'string' ? e.error_description : e.message;
+    const text = typeof description === 'string' ? description : 'Bad request.';
     const oauthError = typeof e.error === 'string' ? e.error : undefined;
     return { status, title: titleFor(status), message: scrub(text), oauthError };
   }
   return { status: 500, title: titleFor(500), message: HIDDEN };
+}
+
+function wordFor(say: CodeAnswer['say'], error: CredmonSandboxError, scrub: Scrub): string {
+  if (say === 'message') return scrub(error.message);
+  if (say === 'hidden') return HIDDEN;
+  return typeof say === 'function' ? scrub(say(error)) : say.text;
 }
 
 /**
@@ -78,18 +95,18 @@ export function toErrorResponse(error: unknown, context: ErrorContext): ErrorRes
   const level = failed ? 'error' : log.refusedLevel;
   const fields = { status: page.status, err: scrub(describeError(error)) };
   const asHtml = context.format === 'html' || (context.accept ?? '').includes('text/html');
-  const body = asHtml ? renderErrorBody(context, page) : JSON.stringify({ error: page.title, message: page.message });
   return {
     ...page,
-    headers: { 'content-type': asHtml ? HTML_CONTENT_TYPE : 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    body,
+    headers: { 'content-type': asHtml ? HTML_CONTENT_TYPE : JSON_CONTENT_TYPE, 'cache-control': 'no-store' },
+    body: asHtml ? renderErrorBody(context, page) : JSON.stringify({ error: page.title, message: page.message }),
     log: { level, message: failed ? log.failed : log.refused, fields },
   };
 }
 
 function renderErrorBody(context: ErrorContext, page: ErrorPage): string {
   const code = page.oauthError === undefined ? html`` : html`<code>${page.oauthError}</code>: `;
-  const retry = context.retry ? html`<p><a class="button" href="${context.retry.href}">${context.retry.label}</a></p>` : html``;
+  const back = context.retry;
+  const retry = back ? html`<p><a class="button" href="${back.href}">${back.label}</a></p>` : html``;
   return renderPage(
     context.site,
     page.title,

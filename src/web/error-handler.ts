@@ -24,10 +24,12 @@ export function sendErrorResponse(reply: FastifyReply, log: FastifyBaseLogger, r
  * The Fastify error handler (and not-found handler, and frameworkErrors): JSON for API clients, an HTML page for
  * browsers, both from the one error answer. Never a stack trace, never a key.
  */
-export function createErrorHandler(hide: readonly string[] = []): (error: unknown, request: FastifyRequest, reply: FastifyReply) => void {
+export function createErrorHandler(hide: readonly string[] = []): ErrorHandler {
   const scrub = createScrub(hide);
   return (error, request, reply) => {
-    const response = toErrorResponse(error, { site: WEB_SITE, step: 'request', format: 'negotiate', accept: request.headers.accept, scrub });
-    void sendErrorResponse(reply, request.log, response);
+    const accept = request.headers.accept;
+    void sendErrorResponse(reply, request.log, toErrorResponse(error, { site: WEB_SITE, step: 'request', format: 'negotiate', accept, scrub }));
   };
 }
+
+type ErrorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
