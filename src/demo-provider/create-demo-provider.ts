@@ -4,8 +4,7 @@ import type { AdapterFactory, ClientMetadata, Configuration, JWKS, KoaContextWit
 import type { Logger } from 'pino';
 import { describeError } from '../shared/errors.js';
 import type { DemoProviderConfig } from './demo-provider-config.js';
-import { renderErrorPage } from './render-error-page.js';
-import { PAGE_HEADERS } from './render-page.js';
+import { DEMO_PAGE_HEADERS, toDemoErrorResponse } from './send-page.js';
 
 const DAY_S = 24 * 60 * 60;
 
@@ -105,10 +104,12 @@ export function createDemoProvider(config: DemoProviderConfig, jwks: JWKS, logge
       BackchannelAuthenticationRequest: 10 * 60,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // The same one error answer as the interaction pages; its log line is left out: the error events below log it.
     renderError: (ctx, out) => {
-      ctx.status = ctx.status >= 400 ? ctx.status : 400;
-      ctx.set(PAGE_HEADERS);
-      ctx.body = renderErrorPage(out.error, out.error_description);
+      const response = toDemoErrorResponse({ ...out, statusCode: ctx.status >= 400 ? ctx.status : 400 });
+      ctx.status = response.status;
+      ctx.set({ ...DEMO_PAGE_HEADERS, ...response.headers });
+      ctx.body = response.body;
     },
   };
 

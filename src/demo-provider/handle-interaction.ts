@@ -1,14 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type Provider from 'oidc-provider';
-import type { Interaction } from 'oidc-provider';
+import { errors, type default as Provider, type Interaction } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { describeError } from '../shared/errors.js';
-import { FormBodyRejected, readFormBody } from './read-form-body.js';
+import { readFormBody } from './read-form-body.js';
 import { renderConsentPage } from './render-consent-page.js';
-import { renderErrorPage } from './render-error-page.js';
 import { renderLoginPage } from './render-login-page.js';
-import { PAGE_HEADERS } from './render-page.js';
+import { sendError, sendPage } from './send-page.js';
 
 export interface InteractionHandlerOptions {
   readonly user: string;
@@ -18,11 +15,6 @@ export interface InteractionHandlerOptions {
 
 /** Handles GET and POST /interaction/:uid (login, then consent) for one provider. */
 export type InteractionHandler = (req: IncomingMessage, res: ServerResponse, uid: string) => Promise<void>;
-
-function sendPage(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });
-  res.end(html);
-}
 
 /** Constant-time comparison of two strings of any length. */
 function isSameSecret(given: string, expected: string): boolean {
@@ -53,25 +45,6 @@ function clientIdOf(interaction: Interaction): string {
   return typeof id === 'string' ? id : 'unknown client';
 }
 
-/** Maps an error thrown while handling an interaction to a status and page; details only below 500. */
-function sendError(res: ServerResponse, error: unknown, log: Logger): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const e = error as { statusCode?: unknown; status?: unknown; error?: unknown; error_description?: unknown; expose?: unknown };
-  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : 500;
-  if (status >= 500) {
-    log.error({ err: describeError(error) }, 'interaction failed');
-    sendPage(res, 500, renderErrorPage('server_error', undefined));
-    return;
-  }
-  const code = typeof e.error === 'string' ? e.error : error instanceof FormBodyRejected ? error.code : 'invalid_request';
-  const description = typeof e.error_description === 'string' ? e.error_description : error instanceof Error ? error.message : undefined;
-  log.warn({ status, error: code }, 'interaction rejected');
-  sendPage(res, status, renderErrorPage(code, description));
-}
-
 /**
  * Our own interaction pages (devInteractions is disabled). GET shows the login form or the consent page, whichever
  * prompt oidc-provider asks for; POST handles that prompt: a wrong password shows the form again with 401, Allow
@@ -90,7 +63,7 @@ export function createInteractionHandler(provider: Provider, options: Interactio
       sendPage(res, 200, renderConsentPage({ action, clientId, user: interaction.session?.accountId ?? options.user, ...requestedScopes(interaction) }));
       return;
     }
-    sendPage(res, 400, renderErrorPage('invalid_request', `unsupported prompt ${interaction.prompt.name}`));
+    sendError(res, new errors.InvalidRequest(`unsupported prompt ${interaction.prompt.name}`), log);
   }
 
   async function finishLogin(req: IncomingMessage, res: ServerResponse, interaction: Interaction, form: URLSearchParams, action: string): Promise<void> {
@@ -132,12 +105,12 @@ export function createInteractionHandler(provider: Provider, options: Interactio
       return;
     }
     if (decision !== 'allow') {
-      sendPage(res, 400, renderErrorPage('invalid_request', 'choose Allow or Deny'));
+      sendError(res, new errors.InvalidRequest('choose Allow or Deny'), log);
       return;
     }
     const accountId = interaction.session?.accountId;
     if (accountId === undefined) {
-      sendPage(res, 400, renderErrorPage('invalid_request', 'not signed in'));
+      sendError(res, new errors.InvalidRequest('not signed in'), log);
       return;
     }
     const existing = interaction.grantId === undefined ? undefined : await provider.Grant.find(interaction.grantId);
@@ -156,7 +129,7 @@ export function createInteractionHandler(provider: Provider, options: Interactio
     try {
       const interaction = await provider.interactionDetails(req, res);
       if (interaction.uid !== uid) {
-        sendPage(res, 400, renderErrorPage('invalid_request', 'this sign-in page belongs to another request; start again'));
+        sendError(res, new errors.InvalidRequest('this sign-in page belongs to another request; start again'), log);
         return;
       }
       const action = `/interaction/${encodeURIComponent(uid)}`;
@@ -174,7 +147,7 @@ export function createInteractionHandler(provider: Provider, options: Interactio
       } else if (interaction.prompt.name === 'consent') {
         await finishConsent(req, res, interaction, form);
       } else {
-        sendPage(res, 400, renderErrorPage('invalid_request', `unsupported prompt ${interaction.prompt.name}`));
+        sendError(res, new errors.InvalidRequest(`unsupported prompt ${interaction.prompt.name}`), log);
       }
     } catch (error) {
       sendError(res, error, log);

@@ -1,4 +1,5 @@
-import { escapeHtml, renderPage } from './render-page.js';
+import { html, renderPage, type Html } from '../html/index.js';
+import { DEMO_SITE } from './send-page.js';
 
 export interface ConsentPageOptions {
   readonly action: string;
@@ -10,24 +11,34 @@ export interface ConsentPageOptions {
   readonly oidcScopes: readonly string[];
 }
 
+function scopeList(scopes: readonly string[]): Html {
+  return html`<ul>
+    ${scopes.map((s) => html`<li><code>${s}</code></li> `)}
+  </ul>`;
+}
+
 /** The consent page: what the client asks for, for which resource, with Allow and Deny. */
 export function renderConsentPage(options: ConsentPageOptions): string {
   const sections = Object.entries(options.resourceScopes).map(
     ([resource, scopes]) =>
-      `<h2>For <code>${escapeHtml(resource)}</code></h2>\n<ul>\n${scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('\n')}\n</ul>`,
+      html`<h2>For <code>${resource}</code></h2>
+        ${scopeList(scopes)} `,
   );
-  if (options.oidcScopes.length > 0) {
-    sections.push(`<h2>About you</h2>\n<ul>\n${options.oidcScopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('\n')}\n</ul>`);
-  }
+  if (options.oidcScopes.length > 0)
+    sections.push(
+      html`<h2>About you</h2>
+        ${scopeList(options.oidcScopes)} `,
+    );
   return renderPage(
+    DEMO_SITE,
     'Allow access?',
-    `<p>Signed in as <strong>${escapeHtml(options.user)}</strong>.</p>
-<p><strong>${escapeHtml(options.clientId)}</strong> asks for these permissions:</p>
-${sections.length > 0 ? sections.join('\n') : '<p>No specific permissions.</p>'}
-<form method="post" action="${escapeHtml(options.action)}">
-<input type="hidden" name="prompt" value="consent">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</form>`,
+    html`<p>Signed in as <strong>${options.user}</strong>.</p>
+      <p><strong>${options.clientId}</strong> asks for these permissions:</p>
+      ${sections.length > 0 ? sections : html`<p>No specific permissions.</p> `}
+      <form method="post" action="${options.action}">
+        <input type="hidden" name="prompt" value="consent" />
+        <button type="submit" name="decision" value="allow">Allow</button>
+        <button type="submit" name="decision" value="deny">Deny</button>
+      </form>`,
   );
 }

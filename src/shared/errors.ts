@@ -129,6 +129,25 @@ export class AuthorizationDenied extends CredmonSandboxError {
   }
 }
 
+/**
+ * Every code an error above carries: the key type of the one code-to-answer table (src/html/error-answers.ts), so a
+ * table that forgets a code fails `tsc`. test/unit/html/error-answers.test.ts checks that no class is left out here.
+ */
+export type ErrorCode =
+  | ConfigInvalid['code']
+  | CredentialFileInvalid['code']
+  | CredentialNameInvalid['code']
+  | CredentialDirectoryUnusable['code']
+  | DiskFull['code']
+  | SigningKeyInvalid['code']
+  | ClassAdEvaluationFailed['code']
+  | IssuerUndecided['code']
+  | RefreshRejected['code']
+  | RefreshUnavailable['code']
+  | OAuthStateMismatch['code']
+  | KeyFileNotFound['code']
+  | AuthorizationDenied['code'];
+
 /** Returns a short description of any thrown value, for logs (never includes a stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {

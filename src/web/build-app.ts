@@ -51,7 +51,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   app.setErrorHandler(handleError);
   app.addHook('onSend', addSecurityHeaders);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: 'Not found', message: `No page at ${redactUrl(request.url)}` });
+    handleError({ statusCode: 404, message: `No page at ${redactUrl(request.url)}` }, request, reply);
   });
   registerHealthRoute(app, { keys: options.keys, directory: options.directory, timeoutMs: options.healthTimeoutMs ?? 3000 });
   registerIssuerRoutes(app, options.issuer, options.keys);

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PAGE_STYLE } from './pages/html.js';
+import { pageHeaders } from '../html/index.js';
 
 /** HSTS for a real host name: one year. No includeSubDomains/preload: the sandbox does not own its parent domain. */
 export const HSTS_LONG = 'max-age=31536000';
@@ -10,27 +9,8 @@ export const HSTS_LONG = 'max-age=31536000';
  */
 export const HSTS_LOCALHOST = 'max-age=300';
 
-/**
- * The pages carry no script, no images and no forms; their only style is the inline <style> of pages/html.ts,
- * allowed by its hash. Nothing may frame them (clickjacking of the "Log in" button).
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}'`,
-  "img-src 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
-
-const FIXED: Readonly<Record<string, string>> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  // /key/<64 hex> is a capability: it must not leak to the provider (or anyone) in a Referer header.
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'cross-origin-opener-policy': 'same-origin',
-};
+/** The one header set of both apps' pages (src/html/page-headers.ts); the web app's pages post no form. */
+const FIXED = pageHeaders({ postsForms: false });
 
 function isLocalHost(hostname: string): boolean {
   const host = hostname

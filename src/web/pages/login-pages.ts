@@ -1,6 +1,7 @@
 import type { LoginSession, RequestSummary } from '../login/login-store.js';
 import type { SitePaths } from '../site-paths.js';
-import { html, page, type Html } from './html.js';
+import { html, renderPage, type Html } from '../../html/index.js';
+import { WEB_SITE } from './web-site.js';
 
 function describeRequest(r: RequestSummary): string {
   return r.handle ? `${r.provider} (handle ${r.handle})` : r.provider;
@@ -31,7 +32,8 @@ export function renderKeyPage(session: LoginSession, paths: SitePaths): string {
         Your job, submitted as local user <strong>${session.localUser}</strong>, needs tokens from the providers below. Log in to each one; HTCondor then keeps
         the tokens fresh for as long as you have jobs. When every row says “Logged in”, run <code>condor_submit</code> again.
       </p>`;
-  return page(
+  return renderPage(
+    WEB_SITE,
     all ? 'You are logged in' : 'Log in to get tokens for your job',
     html`${lead}
       <table>
@@ -55,22 +57,12 @@ export function renderKeyPage(session: LoginSession, paths: SitePaths): string {
 
 /** The front page without a session: what this site is. */
 export function renderIndexPage(): string {
-  return page(
+  return renderPage(
+    WEB_SITE,
     'Tokens for your HTCondor jobs',
     html`<p>
       This site lets HTCondor obtain OAuth tokens on your behalf. You do not start here: when a job needs a token you have not granted yet,
       <code>condor_submit</code> prints a link to this site. Open that link, log in to each provider it lists, then run <code>condor_submit</code> again.
     </p>`,
-  );
-}
-
-/** An error page in plain words, with what to do next. */
-export function renderErrorPage(title: string, message: string, retry?: { key: string; paths: SitePaths }): string {
-  const back = retry ? html`<p><a class="button" href="${retry.paths.key(retry.key)}">Back to the login page</a></p>` : html``;
-  return page(
-    title,
-    html`<p class="error">${message}</p>
-      ${back}
-      <p>If this keeps happening, run <code>condor_submit</code> again to get a new link.</p>`,
   );
 }

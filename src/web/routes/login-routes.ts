@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KEY_FILE_NAME, credentialName, storeOAuthLogin, type CredentialDirectory, type KeyFileRequest } from '../../credentials/index.js';
 import { buildAuthorizationUrl, createPkcePair, exchangeAuthorizationCode, type AudienceParameter } from '../../oauth/index.js';
 import { AuthorizationDenied, CredentialFileInvalid, KeyFileNotFound, OAuthStateMismatch } from '../../shared/errors.js';
-import { describeForLog, toErrorPage } from '../error-handler.js';
+import { toErrorResponse } from '../../html/index.js';
+import { createScrub, sendErrorResponse } from '../error-handler.js';
 import { SESSION_COOKIE, readCookie, sessionCookie } from '../login/cookies.js';
 import type { LoginSession, LoginStore } from '../login/login-store.js';
 import { keyLabel, readKeyRequests } from '../login/read-key-requests.js';
-import { renderErrorPage, renderIndexPage, renderKeyPage } from '../pages/login-pages.js';
+import { renderIndexPage, renderKeyPage } from '../pages/login-pages.js';
+import { WEB_SITE } from '../pages/web-site.js';
 import { decodeJwt } from 'jose';
 import type { SitePaths } from '../site-paths.js';
 
@@ -33,18 +35,17 @@ const SESSION_MAX_AGE_S = 12 * 3600;
 export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOptions): void {
   const { directory, store, paths } = options;
   // Never shown nor logged: the credential directory's path (keys are cut to 8 characters by the mapper itself).
-  const hide = [directory.root];
+  const scrub = createScrub([directory.root]);
 
   const sessionOf = (request: FastifyRequest): LoginSession | undefined => store.getSession(readCookie(request.headers.cookie, SESSION_COOKIE));
 
   const sendPage = (reply: FastifyReply, status: number, body: string): FastifyReply =>
     reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
 
+  // Always a page (a browser follows these links), with a way back to the login page when there is one.
   const sendError = (reply: FastifyReply, request: FastifyRequest, error: unknown, retryKey?: string): FastifyReply => {
-    const p = toErrorPage(error, hide);
-    if (p.status >= 500 && p.status !== 502) request.log.error({ err: describeForLog(error, hide) }, 'login step failed');
-    else request.log.warn({ err: describeForLog(error, hide) }, 'login step refused');
-    return sendPage(reply, p.status, renderErrorPage(p.title, p.message, retryKey ? { key: retryKey, paths } : undefined));
+    const retry = retryKey === undefined ? undefined : { href: paths.key(retryKey), label: 'Back to the login page' };
+    return sendErrorResponse(reply, request.log, toErrorResponse(error, { site: WEB_SITE, step: 'login step', format: 'html', scrub, retry }));
   };
 
   const readRequests = (key: string): Promise<KeyFileRequest[]> => readKeyRequests(directory, key);
@@ -130,19 +131,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
     const retryKey = login.key;
     if (typeof q['error'] === 'string') {
       const description = typeof q['error_description'] === 'string' ? q['error_description'].slice(0, 300) : undefined;
-      const denied = new AuthorizationDenied(q['error'], description);
-      const friendly =
-        q['error'] === 'access_denied'
-          ? 'You (or the provider) declined the request, so no token was stored.'
-          : 'The provider did not grant the request, so no token was stored.';
-      return sendPage(
-        reply,
-        403,
-        renderErrorPage('Access was not granted', `${friendly} The provider said: ${denied.message}`, {
-          key: retryKey,
-          paths,
-        }),
-      );
+      return sendError(reply, request, new AuthorizationDenied(q['error'], description), retryKey);
     }
     const code = typeof q['code'] === 'string' ? q['code'] : '';
     if (code === '') return sendError(reply, request, new OAuthStateMismatch('The provider came back without an authorization code.'), retryKey);
