@@ -1,10 +1,11 @@
+import { CRED_DIR_KNOBS } from './cred-dir.js';
+
 /**
  * Every HTCondor knob the credmon and the web app read, with upstream's defaults (HTCondor 23.9.6).
  * Knob names appear only in src/config/. Values are raw strings as `condor_config_val` prints them.
  */
 export const CREDMON_KNOBS = [
-  'SEC_CREDENTIAL_DIRECTORY_OAUTH',
-  'SEC_CREDENTIAL_DIRECTORY',
+  ...CRED_DIR_KNOBS,
   'LOG',
   'FULL_HOSTNAME',
   'LOCAL_CREDMON_PROVIDER_NAME',

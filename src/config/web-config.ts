@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigInvalid } from '../shared/errors.js';
+import { CRED_DIR_KNOBS, parseCredDir } from './cred-dir.js';
 import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
 import { parseAbsolutePath, parseBoolean, parseHttpUrl, parseLocalIssuer, parsePositiveInteger, type KnobLookup } from './values.js';
 
@@ -38,8 +39,7 @@ export interface WebConfig {
 
 /** HTCondor knobs the web app reads (with the CREDMON_OAUTH subsystem). */
 export const WEB_KNOBS = [
-  'SEC_CREDENTIAL_DIRECTORY_OAUTH',
-  'SEC_CREDENTIAL_DIRECTORY',
+  ...CRED_DIR_KNOBS,
   'FULL_HOSTNAME',
   'LOCAL_CREDMON_ISSUER',
   'CREDMON_WEB_PREFIX',
@@ -63,12 +63,7 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?
 export function parseWebConfig(lookup: KnobLookup): WebConfig {
   const problems: string[] = [];
 
-  const credDirRaw = lookup('SEC_CREDENTIAL_DIRECTORY_OAUTH') ?? lookup('SEC_CREDENTIAL_DIRECTORY');
-  const credDir = parseAbsolutePath('SEC_CREDENTIAL_DIRECTORY_OAUTH', credDirRaw, undefined, problems);
-  if (credDir === undefined && (credDirRaw === undefined || credDirRaw.trim() === '')) {
-    problems.push('SEC_CREDENTIAL_DIRECTORY_OAUTH is not set (add "use feature : OAUTH" to the HTCondor configuration)');
-  }
-
+  const credDir = parseCredDir(lookup, problems);
   const issuer = parseLocalIssuer(lookup, problems);
   const basePath = parseBasePath(lookup('CREDMON_WEB_PREFIX'), problems);
   const publicKeyPath =
@@ -85,7 +80,7 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
   const debug = parseBoolean('WEB_DEBUG', lookup('WEB_DEBUG'), false, problems);
 
   if (problems.length > 0) throw new ConfigInvalid(problems);
-  return Object.freeze({ credDir: credDir ?? '', issuer, basePath, publicKeyPath, keyId, tokenTimeoutS, listen, debug });
+  return Object.freeze({ credDir, issuer, basePath, publicKeyPath, keyId, tokenTimeoutS, listen, debug });
 }
 
 /** WEB_LISTEN_SOCKET (the default), or TCP when WEB_LISTEN_HOST or WEB_LISTEN_PORT is set; never both. */
