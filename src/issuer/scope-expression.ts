@@ -18,11 +18,16 @@ export type ClassAdEvaluator = (expression: string, users: readonly string[]) =>
 /** A value a scope may hold: printable ASCII without spaces (a space would make it two scopes). */
 const SCOPE_TEXT = /^[\x21-\x7e]+$/;
 
+/** Where classad_eval is looked for when neither the caller nor this process's environment says. */
+const FALLBACK_PATH = '/usr/bin:/bin';
+
 /**
  * The evaluator that runs HTCondor's `classad_eval` (CONDOR_CONFIG=ONLY_ENV: it needs no configuration). Each user's
  * value comes back as one ClassAd string literal: `"S<value>"` when the expression is a string, `"N"` otherwise.
+ * The child's environment is only CONDOR_CONFIG and PATH: `envPath`, which the composition root gives (its own
+ * PATH); without it, this process's PATH at each evaluation (see inheritedPath).
  */
-export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000): ClassAdEvaluator {
+export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000, envPath?: string): ClassAdEvaluator {
   return (expression, users) => {
     const wrapped = `ifThenElse(isString(${expression}), strcat("S", ${expression}), "N")`;
     const args = ['-quiet'];
@@ -31,7 +36,7 @@ export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000
     try {
       output = execFileSync(binary, args, {
         encoding: 'utf8',
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', CONDOR_CONFIG: 'ONLY_ENV' },
+        env: { PATH: envPath ?? inheritedPath(), CONDOR_CONFIG: 'ONLY_ENV' },
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: timeoutMs,
         maxBuffer: 64 * 1024 * 1024,
@@ -55,6 +60,14 @@ export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000
     });
     return values;
   };
+}
+
+/**
+ * This process's PATH, for callers that give no `envPath` (LocalIssuer's default evaluator, until the composition
+ * root passes its PATH down): the one read of the environment left in src/issuer.
+ */
+function inheritedPath(): string {
+  return process.env['PATH'] ?? FALLBACK_PATH;
 }
 
 /** After a failed evaluation, how long every user goes without the expression's scope before the next try. */
