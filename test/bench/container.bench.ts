@@ -14,16 +14,18 @@
  * The Python credmon needs the scitokens library, which Debian lacks: PYTHON_SCITOKENS_DIR is the src/ directory of a
  * checkout of github.com/scitokens/scitokens, bind-mounted read-only (see docs/bench/README.md).
  *
- * Each measurement runs in a fresh compose project (own name, own volumes, port on 127.0.0.1) that is removed
- * afterwards; test/bench/container-driver.ts runs inside the container and takes the figures there.
+ * Each measurement runs in a fresh compose project (own name, own volumes, ports on 127.0.0.1) that is removed
+ * afterwards, started by the container tests' own helper (test/helpers/sandbox.ts, upSandbox);
+ * test/bench/container-driver.ts runs inside the container and takes the figures there.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { ROOT, extraCaCerts, freePort } from '../helpers/sandbox.js';
+import { extraCaCerts } from '../helpers/image.js';
+import { ROOT } from '../helpers/root.js';
+import { upSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 
 type CredmonKind = 'ours' | 'python';
 
@@ -160,71 +162,77 @@ function transpileDriver(): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// one sandbox, through compose.yaml (plus the Python override), with its own project name and port
+// one sandbox, through compose.yaml (plus the Python override), with its own project name and ports
 
-interface Sandbox {
+interface Sandbox extends AsyncDisposable {
   readonly project: string;
   readonly container: string;
+  /** Seconds from `compose up` to every service healthy (Docker runs the healthchecks every 5 s). */
   readonly healthyS: number;
   /** When the image's healthcheck script first passed (probed every 0.5 s): Docker runs it only every 5 s. */
   readonly readyS: number | null;
   driver(args: readonly string[]): Promise<Record<string, unknown>>;
-  down(): Promise<void>;
+  /** Removes the compose project and everything it made. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const live = new Set<Sandbox>();
 let driverFile = '';
 
-async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
-  const project = `cmbench-${kind}-${randomBytes(3).toString('hex')}`;
-  const files = ['-f', 'compose.yaml', ...(kind === 'python' ? ['-f', 'docker/bench/compose.python.yaml'] : [])];
-  const env: NodeJS.ProcessEnv = {
-    SANDBOX_IMAGE: IMAGES[kind],
-    SANDBOX_HTTPS_PORT: String(await freePort()),
-    SANDBOX_BIND_ADDRESS: '127.0.0.1',
-    ...(kind === 'python' ? { PYTHON_SCITOKENS_DIR: scitokensDir().dir } : {}),
-  };
-  const compose = (args: readonly string[]): Promise<RunResult> => run('docker', ['compose', '-p', project, ...files, ...args], env);
-  const started = Date.now();
-  let upDone = false;
-  const upping = compose(['up', '-d', '--wait']).finally(() => (upDone = true));
-  const probe = async (): Promise<number | null> => {
-    const name = `${project}-sandbox-1`;
-    while (!upDone || Date.now() - started < 120_000) {
-      const check = await run('docker', ['exec', name, '/usr/local/libexec/credmon-sandbox/healthcheck']);
-      if (check.code === 0) return (Date.now() - started) / 1000;
-      if (upDone && check.stderr.includes('No such container')) return null;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return null;
-  };
-  const [up, readyS] = await Promise.all([upping.then((r) => ({ ...r, healthyS: (Date.now() - started) / 1000 })), probe()]);
-  const healthyS = up.healthyS;
-  const down = async (): Promise<void> => {
-    await compose(['down', '-v', '--timeout', '20']);
-    const left = (await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout.split('\n').filter(Boolean);
-    if (left.length > 0) await run('docker', ['rm', '-f', '-v', ...left]);
-  };
-  if (up.code !== 0) {
-    const logs = await compose(['logs', '--tail', '80']);
-    await down();
-    throw new Error(`docker compose up failed for ${kind}:\n${up.stderr}\n${logs.stdout}`);
+/** Runs the image's healthcheck in `name` every 0.5 s from `started` on: seconds until it first passed, or null. */
+async function probeReady(name: string, started: number, upDone: () => boolean): Promise<number | null> {
+  while (!upDone() || Date.now() - started < 120_000) {
+    const check = await run('docker', ['exec', name, '/usr/local/libexec/credmon-sandbox/healthcheck']);
+    if (check.code === 0) return (Date.now() - started) / 1000;
+    if (upDone() && check.stderr.includes('No such container')) return null;
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const container = (await compose(['ps', '-q', 'sandbox'])).stdout.trim();
-  await runOk('docker', ['cp', driverFile, `${container}:/tmp/credmon-bench-driver.mjs`]);
+  return null;
+}
+
+/** The test helpers' sandbox (test/helpers/sandbox.ts) of the bench's image, with the driver copied in. */
+async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
+  const python = kind === 'python';
+  const settings = {
+    image: IMAGES[kind],
+    files: ['compose.yaml', ...(python ? ['docker/bench/compose.python.yaml'] : [])],
+    namePrefix: `cmbench-${kind}`,
+    env: { SANDBOX_BIND_ADDRESS: '127.0.0.1', ...(python ? { PYTHON_SCITOKENS_DIR: scitokensDir().dir } : {}) },
+  };
+  let upDone = false;
+  let ready: Promise<number | null> = Promise.resolve(null);
+  const startProbe = (project: string): Promise<void> => {
+    ready = probeReady(`${project}-sandbox-1`, Date.now(), () => upDone);
+    return Promise.resolve();
+  };
+  let handle: SandboxHandle;
+  try {
+    handle = await upSandbox(settings, { beforeUp: startProbe });
+  } finally {
+    upDone = true;
+  }
+  const readyS = await ready;
+  const project = handle.projectName;
+  const container = handle.container.getId();
+  try {
+    await runOk('docker', ['cp', driverFile, `${container}:/tmp/credmon-bench-driver.mjs`]);
+  } catch (error) {
+    await handle.stop();
+    throw error;
+  }
   const sandbox: Sandbox = {
     project,
     container,
-    healthyS,
+    healthyS: handle.healthyAfterS,
     readyS,
     async driver(args) {
       const result = await run('docker', ['exec', container, 'node', '/tmp/credmon-bench-driver.mjs', ...args], {}, true);
       if (result.code !== 0) throw new Error(`driver ${args.join(' ')} failed in ${project}: ${result.stderr.trim()}`);
       return JSON.parse(result.stdout) as Record<string, unknown>;
     },
-    async down() {
+    async [Symbol.asyncDispose]() {
       live.delete(sandbox);
-      await down();
+      await handle.stop();
     },
   };
   live.add(sandbox);
@@ -274,18 +282,14 @@ async function main(): Promise<void> {
   for (const kind of options.credmons) {
     startup[kind] = [];
     for (let r = 1; r <= options.startupRuns; r++) {
-      const sandbox = await startSandbox(kind);
-      try {
-        if (r === 1) {
-          credmonInfo[kind] = await sandbox.driver(['info']);
-          checkCredmon(kind, credmonInfo[kind]);
-        }
-        const submit = await sandbox.driver(['submit']);
-        startup[kind].push({ healthyS: sandbox.healthyS, readyS: sandbox.readyS, submit });
-        console.log(`# ${kind} startup ${r}: healthy ${sandbox.healthyS.toFixed(1)} s, submit→done ${String(submit['submitToDoneMs'])} ms`);
-      } finally {
-        await sandbox.down();
+      await using sandbox = await startSandbox(kind);
+      if (r === 1) {
+        credmonInfo[kind] = await sandbox.driver(['info']);
+        checkCredmon(kind, credmonInfo[kind]);
       }
+      const submit = await sandbox.driver(['submit']);
+      startup[kind].push({ healthyS: sandbox.healthyS, readyS: sandbox.readyS, submit });
+      console.log(`# ${kind} startup ${r}: healthy ${sandbox.healthyS.toFixed(1)} s, submit→done ${String(submit['submitToDoneMs'])} ms`);
     }
   }
 
@@ -295,7 +299,7 @@ async function main(): Promise<void> {
     for (const kind of options.credmons) {
       const entry: PerUsers = {};
       perUsers[users][kind] = entry;
-      const sandbox = await startSandbox(kind);
+      await using sandbox = await startSandbox(kind);
       try {
         entry.healthyS = sandbox.healthyS;
         entry.readyS = sandbox.readyS;
@@ -310,8 +314,6 @@ async function main(): Promise<void> {
       } catch (error) {
         entry.error = (error as Error).message;
         console.error(`# ${kind}, ${users} users: ${entry.error}`);
-      } finally {
-        await sandbox.down();
       }
     }
   }
@@ -442,7 +444,7 @@ function printTable(options: Options, startup: Record<string, StartupRun[]>, per
 }
 
 async function cleanUp(): Promise<void> {
-  for (const sandbox of [...live]) await sandbox.down().catch(() => undefined);
+  for (const sandbox of [...live]) await sandbox[Symbol.asyncDispose]().catch(() => undefined);
   if (driverFile) rmSync(join(driverFile, '..'), { recursive: true, force: true });
 }
 

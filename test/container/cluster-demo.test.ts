@@ -7,18 +7,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
 import { assertTokensStayWithTheirOwner, runCrossUserAttack } from '../helpers/cross-user.js';
 import { dockerCli } from '../helpers/docker-cli.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
-import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, type SandboxHandle } from '../helpers/sandbox.js';
+import { startDemoSandbox, type DemoSandbox } from '../helpers/demo-sandbox.js';
+import { httpsGet } from '../helpers/https.js';
+import { accessTokenOf, credentialFilesFrom, submitAndWait } from '../helpers/jobs.js';
+import type { SandboxHandle } from '../helpers/sandbox.js';
 
 /**
  * The demo provider's access-token lifetime: the credmon renews at half-life and the execute node's starter fetches
  * credentials every SEC_CREDENTIAL_REFRESH (30 s), so a job's token is at most about 30 + 30 s old.
  */
 const TTL_S = 90;
+const ENV = { SANDBOX_EXECUTE_NODES: '1', DEMO_ACCESS_TOKEN_TTL: String(TTL_S), SANDBOX_USERS: 'sub2:1001' };
 
 describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node', { timeout: 1_200_000 }, () => {
   let sandbox: SandboxHandle;
@@ -29,24 +32,16 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
   let env: Record<string, string>;
   const loginKeys: string[] = [];
 
+  let demo: DemoSandbox | undefined;
+
   before(async () => {
-    const demoPort = await freePort();
-    demoUrl = `https://localhost:${demoPort}`;
-    env = { SANDBOX_EXECUTE_NODES: '1', DEMO_HTTPS_PORT: String(demoPort), DEMO_ACCESS_TOKEN_TTL: String(TTL_S), SANDBOX_USERS: 'sub2:1001' };
-    sandbox = await startSandbox(env, ['cluster', 'demo']);
-    ca = await sandbox.ca();
-    const certs = await Promise.all(
-      ['server', 'demo-provider'].map(async (n) => (await sandbox.exec(['cat', `/var/lib/credmon-sandbox/tls/${n}.crt`])).output),
-    );
-    browser = await launchBrowser(ca, certs);
+    demo = await startDemoSandbox(ENV, ['cluster', 'demo']);
+    ({ sandbox, browser, ca, demoUrl, env } = demo);
     const node = `${sandbox.projectName}-execute-1`;
     executeHost = (await dockerCli(['inspect', '-f', '{{.Config.Hostname}}', node])).trim();
   });
 
-  after(async () => {
-    await browser?.close();
-    await sandbox?.stop();
-  });
+  after(() => demo?.[Symbol.asyncDispose]());
 
   async function verifyDemoToken(use: string | undefined, context: string, at?: Date): Promise<void> {
     assert.ok(use, `the job saw no scitokens.use:\n${context.slice(-1500)}`);

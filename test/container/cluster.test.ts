@@ -10,7 +10,11 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { dockerCli } from '../helpers/docker-cli.js';
 import { assertTokensStayWithTheirOwner, runCrossUserAttack } from '../helpers/cross-user.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
-import { IMAGE, accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsGet } from '../helpers/https.js';
+import { IMAGE } from '../helpers/image.js';
+import { accessTokenOf, credentialFilesFrom, submitAndWait } from '../helpers/jobs.js';
+import { startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const JOBS = 8;
 const TOKEN_LIFETIME_S = 90;

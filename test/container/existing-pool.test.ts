@@ -15,7 +15,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
-import { IMAGE, ROOT, accessTokenOf, extraCaCerts, waitFor, type ExecResult } from '../helpers/sandbox.js';
+import { IMAGE, extraCaCerts } from '../helpers/image.js';
+import { accessTokenOf } from '../helpers/jobs.js';
+import { ROOT } from '../helpers/root.js';
+import type { ExecResult } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { SOCKET, SOCKET_DIR, UNIT, docBlocks, hostChecks, run } from '../helpers/existing-pool-host.js';
 
 const HOST_IMAGE = `${IMAGE}-existing-pool`;

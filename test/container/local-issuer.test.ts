@@ -6,7 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { SERIES, accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsGet } from '../helpers/https.js';
+import { SERIES } from '../helpers/image.js';
+import { accessTokenOf, credentialFilesFrom, submitAndWait } from '../helpers/jobs.js';
+import { startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { assertNoSecretInOutputs, harvestSecrets } from '../helpers/run-secrets.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';

@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { IMAGE, ROOT, SERIES, extraCaCerts, httpsGet, startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsGet } from '../helpers/https.js';
+import { IMAGE, SERIES, extraCaCerts } from '../helpers/image.js';
+import { ROOT } from '../helpers/root.js';
+import { startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const SECRET = 'compose-secret-7f3a9c2e';

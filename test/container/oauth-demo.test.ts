@@ -10,11 +10,14 @@ import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
 import { dockerCli } from '../helpers/docker-cli.js';
 import { PRIVATE_CREDD_LOG, assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
-import { accessTokenOf, credentialFilesFrom, freePort, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+import { startDemoSandbox, type DemoSandbox } from '../helpers/demo-sandbox.js';
+import { httpsGet } from '../helpers/https.js';
+import { accessTokenOf, credentialFilesFrom, submitAndWait } from '../helpers/jobs.js';
+import type { SandboxHandle } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
 const TTL_S = 90;
@@ -27,21 +30,14 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   /** The login keys of every URL condor_submit printed: capabilities that must never reach a log. */
   const loginKeys: string[] = [];
 
+  let demo: DemoSandbox | undefined;
+
   before(async () => {
-    const demoPort = await freePort();
-    demoUrl = `https://localhost:${demoPort}`;
-    sandbox = await startSandbox({ DEMO_HTTPS_PORT: String(demoPort), DEMO_ACCESS_TOKEN_TTL: String(TTL_S) }, ['demo']);
-    ca = await sandbox.ca();
-    const certs = await Promise.all(
-      ['server', 'demo-provider'].map(async (n) => (await sandbox.exec(['cat', `/var/lib/credmon-sandbox/tls/${n}.crt`])).output),
-    );
-    browser = await launchBrowser(ca, certs);
+    demo = await startDemoSandbox({ DEMO_ACCESS_TOKEN_TTL: String(TTL_S) });
+    ({ sandbox, browser, ca, demoUrl } = demo);
   });
 
-  after(async () => {
-    await browser?.close();
-    await sandbox?.stop();
-  });
+  after(() => demo?.[Symbol.asyncDispose]());
 
   async function demoJwks(): Promise<JSONWebKeySet> {
     const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as { issuer: string; jwks_uri: string };

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { accessTokenOf, httpsGet, httpsRequest, startSandbox, submitAndWait, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsGet, httpsRequest } from '../helpers/https.js';
+import { accessTokenOf, submitAndWait } from '../helpers/jobs.js';
+import { startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 
 const WLCG_SCOPES = 'storage.read:/user/{username} storage.create:/user/{username} storage.modify:/user/{username}';
 const AUDIENCE = 'https://localhost';

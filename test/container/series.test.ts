@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { ROOT, seriesFrom } from '../helpers/sandbox.js';
+import { seriesFrom } from '../helpers/image.js';
+import { ROOT } from '../helpers/root.js';
 
 function dockerBuild(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {

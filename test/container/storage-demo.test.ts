@@ -12,16 +12,16 @@ import { createPrivateKey, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
 import { dockerCli } from '../helpers/docker-cli.js';
-import { accessTokenOf, freePort, httpsRequest, startSandbox, submitAndWait } from '../helpers/sandbox.js';
+import { startDemoSandbox, type DemoSandbox } from '../helpers/demo-sandbox.js';
+import { httpsRequest } from '../helpers/https.js';
+import { accessTokenOf, submitAndWait } from '../helpers/jobs.js';
 import type { SandboxHandle } from '../helpers/sandbox.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const HELLO = 'Hello from the credmon-sandbox storage: anyone with read:/public can read this.';
 const DEMO_KEYS = '/var/lib/credmon-sandbox/demo/signing-keys.json';
-const TLS_DIR = '/var/lib/credmon-sandbox/tls';
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
 /** Every storage scope a token could carry for /public: what the attack asks for, and what the forged token holds. */
 const WIDEST = 'read:/public write:/public storage.read:/ storage.modify:/ storage.create:/ write:/';
@@ -93,19 +93,14 @@ describe('storage (XRootD + SciTokens) with the demo OAuth provider', { timeout:
   let ca: string;
   let demoPort: number;
 
+  let demo: DemoSandbox | undefined;
+
   before(async () => {
-    demoPort = await freePort();
-    sandbox = await startSandbox({ DEMO_HTTPS_PORT: String(demoPort) }, ['demo']);
-    ca = await sandbox.ca();
-    const certOf = async (n: string): Promise<string> => (await sandbox.exec(['cat', `${TLS_DIR}/${n}.crt`])).output;
-    const certs = await Promise.all(['server', 'demo-provider'].map(certOf));
-    browser = await launchBrowser(ca, certs);
+    demo = await startDemoSandbox();
+    ({ sandbox, browser, ca, demoPort } = demo);
   });
 
-  after(async () => {
-    await browser?.close();
-    await sandbox?.stop();
-  });
+  after(() => demo?.[Symbol.asyncDispose]());
 
   async function jobDemoToken(): Promise<string> {
     return accessTokenOf((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output);

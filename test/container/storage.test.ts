@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { httpsRequest, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsRequest } from '../helpers/https.js';
+import { submitAndWait } from '../helpers/jobs.js';
+import { startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 
 const LIFETIME_S = 60;

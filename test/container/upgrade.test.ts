@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { dockerCli } from '../helpers/docker-cli.js';
-import { IMAGE, ROOT, accessTokenOf, credentialFilesFrom, httpsGet, startSandbox, submitAndWait, waitFor, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsGet } from '../helpers/https.js';
+import { IMAGE } from '../helpers/image.js';
+import { accessTokenOf, credentialFilesFrom, submitAndWait } from '../helpers/jobs.js';
+import { ROOT } from '../helpers/root.js';
+import { startSandbox, type SandboxHandle } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const RELEASE = '43f4c36';
 const FIXTURE = join(ROOT, 'test', 'fixtures', `volumes-${RELEASE}.tar.gz`);

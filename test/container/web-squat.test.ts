@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { JSONWebKeySet } from 'jose';
-import { httpsGet, startSandbox, waitFor, type ExecResult, type SandboxHandle } from '../helpers/sandbox.js';
+import { httpsGet } from '../helpers/https.js';
+import { startSandbox, type ExecResult, type SandboxHandle } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const SOCKET_DIR = '/run/credmon-sandbox-web';
 const SOCKET = `${SOCKET_DIR}/web.sock`;

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { dockerCli } from './docker-cli.js';
-import { waitFor, type SandboxHandle } from './sandbox.js';
+import type { SandboxHandle } from './sandbox.js';
+import { waitFor } from './wait-for.js';
 
 export interface JobIdentity {
   readonly name: string;

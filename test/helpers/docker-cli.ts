@@ -11,6 +11,11 @@ export function dockerCli(args: readonly string[], timeoutMs = 120_000): Promise
   });
 }
 
+/** docker's output, or the reason it gave none (a timeout): callers print it or parse it, never fail on it. */
+export function dockerOutput(args: readonly string[]): Promise<string> {
+  return dockerCli(args).catch((error: Error) => error.message);
+}
+
 /** The names of every container (running or not) of a compose project. */
 export async function projectContainerNames(projectName: string): Promise<string[]> {
   const out = await dockerCli(['ps', '-a', '--filter', `label=com.docker.compose.project=${projectName}`, '--format', '{{.Names}}']);

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { ROOT, waitFor, type ExecResult } from './sandbox.js';
+import { ROOT } from './root.js';
+import type { ExecResult } from './sandbox.js';
+import { waitFor } from './wait-for.js';
 
 export const UNIT = '/usr/lib/systemd/system/credmon-sandbox-web.service';
 export const SOCKET_DIR = '/run/credmon-sandbox-web';

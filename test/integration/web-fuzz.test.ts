@@ -21,6 +21,7 @@ import type { FastifyInstance, HTTPMethods, InjectOptions } from 'fastify';
 import { CredentialDirectory } from '../../src/credentials/index.js';
 import { createMemoryLogger } from '../../src/log/index.js';
 import { buildApp } from '../../src/web/index.js';
+import { formatKeyFile, requestAd } from '../helpers/key-file.js';
 import { json, startTokenEndpoint, type FakeTokenEndpoint } from './fake-token-endpoint.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261126);
@@ -46,22 +47,8 @@ interface World {
 let w: World;
 
 function keyFile(user: string, tokenUrl: string): string {
-  const ad: Record<string, string> = {
-    Audience: 'https://storage.example',
-    AuthorizationUrl: 'https://provider.example/authorize',
-    ClientId: 'client',
-    ClientSecret: 'cs-SECRET-fuzz',
-    Handle: '',
-    LocalUser: user,
-    Provider: 'scitokens',
-    ReturnUrl: 'https://localhost:8443/return/scitokens',
-    Scopes: 'read:/public',
-    TokenUrl: tokenUrl,
-  };
-  return Object.keys(ad)
-    .sort()
-    .map((k) => `${k} = "${ad[k] ?? ''}"\n`)
-    .join('');
+  const fuzz = { Audience: 'https://storage.example', ClientSecret: 'cs-SECRET-fuzz' };
+  return formatKeyFile([requestAd({ ...fuzz, LocalUser: user, TokenUrl: tokenUrl })]);
 }
 
 /** Every path under `dir` with its type, sorted: what "nothing was written" is checked against. */

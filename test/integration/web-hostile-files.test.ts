@@ -18,6 +18,7 @@ import { CredentialDirectory } from '../../src/credentials/index.js';
 import { ensureSigningKey } from '../../src/issuer/index.js';
 import { createMemoryLogger } from '../../src/log/index.js';
 import { JWKS_PATH, buildApp, createIssuerKeySource } from '../../src/web/index.js';
+import { formatKeyFile, requestAd } from '../helpers/key-file.js';
 
 /** A request that has not answered after this long counts as hung. */
 const ANSWER_WITHIN_MS = 5000;
@@ -57,22 +58,7 @@ function newKey(): string {
 
 /** A key file as the credd writes it (HTCondor 23.9 sPrintAdWithSecrets), for local user `user`. */
 async function writeKeyFile(key: string, user: string): Promise<void> {
-  const ad: Record<string, string> = {
-    Audience: '',
-    AuthorizationUrl: 'https://provider.example/authorize',
-    ClientId: 'client',
-    ClientSecret: 'cs-SECRET-fifo',
-    Handle: '',
-    LocalUser: user,
-    Provider: 'scitokens',
-    ReturnUrl: 'https://localhost:8443/return/scitokens',
-    Scopes: 'read:/public',
-    TokenUrl: 'https://provider.example/token',
-  };
-  const text = Object.keys(ad)
-    .sort()
-    .map((k) => `${k} = "${ad[k] ?? ''}"\n`)
-    .join('');
+  const text = formatKeyFile([requestAd({ ClientSecret: 'cs-SECRET-fifo', LocalUser: user })]);
   await writeFile(join(h.root, key), text, { mode: 0o640 });
 }
 

@@ -14,6 +14,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { CredentialDirectory } from '../../src/credentials/index.js';
 import { createMemoryLogger } from '../../src/log/index.js';
 import { buildApp, type IssuerKeySource } from '../../src/web/index.js';
+import { formatKeyFile } from '../helpers/key-file.js';
 import { json, startTokenEndpoint, type FakeTokenEndpoint, type Responder } from './fake-token-endpoint.js';
 
 export const NOW_MS = 1_760_000_000_000;
@@ -42,17 +43,7 @@ export function ad(tokenUrl: string, provider: string, handle: string, extra: Pa
   };
 }
 
-/** The credd's `sPrintAdWithSecrets` format: sorted `Name = "value"` lines (only `"` escaped), ads separated by one blank line. */
-export function formatKeyFile(ads: readonly Ad[]): string {
-  return ads
-    .map((a) =>
-      Object.keys(a)
-        .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))
-        .map((name) => `${name} = "${(a[name] ?? '').replace(/"/g, '\\"')}"\n`)
-        .join(''),
-    )
-    .join('\n');
-}
+export { formatKeyFile };
 
 export function newKey(): string {
   return randomBytes(32).toString('hex');
