@@ -34,7 +34,12 @@ export interface TokenRequestOptions {
   readonly fetch?: typeof fetch;
   /** Injected clock (epoch ms) for Retry-After dates; defaults to Date.now. */
   readonly now?: () => number;
+  /** Exactly this client authentication, with no fallback; unset: in the body, then HTTP Basic after a 401. */
+  readonly clientAuth?: ClientAuthMethod;
 }
+
+/** RFC 6749 §2.3.1: HTTP Basic with the form-encoded id and secret, or both in the request body. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 /**
  * POSTs a token request (RFC 6749 §4.1.3 / §6) and classifies the outcome:
@@ -43,7 +48,8 @@ export interface TokenRequestOptions {
  * - timeouts, refused or reset connections, 3xx, 5xx, 429 (with the provider's Retry-After as `retryAfterS`), bodies
  *   that make no sense, bodies over MAX_TOKEN_RESPONSE_BYTES and tokens over MAX_TOKEN_BYTES → RefreshUnavailable.
  * Client authentication goes in the body, as HTCondor's credmon does; if the provider answers 401 invalid_client,
- * the request is retried once with HTTP Basic (client_secret_basic), which is the other common requirement.
+ * the request is retried once with HTTP Basic (client_secret_basic), which is the other common requirement;
+ * `options.clientAuth` names one method instead, used alone.
  * Response bodies and tokens never appear in error messages; the provider's error_description is quoted on one line,
  * at most 200 characters, with every encoding of every secret of the request scrubbed out.
  */
@@ -53,6 +59,10 @@ export async function requestTokens(
   client: ClientCredentials,
   options: TokenRequestOptions,
 ): Promise<TokenResponse> {
+  if (options.clientAuth !== undefined) {
+    const auth = options.clientAuth === 'client_secret_basic' ? 'basic' : 'body';
+    return postTokenRequest(tokenUrl, grant, client, auth, options);
+  }
   try {
     return await postTokenRequest(tokenUrl, grant, client, 'body', options);
   } catch (error) {
