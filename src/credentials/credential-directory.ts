@@ -1,28 +1,30 @@
-import { constants } from 'node:fs';
-import { lstatSync, statSync, watch, type Stats } from 'node:fs';
-import { access, chmod, lstat, mkdir, open, readdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+/**
+ * The credential directory (`SEC_CREDENTIAL_DIRECTORY_OAUTH`) and the one way into it: the web app (bin/web.ts),
+ * the credmon (bin/credmon.ts) and each of the credmon's signing threads (credmon/local-worker.ts, which cannot share
+ * an object with the main thread) build a CredentialDirectory with this constructor, and reach the files only through
+ * its methods, directly or through the credential formats beside it (store-oauth-login.ts, oauth-credential.ts,
+ * local-credential.ts), which take the object. The rules it applies everywhere:
+ * - every user, provider and file name is checked before it becomes a path (names.ts);
+ * - files are read by read-rules.ts only: O_NOFOLLOW | O_NONBLOCK, regular files, at most MAX_CREDENTIAL_BYTES;
+ * - every write is atomic (atomic-write.ts), and a full disk throws DiskFull (ERR_DISK_FULL) with the old file kept.
+ *
+ * Writers outside this process: HTCondor's credd (user directories, `.top` files, key files, and its sweeps), and
+ * one other, `docker/bin/entrypoint` at container start, before any daemon runs: it creates the directory
+ * (root:condor 2770), removes `CREDMON_COMPLETE`, and when the sandbox switches between local-issuer and OAuth mode
+ * on the same volume (recorded in `<root>/.credmon-sandbox-mode`, which it writes) it deletes every user's
+ * `scitokens` (and `$LOCAL_CREDMON_PROVIDER_NAME`) `.top`, `.use` and `.meta`, so a token of the other mode is not
+ * kept in use.
+ */
+import { constants, lstatSync, statSync, watch } from 'node:fs';
+import { open, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CredentialDirectoryUnusable, CredentialFileInvalid } from '../shared/errors.js';
-import { isAbandonedTempFile, writeFileAtomically } from './atomic-write.js';
-import { KEY_FILE_NAME, assertSafeName, isSafeName } from './names.js';
-
-export interface FileInfo {
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-  readonly size: number;
-}
-
-export interface TextFile extends FileInfo {
-  readonly content: string;
-}
-
-export interface UserFileWriteOptions {
-  readonly mode?: number;
-  /** Create a missing user directory (default true: the web app's first login of a user). */
-  readonly createDirectory?: boolean;
-  /** fsync before and after the rename (default true); see AtomicWriteOptions.durable. */
-  readonly durable?: boolean;
-}
+import { writeFileAtomically } from './atomic-write.js';
+import { ignoreCode } from './ignore-code.js';
+import { userDirectoryPath, userFilePath } from './names.js';
+import { readTextFileSync, type FileInfo, type TextFile } from './read-rules.js';
+import * as rootFiles from './root-files.js';
+import * as userFiles from './user-files.js';
+import type { UserDirectoryListing, UserFileWriteOptions } from './user-files.js';
 
 export interface UserDirectory {
   readonly user: string;
@@ -30,16 +32,14 @@ export interface UserDirectory {
   readonly version: string;
 }
 
-/** Credential files larger than this are refused when read (a token response is capped well below it). */
-export const MAX_CREDENTIAL_BYTES = 1024 * 1024;
+/** Whether the caller has just seen that the user directory is a real one (readUserDirectorySync). */
+export interface DirectoryChecked {
+  readonly directoryChecked: boolean;
+}
+
 const STAT_SLICE = 1000;
 const RECENT_MS = 20;
 
-/**
- * The only code that touches the credential directory (`SEC_CREDENTIAL_DIRECTORY_OAUTH`). Every user, provider and
- * file name is checked before it becomes a path, files are opened without following symlinks, and every write is
- * atomic.
- */
 export class CredentialDirectory {
   readonly root: string;
 
@@ -51,26 +51,8 @@ export class CredentialDirectory {
    * Creates the directory (02770, as upstream) when missing; refuses one that other users can access, as upstream
    * does, because it holds refresh tokens and client secrets.
    */
-  async prepare(): Promise<void> {
-    try {
-      // mkdir applies the umask and ignores setgid, so set the mode explicitly on a directory we created.
-      if ((await mkdir(this.root, { recursive: true, mode: 0o2770 })) !== undefined) await chmod(this.root, 0o2770);
-    } catch (error) {
-      throw new CredentialDirectoryUnusable(`cannot create SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root}: ${(error as Error).message}`, { cause: error });
-    }
-    const info = await stat(this.root);
-    if (!info.isDirectory()) throw new CredentialDirectoryUnusable(`SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root} is not a directory`);
-    if ((info.mode & 0o007) !== 0) {
-      throw new CredentialDirectoryUnusable(
-        `SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root} is accessible by other users (mode ${(info.mode & 0o7777).toString(8)}); ` +
-          `it holds refresh tokens: run "chmod o-rwx ${this.root}" (upstream uses 2770 root:condor)`,
-      );
-    }
-    try {
-      await access(this.root, constants.R_OK | constants.W_OK | constants.X_OK);
-    } catch (error) {
-      throw new CredentialDirectoryUnusable(`SEC_CREDENTIAL_DIRECTORY_OAUTH ${this.root} is not readable and writable by this process`, { cause: error });
-    }
+  prepare(): Promise<void> {
+    return rootFiles.prepareDirectory(this.root);
   }
 
   /** Writes `<root>/pid` (decimal, no newline, 0644) so the credd can SIGHUP us. */
@@ -124,15 +106,8 @@ export class CredentialDirectory {
    * The names of the user directories and the names it refuses (entries that are directories but whose names are
    * not safe user names), without looking inside them. Symlinks are not directories here: they are never followed.
    */
-  async listUserNames(): Promise<{ users: string[]; refused: string[] }> {
-    const users: string[] = [];
-    const refused: string[] = [];
-    for (const entry of await readdir(this.root, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (isSafeName(entry.name)) users.push(entry.name);
-      else refused.push(entry.name);
-    }
-    return { users, refused };
+  listUserNames(): Promise<{ users: string[]; refused: string[] }> {
+    return rootFiles.listUserNames(this.root);
   }
 
   /**
@@ -155,7 +130,7 @@ export class CredentialDirectory {
 
   /** When a user directory last changed (the later of mtime and ctime), or undefined when it is not a directory. */
   userChangedMs(user: string): number | undefined {
-    const info = lstatSync(this.userPath(user), { throwIfNoEntry: false });
+    const info = lstatSync(userDirectoryPath(this.root, user), { throwIfNoEntry: false });
     return info?.isDirectory() ? Math.max(info.mtimeMs, info.ctimeMs) : undefined;
   }
 
@@ -165,7 +140,7 @@ export class CredentialDirectory {
    * without its times moving, so its version is marked unsettled and it is read again at the next scan.
    */
   userVersion(user: string, nowMs = Date.now()): string | undefined {
-    const info = lstatSync(this.userPath(user), { throwIfNoEntry: false });
+    const info = lstatSync(userDirectoryPath(this.root, user), { throwIfNoEntry: false });
     if (!info?.isDirectory()) return undefined;
     const unsettled = Math.max(info.mtimeMs, info.ctimeMs) > nowMs - RECENT_MS;
     return `${info.mtimeMs}:${info.ctimeMs}${unsettled ? `:unsettled:${nowMs}` : ''}`;
@@ -175,17 +150,26 @@ export class CredentialDirectory {
    * Removes the temp files that a crash left in the root (a pid file write): see isAbandonedTempFile. User
    * directories are cleaned when they are read (readUserDirectorySync).
    */
-  async removeAbandonedTempFiles(processStartMs: number): Promise<number> {
-    let removed = 0;
-    for (const entry of await readdir(this.root, { withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const info = lstatSync(join(this.root, entry.name), { throwIfNoEntry: false });
-      if (info && isAbandonedTempFile(entry.name, info.mtimeMs, processStartMs)) {
-        await unlink(join(this.root, entry.name)).catch(ignoreCode('ENOENT'));
-        removed++;
-      }
-    }
-    return removed;
+  removeAbandonedTempFiles(processStartMs: number): Promise<number> {
+    return rootFiles.removeAbandonedTempFiles(this.root, processStartMs);
+  }
+
+  /**
+   * Lists `<root>/<user>/` synchronously: its regular files, the other entries (reported, never read), and removes
+   * the temp files a crashed writer left there. `exists` is false for a vanished or symlinked user directory.
+   */
+  readUserDirectorySync(user: string, processStartMs: number): UserDirectoryListing {
+    return userFiles.readUserDirectorySync(this.root, user, processStartMs);
+  }
+
+  /** Reads `<root>/<user>/<file>` synchronously; undefined when absent; CredentialFileInvalid for a FIFO etc. */
+  readUserFileSync(user: string, file: string): TextFile | undefined {
+    return readTextFileSync(userFilePath(this.root, user, file));
+  }
+
+  /** The times and size of `<root>/<user>/<file>` itself (a symlink is not followed); undefined when absent. */
+  userFileInfoSync(user: string, file: string): FileInfo | undefined {
+    return lstatSync(userFilePath(this.root, user, file), { throwIfNoEntry: false });
   }
 
   /**
@@ -193,127 +177,29 @@ export class CredentialDirectory {
    * `createDirectory` (the web app, first login of a user) a missing user directory is created (0700); the credmon
    * passes false, so it never brings back a directory the credd swept. A user directory that is a symlink is refused.
    */
-  async writeUserFile(user: string, file: string, content: string, options: UserFileWriteOptions = {}): Promise<void> {
-    const dir = this.userPath(user);
-    const path = join(dir, assertSafeName('credential', file));
-    if (options.createDirectory ?? true) await mkdir(dir, { mode: 0o700 }).catch(ignoreCode('EEXIST'));
-    await assertRealDirectory(dir, user);
-    await writeFileAtomically(path, content, {
-      mode: options.mode ?? 0o400,
-      durable: options.durable ?? true,
-    });
+  writeUserFile(user: string, file: string, content: string, options: UserFileWriteOptions = {}): Promise<void> {
+    return userFiles.writeUserFile(this.root, user, file, content, options);
+  }
+
+  /**
+   * The synchronous, non-durable form of writeUserFile for derived data (a `.use`), written in bulk: never creates
+   * the user directory, and checks that it is a real one unless the caller has just listed it (`directoryChecked`).
+   */
+  writeUserFileSync(user: string, file: string, content: string, options: DirectoryChecked): void {
+    userFiles.writeUserFileSync(this.root, user, file, content, options);
   }
 
   /** The credd's CHECK_CREDS key files (`<root>/<64 hex>`), with their ctime. */
-  async listKeyFiles(): Promise<Array<{ name: string; ctimeMs: number }>> {
-    const out: Array<{ name: string; ctimeMs: number }> = [];
-    for (const entry of await readdir(this.root, { withFileTypes: true })) {
-      if (!entry.isFile() || !KEY_FILE_NAME.test(entry.name)) continue;
-      try {
-        const info = await stat(join(this.root, entry.name));
-        out.push({ name: entry.name, ctimeMs: info.ctimeMs });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-    return out;
+  listKeyFiles(): Promise<Array<{ name: string; ctimeMs: number }>> {
+    return rootFiles.listKeyFiles(this.root);
   }
 
   /** Reads a key file; undefined when it does not exist. The name must be exactly 64 lowercase hex characters. */
-  async readKeyFile(name: string): Promise<TextFile | undefined> {
-    if (!KEY_FILE_NAME.test(name)) throw new RangeError('key file names are 64 lowercase hex characters');
-    try {
-      return await readTextFile(join(this.root, name));
-    } catch (error) {
-      // A key file's name is a login capability: errors name it by its first 8 characters only.
-      throw withoutKey(error, name);
-    }
+  readKeyFile(name: string): Promise<TextFile | undefined> {
+    return rootFiles.readKeyFile(this.root, name);
   }
 
-  async removeKeyFile(name: string): Promise<void> {
-    if (!KEY_FILE_NAME.test(name)) throw new RangeError('key file names are 64 lowercase hex characters');
-    await unlink(join(this.root, name)).catch(ignoreCode('ENOENT'));
-  }
-
-  private userPath(user: string): string {
-    return userDirectoryPath(this.root, user);
-  }
-}
-
-function withoutKey(error: unknown, key: string): unknown {
-  if (!(error instanceof Error)) return error;
-  const shown = `${key.slice(0, 8)}…`;
-  if (error instanceof CredentialFileInvalid) {
-    return new CredentialFileInvalid(error.path.split(key).join(shown), error.message.slice(error.path.length + 2));
-  }
-  error.message = error.message.split(key).join(shown);
-  const withPath = error as { path?: unknown };
-  if (typeof withPath.path === 'string') withPath.path = withPath.path.split(key).join(shown);
-  return error;
-}
-
-/** `<root>/<user>`, after checking that `user` is a safe single path component. */
-export function userDirectoryPath(root: string, user: string): string {
-  return join(root, assertSafeName('user', user));
-}
-
-/**
- * A user directory must be a real directory: `mkdir` and path resolution follow a symlink, which would let whoever
- * planted it send `.use`, `.top` and `.meta` (with the client secret) anywhere. The credmon already skips such entries.
- */
-async function assertRealDirectory(dir: string, user: string): Promise<void> {
-  const info = await lstat(dir);
-  if (info.isSymbolicLink() || !info.isDirectory()) {
-    throw new CredentialDirectoryUnusable(`the user directory of ${user} is ${describeType(info)}, not a directory; refusing to write there`);
-  }
-}
-
-function ignoreCode(code: string): (error: NodeJS.ErrnoException) => void {
-  return (error) => {
-    if (error.code !== code) throw error;
-  };
-}
-
-/** "a symbolic link", "a FIFO", ...: what a non-regular directory entry is, for messages. */
-export function describeType(info: Stats): string {
-  if (info.isSymbolicLink()) return 'a symbolic link';
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  if (info.isDirectory()) return 'a directory';
-  return info.isFile() ? 'a regular file' : 'not a regular file';
-}
-
-/**
- * How every credential file is opened for reading: without following a symlink and without blocking (a FIFO or a
- * device opened for reading would otherwise wait for a writer forever and hold an I/O thread for good).
- */
-export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
-/** Only regular files of a sane size are read; anything else is reported and skipped, never waited on. */
-export function assertReadableFile(path: string, info: Stats): void {
-  if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file`);
-  if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialFileInvalid(path, `is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
-}
-
-/**
- * Opens without following a symlink and without blocking: a FIFO (or device) opened for reading would otherwise wait
- * for a writer forever and hold one of libuv's four I/O threads for good. Only regular files are read.
- */
-async function readTextFile(path: string): Promise<TextFile | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, READ_FLAGS);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    assertReadableFile(path, info);
-    const content = await handle.readFile('utf8');
-    return { content, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size };
-  } finally {
-    await handle.close();
+  removeKeyFile(name: string): Promise<void> {
+    return rootFiles.removeKeyFile(this.root, name);
   }
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CredentialNameInvalid } from '../shared/errors.js';
 
 /**
@@ -39,4 +40,14 @@ export function credentialName(provider: string, handle: string): string {
   if (handle === '') return provider;
   assertSafeName('handle', handle);
   return `${provider}_${handle}`;
+}
+
+/** `<root>/<user>`, after checking that `user` is a safe single path component. */
+export function userDirectoryPath(root: string, user: string): string {
+  return join(root, assertSafeName('user', user));
+}
+
+/** `<root>/<user>/<file>`, after checking that both are safe single path components. */
+export function userFilePath(root: string, user: string, file: string): string {
+  return join(root, assertSafeName('user', user), assertSafeName('credential', file));
 }

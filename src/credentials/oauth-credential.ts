@@ -1,10 +1,8 @@
-import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
 import { CredentialFileInvalid, DiskFull } from '../shared/errors.js';
-import { userDirectoryPath, type CredentialDirectory, type FileInfo } from './credential-directory.js';
-import { writeUseFileSync } from './local-credential.js';
-import { readUserFileSync } from './user-files.js';
+import type { CredentialDirectory } from './credential-directory.js';
 import { CREDENTIAL_FILE } from './credential-kinds.js';
+import { writeUseFileSync } from './local-credential.js';
+import type { FileInfo } from './read-rules.js';
 import { parseMetaFile, type MetaFile } from './meta-file.js';
 import { formatOAuthTopFile, parseTopFile } from './top-file.js';
 import { formatOAuthUseFile, parseUseFile, type UseFile } from './use-file.js';
@@ -27,13 +25,13 @@ export interface OAuthCredential {
  * when a thousand refreshes are due at once).
  */
 export function readOAuthCredential(dir: CredentialDirectory, user: string, name: string): OAuthCredential | undefined {
-  const metaFile = readUserFileSync(dir.root, user, CREDENTIAL_FILE.meta(name));
+  const metaFile = dir.readUserFileSync(user, CREDENTIAL_FILE.meta(name));
   if (!metaFile) return undefined;
   const meta = parseMetaFile(`${user}/${CREDENTIAL_FILE.meta(name)}`, metaFile.content);
   let use: OAuthCredential['use'];
   let useMtimeMs: number | undefined;
   try {
-    const useFile = readUserFileSync(dir.root, user, CREDENTIAL_FILE.use(name));
+    const useFile = dir.readUserFileSync(user, CREDENTIAL_FILE.use(name));
     if (useFile) {
       useMtimeMs = useFile.mtimeMs;
       use = { file: parseUseFile(`${user}/${CREDENTIAL_FILE.use(name)}`, useFile.content), info: useFile };
@@ -41,7 +39,7 @@ export function readOAuthCredential(dir: CredentialDirectory, user: string, name
   } catch (error) {
     use = { invalid: error instanceof Error ? error : new Error(String(error)) };
   }
-  const topFile = readUserFileSync(dir.root, user, CREDENTIAL_FILE.top(name));
+  const topFile = dir.readUserFileSync(user, CREDENTIAL_FILE.top(name));
   let top: OAuthCredential['top'];
   if (topFile) {
     const parsed = parseTopFile(`${user}/${CREDENTIAL_FILE.top(name)}`, topFile.content);
@@ -90,9 +88,8 @@ export async function storeOAuthRefresh(
 ): Promise<OAuthStoreOutcome> {
   if (!read.top) throw new RangeError('a refresh needs the .top it was made with');
   // While the request was out, the user may have logged in again or the credential may have been deleted.
-  const userDir = userDirectoryPath(dir.root, user);
-  const topNow = lstatSync(join(userDir, CREDENTIAL_FILE.top(name)), { throwIfNoEntry: false });
-  const useNow = lstatSync(join(userDir, CREDENTIAL_FILE.use(name)), { throwIfNoEntry: false });
+  const topNow = dir.userFileInfoSync(user, CREDENTIAL_FILE.top(name));
+  const useNow = dir.userFileInfoSync(user, CREDENTIAL_FILE.use(name));
   const changed = !topNow || topNow.mtimeMs !== read.top.mtimeMs || useNow?.mtimeMs !== read.useMtimeMs;
   if (changed) return { kind: 'superseded' };
   let topWritten = false;
@@ -102,7 +99,7 @@ export async function storeOAuthRefresh(
       await dir.writeUserFile(user, CREDENTIAL_FILE.top(name), top, { createDirectory: false });
       topWritten = true;
     }
-    writeUseFileSync(dir.root, user, name, formatOAuthUseFile(result.response, nowEpochS));
+    writeUseFileSync(dir, user, name, formatOAuthUseFile(result.response, nowEpochS));
   } catch (error) {
     if (error instanceof DiskFull) return { kind: 'disk-full', error, topWritten };
     throw error;

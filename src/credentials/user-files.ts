@@ -1,13 +1,17 @@
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
+import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAbandonedTempFile } from './atomic-write.js';
-import { READ_FLAGS, assertReadableFile, describeType, userDirectoryPath, type TextFile } from './credential-directory.js';
-import { assertSafeName } from './names.js';
+import { CredentialDirectoryUnusable } from '../shared/errors.js';
+import { isAbandonedTempFile, replaceFileSync, writeFileAtomically } from './atomic-write.js';
+import { ignoreCode } from './ignore-code.js';
+import { userDirectoryPath, userFilePath } from './names.js';
+import { describeType } from './read-rules.js';
 
 /**
- * Synchronous access to one user directory, for the credmon's bulk work (worker threads) and its SIGHUP fast path:
- * a local file system answers in microseconds, far less than a round trip through libuv's four I/O threads.
- * Same rules as CredentialDirectory: names checked, no symlinks followed, never blocking, regular files only.
+ * The files of one user directory, `<root>/<user>/`, behind CredentialDirectory (which is the only caller): listing
+ * (synchronous, see read-rules.ts), and the atomic writes of the web app (asynchronous) and of the credmon's bulk
+ * work (synchronous). Every user and file name is checked before it becomes a path; nothing follows a symlinked
+ * user directory.
  */
 export interface UserDirectoryListing {
   /** Regular files. */
@@ -20,15 +24,25 @@ export interface UserDirectoryListing {
   readonly exists: boolean;
 }
 
+export interface UserFileWriteOptions {
+  readonly mode?: number;
+  /** Create a missing user directory (default true: the web app's first login of a user). */
+  readonly createDirectory?: boolean;
+  /** fsync before and after the rename (default true); see AtomicWriteOptions.durable. */
+  readonly durable?: boolean;
+}
+
+const GONE: UserDirectoryListing = Object.freeze({ files: [], others: [], removedTempFiles: 0, exists: false });
+
 export function readUserDirectorySync(root: string, user: string, processStartMs: number): UserDirectoryListing {
   const dir = userDirectoryPath(root, user);
   const info = lstatSync(dir, { throwIfNoEntry: false });
-  if (!info?.isDirectory()) return { files: [], others: [], removedTempFiles: 0, exists: false };
+  if (!info?.isDirectory()) return { ...GONE };
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], others: [], removedTempFiles: 0, exists: false };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ...GONE };
     throw error;
   }
   const files: string[] = [];
@@ -54,29 +68,41 @@ export function readUserDirectorySync(root: string, user: string, processStartMs
   return { files, others, removedTempFiles, exists: true };
 }
 
-/** Reads `<root>/<user>/<file>`; undefined when it does not exist. Throws CredentialFileInvalid for a FIFO etc. */
-export function readUserFileSync(root: string, user: string, file: string): TextFile | undefined {
-  const path = join(userDirectoryPath(root, user), assertSafeName('credential', file));
-  let fd: number;
-  try {
-    fd = openSync(path, READ_FLAGS);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+/**
+ * Atomically replaces `<root>/<user>/<file>` (mode 0400 unless told otherwise; durable unless told otherwise). With
+ * `createDirectory` (the web app, first login of a user) a missing user directory is created (0700); the credmon
+ * passes false, so it never brings back a directory the credd swept. A user directory that is a symlink is refused.
+ */
+export async function writeUserFile(root: string, user: string, file: string, content: string, options: UserFileWriteOptions = {}): Promise<void> {
+  const path = userFilePath(root, user, file);
+  const dir = userDirectoryPath(root, user);
+  if (options.createDirectory ?? true) await mkdir(dir, { mode: 0o700 }).catch(ignoreCode('EEXIST'));
+  await assertRealDirectory(dir, user);
+  await writeFileAtomically(path, content, { mode: options.mode ?? 0o400, durable: options.durable ?? true });
+}
+
+/**
+ * Replaces `<root>/<user>/<file>` (mode 0400) atomically but without fsync, synchronously: for derived data that the
+ * credmon re-creates at any time (a `.use`). Never creates the user directory (the credd owns its life) and never
+ * writes through a symlinked one (checked here unless the caller has just listed it with readUserDirectorySync,
+ * which checks the same).
+ */
+export function writeUserFileSync(root: string, user: string, file: string, content: string, options: { readonly directoryChecked: boolean }): void {
+  const path = userFilePath(root, user, file);
+  if (!options.directoryChecked && !lstatSync(userDirectoryPath(root, user), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new CredentialDirectoryUnusable(`the user directory of ${user} is gone or not a directory`);
   }
-  try {
-    const info = fstatSync(fd);
-    assertReadableFile(path, info);
-    const buffer = Buffer.allocUnsafe(info.size);
-    let read = 0;
-    while (read < info.size) {
-      const n = readSync(fd, buffer, read, info.size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return { content: buffer.toString('utf8', 0, read), mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: read };
-  } finally {
-    closeSync(fd);
+  replaceFileSync(path, content, 0o400);
+}
+
+/**
+ * A user directory must be a real directory: `mkdir` and path resolution follow a symlink, which would let whoever
+ * planted it send `.use`, `.top` and `.meta` (with the client secret) anywhere. The credmon already skips such entries.
+ */
+async function assertRealDirectory(dir: string, user: string): Promise<void> {
+  const info = await lstat(dir);
+  if (info.isSymbolicLink() || !info.isDirectory()) {
+    throw new CredentialDirectoryUnusable(`the user directory of ${user} is ${describeType(info)}, not a directory; refusing to write there`);
   }
 }
 

@@ -84,7 +84,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     const steps: StepApplier = { now, random, apply: (entry, step) => this.apply(entry, step) };
     const issuers = options.issuers ?? new Map([[config.local.providerName, options.issuer]]);
     this.runner = new LocalRunner({
-      context: { root: dir.root, issuers, handles: config.handles, processStartMs: this.processStartMs },
+      context: { directory: dir, issuers, handles: config.handles, processStartMs: this.processStartMs },
       threads: config.signingThreads || Math.min(4, availableParallelism()),
       bulkThreshold: this.bulkThreshold,
       mainThreadMaxJobs: options.mainThreadMaxJobs ?? DEFAULT_MAIN_THREAD_MAX_JOBS,

@@ -5,17 +5,20 @@ import {
   parseUseFile,
   providerOfCredential,
   readLocalCredentialSync,
-  readUserDirectorySync,
   writeUseFileSync,
+  type CredentialDirectory,
   type CredentialRef,
 } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { DiskFull, describeError } from '../shared/errors.js';
 import { LOCAL_RENEWAL_FRACTION, renewAfterWriteMs, renewAtMs } from './renewal.js';
 
-/** What local renewal needs; everything in it can cross to a worker thread. */
+/**
+ * What local renewal needs. A worker thread builds its own (local-worker.ts): a CredentialDirectory on the same root
+ * and issuers from the same configuration and keys.
+ */
 export interface LocalRenewalContext {
-  readonly root: string;
+  readonly directory: CredentialDirectory;
   /** The issuer, or why there is none (a missing or bad key): then local credentials fail and OAuth goes on. */
   readonly issuers: ReadonlyMap<string, LocalIssuer | Error>;
   /** Credential names are `<provider>_<handle>` (25.x rules) rather than whole provider names (23.9). */
@@ -51,7 +54,7 @@ export function renewLocalCredential(
 ): LocalOutcome {
   let files;
   try {
-    files = readLocalCredentialSync(ctx.root, user, name, { readUse: known.hasUse });
+    files = readLocalCredentialSync(ctx.directory, user, name, { readUse: known.hasUse });
   } catch (error) {
     return { kind: 'invalid', problem: `Cannot use ${user}/${name}: ${describeError(error)}` };
   }
@@ -76,7 +79,7 @@ export function renewLocalCredential(
     if (issuer instanceof Error) throw issuer;
     const token = issuer.issue(user, Math.floor(nowMs / 1000));
     const content = formatLocalUseFile(token.jwt, token.lifetimeS, issuer.config.useJson);
-    writeUseFileSync(ctx.root, user, name, content, { directoryChecked: known.directoryChecked });
+    writeUseFileSync(ctx.directory, user, name, content, { directoryChecked: known.directoryChecked });
     return { kind: 'issued', dueMs: renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION) };
   } catch (error) {
     const problem = `Failed to renew SciToken for user: ${user}: ${describeError(error)}`;
@@ -138,7 +141,7 @@ export function runLocalJob(
       };
     }
     const version = versionOf(job.user);
-    const listing = readUserDirectorySync(ctx.root, job.user, ctx.processStartMs);
+    const listing = ctx.directory.readUserDirectorySync(job.user, ctx.processStartMs);
     const credentials = listing.exists
       ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles)
       : [];

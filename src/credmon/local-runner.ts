@@ -37,7 +37,7 @@ export class LocalRunner {
     this.pool = new LocalWorkPool({
       size: options.threads,
       setup: {
-        root: context.root,
+        root: context.directory.root,
         issuers: [...context.issuers].map(([provider, issuer]) =>
           issuer instanceof Error
             ? { provider, kind: 'error' as const, message: issuer.message }

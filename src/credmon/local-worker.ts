@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of the LocalWorkPool: signs and writes local tokens in bulk on another core. It builds its own
- * LocalIssuer and CredentialDirectory from the setup the pool sends (plain data and KeyObjects), runs jobs, and posts
- * results back. It reads no environment, opens no socket, and ends when the pool terminates it.
+ * LocalIssuer and CredentialDirectory from the setup the pool sends (plain data and KeyObjects: a thread cannot share
+ * the main thread's objects), with the same constructors and so the same rules, runs jobs, and posts results back. It reads no environment, opens no socket, and ends when the pool terminates it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CredentialDirectory } from '../credentials/index.js';
@@ -23,13 +23,13 @@ const issuers = new Map(
       : new Error(i.message),
   ]),
 );
+const directory = new CredentialDirectory(setup.root);
 const ctx: LocalRenewalContext = {
-  root: setup.root,
+  directory,
   issuers,
   handles: setup.handles,
   processStartMs: setup.processStartMs,
 };
-const directory = new CredentialDirectory(setup.root);
 
 port.on('message', (request: WorkerRequest) => {
   const results = runLocalJobs(ctx, request.jobs, request.nowMs, (user) => directory.userVersion(user));

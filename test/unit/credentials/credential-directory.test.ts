@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CredentialDirectory } from '../../../src/credentials/credential-directory.js';
-import { readUserDirectorySync, readUserFileSync } from '../../../src/credentials/user-files.js';
 import { CredentialDirectoryUnusable, CredentialFileInvalid, CredentialNameInvalid } from '../../../src/shared/errors.js';
 
 const KEY = 'ab'.repeat(32);
@@ -58,15 +57,15 @@ describe('CredentialDirectory files', () => {
     await dir.writeUserFile('alice', 'scitokens.use', 'content');
     assert.equal((await stat(join(base, 'alice', 'scitokens.use'))).mode & 0o777, 0o400);
     assert.equal((await stat(join(base, 'alice'))).mode & 0o777, 0o700);
-    const file = readUserFileSync(base, 'alice', 'scitokens.use');
+    const file = new CredentialDirectory(base).readUserFileSync('alice', 'scitokens.use');
     assert.equal(file?.content, 'content');
     assert.equal(file?.size, 7);
-    assert.deepEqual(readUserDirectorySync(base, 'alice', Date.now()).files, ['scitokens.use']);
+    assert.deepEqual(new CredentialDirectory(base).readUserDirectorySync('alice', Date.now()).files, ['scitokens.use']);
   });
 
   it('returns undefined for a missing file and an empty list for a missing user', () => {
-    assert.equal(readUserFileSync(base, 'nobody', 'x.use'), undefined);
-    assert.deepEqual(readUserDirectorySync(base, 'nobody', Date.now()), { files: [], others: [], removedTempFiles: 0, exists: false });
+    assert.equal(new CredentialDirectory(base).readUserFileSync('nobody', 'x.use'), undefined);
+    assert.deepEqual(new CredentialDirectory(base).readUserDirectorySync('nobody', Date.now()), { files: [], others: [], removedTempFiles: 0, exists: false });
   });
 
   it('refuses to follow a symlinked credential file', async () => {
@@ -74,19 +73,19 @@ describe('CredentialDirectory files', () => {
     await writeFile(join(base, 'secret'), 'not yours');
     await symlink(join(base, 'secret'), join(base, 'alice', 'x.use'));
     assert.throws(
-      () => readUserFileSync(base, 'alice', 'x.use'),
+      () => new CredentialDirectory(base).readUserFileSync('alice', 'x.use'),
       (error: unknown) => {
         assert.equal((error as NodeJS.ErrnoException).code, 'ELOOP');
         return true;
       },
     );
-    assert.deepEqual(readUserDirectorySync(base, 'alice', Date.now()).others, [{ name: 'x.use', type: 'a symbolic link' }]);
+    assert.deepEqual(new CredentialDirectory(base).readUserDirectorySync('alice', Date.now()).others, [{ name: 'x.use', type: 'a symbolic link' }]);
   });
 
   it('refuses unsafe user and file names before touching the disk', async () => {
     const dir = new CredentialDirectory(base);
-    assert.throws(() => readUserFileSync(base, '..', 'x.use'), CredentialNameInvalid);
-    assert.throws(() => readUserFileSync(base, 'alice', '../../etc/passwd'), CredentialNameInvalid);
+    assert.throws(() => new CredentialDirectory(base).readUserFileSync('..', 'x.use'), CredentialNameInvalid);
+    assert.throws(() => new CredentialDirectory(base).readUserFileSync('alice', '../../etc/passwd'), CredentialNameInvalid);
     await assert.rejects(dir.writeUserFile('a/b', 'x.use', 'x'), CredentialNameInvalid);
     await assert.rejects(dir.writeUserFile('alice', '.', 'x'), CredentialNameInvalid);
     assert.deepEqual(await readdir(base), []);
@@ -170,7 +169,7 @@ describe('CredentialDirectory and hostile entries', () => {
     // Without O_NONBLOCK this open never returns: the test would hit node:test's timeout.
     let outcome: unknown;
     try {
-      readUserFileSync(base, 'alice', 'scitokens.top');
+      new CredentialDirectory(base).readUserFileSync('alice', 'scitokens.top');
       outcome = 'read';
     } catch (error) {
       outcome = error;
