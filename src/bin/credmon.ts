@@ -9,21 +9,12 @@
  *   -v, --verbose        log to stderr as well as to the log file
  */
 import { parseArgs } from 'node:util';
-import {
-  CREDMON_KNOB_PATTERNS,
-  CREDMON_KNOBS,
-  SUBSYSTEM_KNOB_SUFFIXES,
-  parseCredmonConfig,
-  readCondorConfig,
-  type CredmonConfig,
-  type LocalIssuerConfig,
-} from '../config/index.js';
+import { CREDMON_KNOB_PATTERNS, CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig, type CredmonConfig } from '../config/index.js';
 import { CredentialDirectory } from '../credentials/index.js';
-import { Credmon, reportAlive } from '../credmon/index.js';
-
-import { LocalIssuer, ensureSigningKey, loadPublicKey, loadSigningKey } from '../issuer/index.js';
+import { Credmon, reportAlive, setUpLocalIssuers } from '../credmon/index.js';
+import type { LocalIssuer } from '../issuer/index.js';
 import { createLogger } from '../log/index.js';
-import { ConfigInvalid, SigningKeyInvalid, describeError } from '../shared/errors.js';
+import { ConfigInvalid, describeError } from '../shared/errors.js';
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
@@ -75,19 +66,15 @@ async function main(): Promise<void> {
     await exitSoon(1);
   }
 
-  const issuers = new Map<string, LocalIssuer | Error>();
-  for (const provider of config.localProviders) issuers.set(provider.providerName, await setUpLocalIssuer(provider, log));
-  for (const [provider, local] of issuers) {
+  let issuers: ReadonlyMap<string, LocalIssuer | Error>;
+  try {
+    issuers = await setUpLocalIssuers(config.localProviders, log);
+  } catch (error) {
     // A scope expression that cannot be evaluated at all (bad syntax, no classad_eval) is a configuration error.
-    try {
-      if (local instanceof LocalIssuer) local.scopeExpression?.check(`LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR of provider ${provider}`);
-    } catch (error) {
-      log.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));
-      await exitSoon(1);
-    }
+    log.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));
+    return exitSoon(1);
   }
-  const issuer = issuers.get(config.local.providerName) ?? new Error('no local provider');
-  const credmon = new Credmon({ config, directory, issuer, issuers, log: log.child({ module: 'scan' }) });
+  const credmon = new Credmon({ config, directory, issuers, log: log.child({ module: 'scan' }) });
 
   let stopping = false;
   process.on('SIGHUP', () => {
@@ -115,7 +102,7 @@ async function main(): Promise<void> {
   const sendAlive = async (): Promise<void> => {
     if (Date.now() - lastAliveMs < KEEPALIVE_EVERY_MS) return;
     lastAliveMs = Date.now();
-    const ok = await reportAlive(subsystem, KEEPALIVE_TIMEOUT_S, log);
+    const ok = await reportAlive(subsystem, KEEPALIVE_TIMEOUT_S, log, process.env);
     if (ok && !reported) log.info('Reported ready to condor_master');
     reported ||= ok;
   };
@@ -130,49 +117,6 @@ const STOP_GRACE_MS = 10_000;
 /** How often the scan loop proves it is alive, and how long the master waits before declaring us hung. */
 const KEEPALIVE_EVERY_MS = 5 * 60_000;
 const KEEPALIVE_TIMEOUT_S = 30 * 60;
-
-async function setUpLocalIssuer(provider: LocalIssuerConfig, parentLog: ReturnType<typeof createLogger>): Promise<LocalIssuer | Error> {
-  const { privateKeyPath, publicKeyPath, keyId, privateKeyAlgorithm } = provider;
-  const log = parentLog.child({ provider: provider.providerName });
-  if (!provider.sharedKey) {
-    // LOCAL_CREDMON_<provider>_PRIVATE_KEY: upstream never creates it, and LOCAL_CREDMON_PUBLIC_KEY is not its pair.
-    try {
-      const key = await loadSigningKey(privateKeyPath, keyId);
-      if (key.alg !== privateKeyAlgorithm) {
-        throw new SigningKeyInvalid(`${privateKeyPath} is an ${key.alg} key, but the configured algorithm is ${privateKeyAlgorithm}`);
-      }
-      log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready (its own key)');
-      return new LocalIssuer(provider, key, log.child({ module: 'issuer' }));
-    } catch (error) {
-      log.error(`Local issuer ${provider.providerName} disabled: ${describeError(error)}`);
-      return error instanceof Error ? error : new Error(String(error));
-    }
-  }
-  try {
-    const outcome = await ensureSigningKey(privateKeyPath, publicKeyPath, privateKeyAlgorithm);
-    if (outcome === 'generated') log.info({ privateKeyPath, publicKeyPath }, `Generated a new ${privateKeyAlgorithm} signing key (none existed)`);
-    if (outcome === 'public-key-written') log.info({ publicKeyPath }, 'Wrote the missing public key, derived from the private key');
-    const key = await loadSigningKey(privateKeyPath, keyId);
-    if (key.alg !== privateKeyAlgorithm) {
-      throw new SigningKeyInvalid(
-        `LOCAL_CREDMON_PRIVATE_KEY ${privateKeyPath} is an ${key.alg} key, but LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM is ${privateKeyAlgorithm}`,
-      );
-    }
-    try {
-      const published = await loadPublicKey(publicKeyPath);
-      if (!published.equals(key.publicKey)) {
-        log.error({ publicKeyPath }, 'LOCAL_CREDMON_PUBLIC_KEY does not match LOCAL_CREDMON_PRIVATE_KEY: relying parties will reject the tokens');
-      }
-    } catch (error) {
-      log.warn(describeError(error));
-    }
-    log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready');
-    return new LocalIssuer(provider, key, log.child({ module: 'issuer' }));
-  } catch (error) {
-    log.error(`Local issuer disabled: ${describeError(error)}`);
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
 
 function exitSoon(code: number): Promise<never> {
   // Give the log destination a moment to flush.

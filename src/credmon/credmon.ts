@@ -22,10 +22,11 @@ import { WakeableSleep } from './wakeable-sleep.js';
 export interface CredmonOptions {
   readonly config: CredmonConfig;
   readonly directory: CredentialDirectory;
-  /** The local issuer, or why it is unavailable (a missing or bad key): OAuth refreshing goes on without it. */
-  readonly issuer: LocalIssuer | Error;
-  /** Every local provider's issuer (or why it has none), by provider name; default: `issuer` for config.local. */
-  readonly issuers?: ReadonlyMap<string, LocalIssuer | Error>;
+  /**
+   * Every local provider's issuer, by provider name (config.local's among them), or why it has none (a missing or bad
+   * key): that provider's credentials fail, and everything else goes on without it.
+   */
+  readonly issuers: ReadonlyMap<string, LocalIssuer | Error>;
   readonly log: Logger;
   /** Clock in epoch milliseconds (injected by tests). */
   readonly now?: () => number;
@@ -82,7 +83,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     const random = options.random ?? Math.random;
     const { now, table, reported } = this;
     const steps: StepApplier = { now, random, apply: (entry, step) => this.apply(entry, step) };
-    const issuers = options.issuers ?? new Map([[config.local.providerName, options.issuer]]);
+    const { issuers } = options;
     this.runner = new LocalRunner({
       context: { directory: dir, issuers, handles: config.handles, processStartMs: this.processStartMs },
       threads: config.signingThreads || Math.min(4, availableParallelism()),

@@ -36,14 +36,19 @@ htcondor.send_alive(pid=pid, timeout=timeout)
 
 const CHILD_TIMEOUT_MS = 15_000;
 
-/** Sends one keep-alive. Resolves true on success; logs and resolves false otherwise. Never throws. */
+/**
+ * Sends one keep-alive. Resolves true on success; logs and resolves false otherwise. Never throws. `env` is the
+ * environment condor_master gave us (bin/credmon.ts passes its own): the keep-alive is sent only when it holds
+ * CONDOR_INHERIT, and the python3 child runs with it.
+ */
 export async function reportAlive(
   subsystem: string,
   timeoutS: number,
   log: Logger,
+  env: NodeJS.ProcessEnv,
   python = 'python3',
 ): Promise<boolean> {
-  if (!process.env['CONDOR_INHERIT']) {
+  if (!env['CONDOR_INHERIT']) {
     log.debug('Not started by condor_master (no CONDOR_INHERIT): not sending keep-alives');
     return false;
   }
@@ -51,7 +56,7 @@ export async function reportAlive(
     execFile(
       python,
       ['-c', SNIPPET, String(process.pid), String(timeoutS), subsystem],
-      { env: process.env, timeout: CHILD_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      { env, timeout: CHILD_TIMEOUT_MS, killSignal: 'SIGKILL' },
       (error, _stdout, stderr) => {
         if (!error) {
           log.debug({ timeoutS }, 'Sent a keep-alive to condor_master');

@@ -59,7 +59,8 @@ async function makeSandbox(clockOffsetMs = 0): Promise<Sandbox> {
   if (process.env['BENCH_DEBUG']) process.on('exit', () => console.error(lines.slice(0, 20).join('')));
   const issuer = new LocalIssuer(config.local, key, logger);
   const directory = new CredentialDirectory(credDir);
-  const credmon = new credmonModule.Credmon({ config, directory, issuer, log: logger, now: () => Date.now() + clockOffsetMs });
+  const issuers = new Map([[config.local.providerName, issuer]]);
+  const credmon = new credmonModule.Credmon({ config, directory, issuers, log: logger, now: () => Date.now() + clockOffsetMs });
   return { root, credDir, credmon };
 }
 

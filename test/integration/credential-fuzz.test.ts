@@ -157,7 +157,8 @@ describe('the scan under hostile files', () => {
         );
         const { logger } = createMemoryLogger('fuzz', false);
         const issuer = new LocalIssuer(config.local, await loadSigningKey(key, 'local'), logger);
-        const credmon = new Credmon({ config, directory: new CredentialDirectory(credDir), issuer, log: logger });
+        const issuers = new Map([[config.local.providerName, issuer]]);
+        const credmon = new Credmon({ config, directory: new CredentialDirectory(credDir), issuers, log: logger });
         const outcome = await Promise.race([credmon.scanOnce().then(() => 'done'), delay(20_000).then(() => 'hung')]);
         await credmon.stop();
         assert.equal(outcome, 'done');

@@ -98,7 +98,7 @@ async function setup(options: { knobs?: Record<string, string>; issuerError?: Er
   const credmon = new Credmon({
     config,
     directory,
-    issuer,
+    issuers: new Map([[config.local.providerName, issuer]]),
     log: logger,
     now: () => harness.nowMs,
     random: () => 0,
@@ -570,7 +570,8 @@ describe('credmon: races and recoveries', () => {
     await ensureSigningKey(h.config.local.privateKeyPath, h.config.local.publicKeyPath);
     const { logger } = createMemoryLogger('credmon', true);
     const issuer = new LocalIssuer(h.config.local, await loadSigningKey(h.config.local.privateKeyPath, 'local'), logger);
-    const credmon = new Credmon({ config: h.config, directory: new CredentialDirectory(h.credDir), issuer, log: logger, now: () => h.nowMs });
+    const issuers = new Map([[h.config.local.providerName, issuer]]);
+    const credmon = new Credmon({ config: h.config, directory: new CredentialDirectory(h.credDir), issuers, log: logger, now: () => h.nowMs });
     cleanups.push(() => credmon.stop());
     assert.equal((await credmon.scanOnce()).issued, 1);
     const after = await h.read('dave', 'scitokens.use');

@@ -71,7 +71,8 @@ export async function startTmpfsCredmon(fs: SmallTmpfs, knobs: Record<string, st
     },
   };
   const issuer = new LocalIssuer(config.local, key, logger);
-  const credmon = new Credmon({ config, directory, issuer, log: logger, now: () => harness.nowMs, random: () => 0 });
+  const issuers = new Map([[config.local.providerName, issuer]]);
+  const credmon = new Credmon({ config, directory, issuers, log: logger, now: () => harness.nowMs, random: () => 0 });
   (harness as { credmon: Credmon }).credmon = credmon;
   return harness;
 }
