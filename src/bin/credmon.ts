@@ -9,12 +9,31 @@
  *   -v, --verbose        log to stderr as well as to the log file
  */
 import { parseArgs } from 'node:util';
-import { CREDMON_KNOB_PATTERNS, CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES, parseCredmonConfig, readCondorConfig, type CredmonConfig } from '../config/index.js';
+import {
+  CREDMON_KNOB_PATTERNS,
+  CREDMON_KNOBS,
+  SUBSYSTEM_KNOB_SUFFIXES,
+  logBoundKnobs,
+  parseCredmonConfig,
+  readCondorConfig,
+  type CredmonConfig,
+  type LogBounds,
+} from '../config/index.js';
 import { CredentialDirectory } from '../credentials/index.js';
 import { Credmon, reportAlive, setUpLocalIssuers } from '../credmon/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
-import { createLogger } from '../log/index.js';
+import { createLogger, type RotationPolicy } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
+
+const EXIT_LOG_ERROR = 44;
+
+/** The log file's rotation policy from MAX_<NAME>_LOG and friends. */
+function rotationOf(bounds: LogBounds): RotationPolicy {
+  const { limit, maxRotated, truncateOnOpen, knob } = bounds;
+  const maxBytes = limit.unit === 'bytes' ? limit.value : 0;
+  const maxSeconds = limit.unit === 'seconds' ? limit.value : 0;
+  return { maxBytes, maxSeconds, maxRotated, truncateOnOpen, knob };
+}
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
@@ -31,7 +50,7 @@ async function main(): Promise<void> {
 
   let config: CredmonConfig;
   try {
-    const knobs = [...CREDMON_KNOBS, ...SUBSYSTEM_KNOB_SUFFIXES.map((s) => `${subsystem}_${s}`)];
+    const knobs = [...CREDMON_KNOBS, ...SUBSYSTEM_KNOB_SUFFIXES.map((s) => `${subsystem}_${s}`), ...logBoundKnobs(subsystem)];
     const lookup = await readCondorConfig(knobs, { subsystem, patterns: CREDMON_KNOB_PATTERNS });
     const overrides = new Map<string, string>();
     if (args['cred-dir']) overrides.set('SEC_CREDENTIAL_DIRECTORY_OAUTH', args['cred-dir']);
@@ -43,7 +62,15 @@ async function main(): Promise<void> {
     process.exit(error instanceof ConfigInvalid ? error.exitStatus : 1);
   }
 
-  const log = createLogger({ name: 'credmon', debug: config.debug || (args.debug ?? false), file: config.logFile, stderr: args.verbose ?? false });
+  let log: ReturnType<typeof createLogger>;
+  try {
+    const debug = config.debug || (args.debug ?? false);
+    log = createLogger({ name: 'credmon', debug, file: config.logFile, rotation: rotationOf(config.logBounds), stderr: args.verbose ?? false });
+  } catch (error) {
+    // 44 is HTCondor's DPRINTF_ERROR: the daemon could not open its log (src/condor_includes/exit.h).
+    process.stderr.write(`credmon: cannot open the log file ${config.logFile ?? ''}: ${describeError(error)}\n`);
+    process.exit(EXIT_LOG_ERROR);
+  }
   log.info(
     {
       pid: process.pid,

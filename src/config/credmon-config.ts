@@ -5,6 +5,7 @@ import { parseDaemonLog, parseDaemonTimings } from './daemon-knobs.js';
 import { createLocalKnobReader } from './local-knob-reader.js';
 import { parseLocalProvider, readProviderKnobs, type LocalIssuerConfig } from './local-provider.js';
 import { checkProviderNames, parseNameRules, parseProviderNames } from './provider-names.js';
+import type { LogBounds } from './log-limit.js';
 import type { KnobLookup } from './values.js';
 
 export { parseVersion, versionBefore } from './condor-version.js';
@@ -16,6 +17,7 @@ export interface CredmonConfig {
   /** The HTCondor-style daemon log; undefined when neither `<NAME>_LOG` nor `LOG` is set. */
   readonly logFile: string | undefined;
   readonly debug: boolean;
+  readonly logBounds: LogBounds;
   readonly scanIntervalS: number;
   readonly refreshTimeoutS: number;
   readonly keyFileLifetimeS: number;

@@ -1,4 +1,5 @@
 import { DAEMON_DEFAULTS } from './knobs.js';
+import { parseLogBounds, type LogBounds } from './log-limit.js';
 import { parseAbsolutePath, parsePositiveInteger, type KnobLookup } from './values.js';
 
 /** The daemon's own log, from knobs with its subsystem prefix (`<NAME>_LOG`, `<NAME>_DEBUG`). */
@@ -7,6 +8,8 @@ export interface DaemonLog {
   readonly logFile: string | undefined;
   /** `<NAME>_DEBUG` holds D_FULLDEBUG, D_ALL or D_VERBOSE (any case). */
   readonly debug: boolean;
+  /** How large or old the log may grow and how many rotated files are kept (MAX_<NAME>_LOG and friends). */
+  readonly logBounds: LogBounds;
 }
 
 /** The daemon's timings and parallelism, from knobs with its subsystem prefix (`<NAME>_SCAN_INTERVAL`, ...). */
@@ -28,7 +31,7 @@ export function parseDaemonLog(lookup: KnobLookup, subsystem: string, problems: 
   const logKnob = `${subsystem}_LOG`;
   const logFile = parseAbsolutePath(logKnob, lookup(logKnob), logDefault, problems);
   const debug = DEBUG_FLAGS.test(lookup(`${subsystem}_DEBUG`) ?? '');
-  return { logFile, debug };
+  return { logFile, debug, logBounds: parseLogBounds(lookup, subsystem, problems) };
 }
 
 /** `<subsystem>_SCAN_INTERVAL`, _REFRESH_TIMEOUT, _KEY_FILE_LIFETIME, _REFRESH_CONCURRENCY and _SIGNING_THREADS. */

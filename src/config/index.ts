@@ -4,3 +4,4 @@ export { CREDMON_KNOB_PATTERNS, CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES } from '.
 export { formatTemplate } from './format-template.js';
 export { parseBoolean, parseHttpUrl, parsePositiveInteger, type KnobLookup } from './values.js';
 export { parseWebConfig, WEB_DEFAULTS, WEB_ENVIRONMENT, WEB_KNOBS, type WebConfig } from './web-config.js';
+export { logBoundKnobs, type LogBounds } from './log-limit.js';

@@ -1,3 +1,5 @@
+import { parseBoolean, type KnobLookup } from './values.js';
+
 /**
  * HTCondor's daemon-log bounds (`MAX_<SUBSYS>_LOG`, `MAX_DEFAULT_LOG`, `MAX_NUM_<SUBSYS>_LOG`,
  * `TRUNC_<SUBSYS>_LOG_ON_OPEN`), read as HTCondor's dprintf reads them (docs/admin-manual/configuration/global.rst).
@@ -54,4 +56,46 @@ export function parseLogLimit(text: string): LogLimit | undefined {
   const time = TIME_UNITS[first];
   if (time !== undefined) return { unit: 'seconds', value: value * time };
   return undefined;
+}
+
+const UNITS_HINT = 'an integer >= 0, optionally followed by Bytes, Kb, Mb, Gb, Tb, Sec, Min, Hr, Day or Wk';
+
+/** The knobs parseLogBounds reads for `subsystem`, for condor_config_val. */
+export function logBoundKnobs(subsystem: string): string[] {
+  return [`MAX_${subsystem}_LOG`, 'MAX_DEFAULT_LOG', `MAX_NUM_${subsystem}_LOG`, `TRUNC_${subsystem}_LOG_ON_OPEN`];
+}
+
+/** One limit knob's value, or the fallback with a problem naming the knob. */
+function readLimit(knob: string, raw: string, fallback: LogLimit, problems: string[]): LogLimit {
+  const limit = parseLogLimit(raw);
+  if (limit === undefined) problems.push(`${knob} = ${raw}: expected ${UNITS_HINT}`);
+  return limit ?? fallback;
+}
+
+/**
+ * `MAX_<SUBSYS>_LOG` (else `MAX_DEFAULT_LOG`, else 10 MiB), `MAX_NUM_<SUBSYS>_LOG` (default 1, at least 0: 0 keeps one
+ * `.old` as HTCondor does) and `TRUNC_<SUBSYS>_LOG_ON_OPEN`. As in HTCondor, MAX_DEFAULT_LOG must be a size.
+ */
+export function parseLogBounds(lookup: KnobLookup, subsystem: string, problems: string[]): LogBounds {
+  const [ownKnob, defaultKnob, numKnob, truncKnob] = logBoundKnobs(subsystem) as [string, string, string, string];
+  const defaultRaw = lookup(defaultKnob);
+  let fallback = DEFAULT_LOG_LIMIT;
+  if (defaultRaw !== undefined && defaultRaw.trim() !== '') {
+    fallback = readLimit(defaultKnob, defaultRaw, DEFAULT_LOG_LIMIT, problems);
+    if (fallback.unit === 'seconds') {
+      problems.push(`${defaultKnob} = ${defaultRaw}: must be a size, not a time (set ${ownKnob} for a time)`);
+      fallback = DEFAULT_LOG_LIMIT;
+    }
+  }
+  const ownRaw = lookup(ownKnob);
+  const own = ownRaw !== undefined && ownRaw.trim() !== '';
+  const limit = own ? readLimit(ownKnob, ownRaw, fallback, problems) : fallback;
+  const numRaw = lookup(numKnob)?.trim() ?? '';
+  let maxRotated = 1;
+  if (numRaw !== '') {
+    if (/^\d+$/.test(numRaw) && Number.isSafeInteger(Number(numRaw))) maxRotated = Number(numRaw);
+    else problems.push(`${numKnob} = ${numRaw}: expected a whole number >= 0 (how many rotated logs to keep)`);
+  }
+  const truncateOnOpen = parseBoolean(truncKnob, lookup(truncKnob), false, problems);
+  return { limit, maxRotated, truncateOnOpen, knob: own ? ownKnob : defaultKnob };
 }

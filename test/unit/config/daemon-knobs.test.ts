@@ -9,7 +9,11 @@ const SECONDS = 'expected a positive whole number of seconds';
 describe('parseDaemonLog', () => {
   it('has no log file when neither <NAME>_LOG nor LOG is set, and no debug', () => {
     const problems: string[] = [];
-    assert.deepEqual(parseDaemonLog(lookup({}), 'CREDMON_OAUTH', problems), { logFile: undefined, debug: false });
+    assert.deepEqual(parseDaemonLog(lookup({}), 'CREDMON_OAUTH', problems), {
+      logFile: undefined,
+      debug: false,
+      logBounds: { limit: { unit: 'bytes', value: 10 * 1024 * 1024 }, maxRotated: 1, truncateOnOpen: false, knob: 'MAX_DEFAULT_LOG' },
+    });
     assert.deepEqual(problems, []);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseLogLimit } from '../../../src/config/log-limit.js';
+import { parseLogBounds, parseLogLimit } from '../../../src/config/log-limit.js';
 
 const MIB = 1024 * 1024;
 
@@ -35,4 +35,44 @@ describe('parseLogLimit (MAX_<SUBSYS>_LOG, MAX_DEFAULT_LOG)', () => {
       assert.equal(parseLogLimit(text), undefined);
     });
   }
+});
+
+describe('parseLogBounds (MAX_<NAME>_LOG, MAX_DEFAULT_LOG, MAX_NUM_<NAME>_LOG, TRUNC_<NAME>_LOG_ON_OPEN)', () => {
+  const bounds = (knobs: Record<string, string>): { result: ReturnType<typeof parseLogBounds>; problems: string[] } => {
+    const problems: string[] = [];
+    return { result: parseLogBounds((name) => knobs[name], 'CREDMON_OAUTH', problems), problems };
+  };
+
+  it('defaults to 10 MiB, one .old, no truncation, as HTCondor', () => {
+    assert.deepEqual(bounds({}), {
+      result: { limit: { unit: 'bytes', value: 10 * MIB }, maxRotated: 1, truncateOnOpen: false, knob: 'MAX_DEFAULT_LOG' },
+      problems: [],
+    });
+  });
+
+  it('takes MAX_DEFAULT_LOG, and MAX_<NAME>_LOG over it (a time too); reads the count and truncation', () => {
+    assert.deepEqual(bounds({ MAX_DEFAULT_LOG: '1 Mb' }).result.limit, { unit: 'bytes', value: MIB });
+    const own = bounds({ MAX_DEFAULT_LOG: '1 Mb', MAX_CREDMON_OAUTH_LOG: '1 Day', MAX_NUM_CREDMON_OAUTH_LOG: '5', TRUNC_CREDMON_OAUTH_LOG_ON_OPEN: 'True' });
+    assert.deepEqual(own, {
+      result: { limit: { unit: 'seconds', value: 86_400 }, maxRotated: 5, truncateOnOpen: true, knob: 'MAX_CREDMON_OAUTH_LOG' },
+      problems: [],
+    });
+    assert.equal(bounds({ MAX_CREDMON_OAUTH_LOG: '0' }).result.limit.value, 0, '0 = without bound');
+  });
+
+  it('names each bad knob and keeps the default', () => {
+    const { result, problems } = bounds({
+      MAX_DEFAULT_LOG: '1 Hr',
+      MAX_CREDMON_OAUTH_LOG: 'big',
+      MAX_NUM_CREDMON_OAUTH_LOG: '-2',
+      TRUNC_CREDMON_OAUTH_LOG_ON_OPEN: 'maybe',
+    });
+    assert.deepEqual(result, { limit: { unit: 'bytes', value: 10 * MIB }, maxRotated: 1, truncateOnOpen: false, knob: 'MAX_CREDMON_OAUTH_LOG' });
+    assert.deepEqual(problems, [
+      'MAX_DEFAULT_LOG = 1 Hr: must be a size, not a time (set MAX_CREDMON_OAUTH_LOG for a time)',
+      'MAX_CREDMON_OAUTH_LOG = big: expected an integer >= 0, optionally followed by Bytes, Kb, Mb, Gb, Tb, Sec, Min, Hr, Day or Wk',
+      'MAX_NUM_CREDMON_OAUTH_LOG = -2: expected a whole number >= 0 (how many rotated logs to keep)',
+      'TRUNC_CREDMON_OAUTH_LOG_ON_OPEN = maybe: expected true or false',
+    ]);
+  });
 });
