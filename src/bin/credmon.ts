@@ -50,7 +50,11 @@ async function main(): Promise<void> {
 
   let config: CredmonConfig;
   try {
-    const knobs = [...CREDMON_KNOBS, ...SUBSYSTEM_KNOB_SUFFIXES.map((s) => `${subsystem}_${s}`), ...logBoundKnobs(subsystem)];
+    const knobs = [
+      ...CREDMON_KNOBS,
+      ...SUBSYSTEM_KNOB_SUFFIXES.map((s) => `${subsystem}_${s}`),
+      ...logBoundKnobs(subsystem),
+    ];
     const lookup = await readCondorConfig(knobs, { subsystem, patterns: CREDMON_KNOB_PATTERNS });
     const overrides = new Map<string, string>();
     if (args['cred-dir']) overrides.set('SEC_CREDENTIAL_DIRECTORY_OAUTH', args['cred-dir']);
@@ -65,7 +69,13 @@ async function main(): Promise<void> {
   let log: ReturnType<typeof createLogger>;
   try {
     const debug = config.debug || (args.debug ?? false);
-    log = createLogger({ name: 'credmon', debug, file: config.logFile, rotation: rotationOf(config.logBounds), stderr: args.verbose ?? false });
+    log = createLogger({
+      name: 'credmon',
+      debug,
+      file: config.logFile,
+      rotation: rotationOf(config.logBounds),
+      stderr: args.verbose ?? false,
+    });
   } catch (error) {
     // 44 is HTCondor's DPRINTF_ERROR: the daemon could not open its log (src/condor_includes/exit.h).
     process.stderr.write(`credmon: cannot open the log file ${config.logFile ?? ''}: ${describeError(error)}\n`);

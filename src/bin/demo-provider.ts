@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     );
   }
   if (config.issuer.startsWith('https:') !== (config.tls !== undefined)) {
-    log.warn({ issuer: config.issuer, tls: config.tls !== undefined }, 'DEMO_ISSUER scheme does not match how this server listens');
+    log.warn(
+      { issuer: config.issuer, tls: config.tls !== undefined },
+      'DEMO_ISSUER scheme does not match how this server listens',
+    );
   }
   const app = await buildDemoApp(config, { logger: log });
   server.on('request', app.handleRequest);
@@ -38,7 +41,13 @@ async function main(): Promise<void> {
     });
   });
   log.info(
-    { issuer: config.issuer, host: config.listenHost, port: config.listenPort, clients: config.clients.map((c) => c.clientId), user: config.user },
+    {
+      issuer: config.issuer,
+      host: config.listenHost,
+      port: config.listenPort,
+      clients: config.clients.map((c) => c.clientId),
+      user: config.user,
+    },
     'demo provider listening',
   );
 

@@ -1,5 +1,11 @@
 export { readCondorConfig, parseConfigDump, lookupFrom } from './condor-config.js';
-export { EXIT_DAEMON_NO_RESTART, parseCredmonConfig, type CredmonConfig, type LocalIssuerConfig, type PrivateKeyAlgorithm } from './credmon-config.js';
+export {
+  EXIT_DAEMON_NO_RESTART,
+  parseCredmonConfig,
+  type CredmonConfig,
+  type LocalIssuerConfig,
+  type PrivateKeyAlgorithm,
+} from './credmon-config.js';
 export { CREDMON_KNOB_PATTERNS, CREDMON_KNOBS, SUBSYSTEM_KNOB_SUFFIXES } from './knobs.js';
 export { formatTemplate } from './format-template.js';
 export { parseBoolean, parseHttpUrl, parsePositiveInteger, type KnobLookup } from './values.js';

@@ -50,7 +50,8 @@ export function parseLogLimit(text: string): LogLimit | undefined {
   if (!Number.isSafeInteger(value)) return undefined;
   if (unit === '') return { unit: 'bytes', value };
   const first = unit[0]!.toUpperCase();
-  if (first === 'M') return isMinutes(unit) ? { unit: 'seconds', value: value * 60 } : { unit: 'bytes', value: value * KIB ** 2 };
+  if (first === 'M')
+    return isMinutes(unit) ? { unit: 'seconds', value: value * 60 } : { unit: 'bytes', value: value * KIB ** 2 };
   const size = SIZE_UNITS[first];
   if (size !== undefined) return { unit: 'bytes', value: value * size };
   const time = TIME_UNITS[first];

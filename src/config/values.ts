@@ -13,7 +13,12 @@ export function parseBoolean(knob: string, raw: string | undefined, fallback: bo
 }
 
 /** A positive whole number of seconds (HTCondor allows a trailing comment-free integer only here). */
-export function parsePositiveInteger(knob: string, raw: string | undefined, fallback: number, problems: string[]): number {
+export function parsePositiveInteger(
+  knob: string,
+  raw: string | undefined,
+  fallback: number,
+  problems: string[],
+): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const v = raw.trim();
   if (!/^\d+$/.test(v) || Number(v) <= 0 || !Number.isSafeInteger(Number(v))) {
@@ -24,7 +29,12 @@ export function parsePositiveInteger(knob: string, raw: string | undefined, fall
 }
 
 /** An absolute filesystem path. */
-export function parseAbsolutePath(knob: string, raw: string | undefined, fallback: string | undefined, problems: string[]): string | undefined {
+export function parseAbsolutePath(
+  knob: string,
+  raw: string | undefined,
+  fallback: string | undefined,
+  problems: string[],
+): string | undefined {
   if (raw === undefined || raw.trim() === '') return fallback;
   const v = raw.trim();
   if (!v.startsWith('/')) {
@@ -35,7 +45,12 @@ export function parseAbsolutePath(knob: string, raw: string | undefined, fallbac
 }
 
 /** An https:// (or, for development on loopback, http://) URL, returned without a trailing slash. */
-export function parseHttpUrl(knob: string, raw: string, problems: string[], options: { allowQuery?: boolean } = {}): string {
+export function parseHttpUrl(
+  knob: string,
+  raw: string,
+  problems: string[],
+  options: { allowQuery?: boolean } = {},
+): string {
   const v = raw.trim();
   let url: URL;
   try {
@@ -44,7 +59,8 @@ export function parseHttpUrl(knob: string, raw: string, problems: string[], opti
     problems.push(`${knob} = ${raw}: not a URL`);
     return v;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`${knob} = ${raw}: expected an https:// URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    problems.push(`${knob} = ${raw}: expected an https:// URL`);
   if (url.hash || (!options.allowQuery && url.search)) problems.push(`${knob} = ${raw}: expected no query or fragment`);
   return v.replace(/\/+$/, '');
 }

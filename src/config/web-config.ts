@@ -2,7 +2,14 @@ import { isIP } from 'node:net';
 import { ConfigInvalid } from '../shared/errors.js';
 import { CRED_DIR_KNOBS, parseCredDir } from './cred-dir.js';
 import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
-import { parseAbsolutePath, parseBoolean, parseHttpUrl, parseLocalIssuer, parsePositiveInteger, type KnobLookup } from './values.js';
+import {
+  parseAbsolutePath,
+  parseBoolean,
+  parseHttpUrl,
+  parseLocalIssuer,
+  parsePositiveInteger,
+  type KnobLookup,
+} from './values.js';
 
 /**
  * Where the web app listens. A Unix socket by default, in a directory only the web app can create entries in and
@@ -10,7 +17,9 @@ import { parseAbsolutePath, parseBoolean, parseHttpUrl, parseLocalIssuer, parseP
  * with a TCP port (in a container even ports below 1024 are open to all: ip_unprivileged_port_start is 0). TCP only
  * when WEB_LISTEN_HOST or WEB_LISTEN_PORT asks for it.
  */
-export type WebListen = { readonly kind: 'socket'; readonly path: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+export type WebListen =
+  | { readonly kind: 'socket'; readonly path: string }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 /**
  * What the web app needs, and nothing more: a knob that only the local issuer's signing uses (audience, version,
@@ -52,12 +61,17 @@ export const WEB_KNOBS = [
 export const WEB_ENVIRONMENT = ['WEB_LISTEN_SOCKET', 'WEB_LISTEN_HOST', 'WEB_LISTEN_PORT', 'WEB_DEBUG'] as const;
 
 /** The socket, and the TCP address used when only one of WEB_LISTEN_HOST and WEB_LISTEN_PORT is given. */
-export const WEB_DEFAULTS = { listenSocket: '/run/credmon-sandbox-web/web.sock', listenHost: '127.0.0.1', listenPort: 8080 } as const;
+export const WEB_DEFAULTS = {
+  listenSocket: '/run/credmon-sandbox-web/web.sock',
+  listenHost: '127.0.0.1',
+  listenPort: 8080,
+} as const;
 
 /** sun_path holds 108 bytes on Linux, the terminating NUL included. */
 const SOCKET_PATH_MAX_BYTES = 107;
 
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** Turns knob and environment values into the web app's frozen configuration; every problem at once, each named. */
 export function parseWebConfig(lookup: KnobLookup): WebConfig {
@@ -67,7 +81,12 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
   const issuer = parseLocalIssuer(lookup, problems);
   const basePath = parseBasePath(lookup('CREDMON_WEB_PREFIX'), problems);
   const publicKeyPath =
-    parseAbsolutePath('LOCAL_CREDMON_PUBLIC_KEY', lookup('LOCAL_CREDMON_PUBLIC_KEY'), LOCAL_DEFAULTS.publicKeyPath, problems) ?? LOCAL_DEFAULTS.publicKeyPath;
+    parseAbsolutePath(
+      'LOCAL_CREDMON_PUBLIC_KEY',
+      lookup('LOCAL_CREDMON_PUBLIC_KEY'),
+      LOCAL_DEFAULTS.publicKeyPath,
+      problems,
+    ) ?? LOCAL_DEFAULTS.publicKeyPath;
   const keyId = (lookup('LOCAL_CREDMON_KEY_ID') ?? '').trim() || LOCAL_DEFAULTS.keyId;
   const tokenTimeoutS = parsePositiveInteger(
     'CREDMON_OAUTH_REFRESH_TIMEOUT',
@@ -93,18 +112,27 @@ function parseListen(lookup: KnobLookup, problems: string[]): WebListen {
   const hostRaw = given('WEB_LISTEN_HOST');
   const portRaw = given('WEB_LISTEN_PORT');
   if (hostRaw === undefined && portRaw === undefined) {
-    const path = parseAbsolutePath('WEB_LISTEN_SOCKET', socketRaw, WEB_DEFAULTS.listenSocket, problems) ?? WEB_DEFAULTS.listenSocket;
+    const path =
+      parseAbsolutePath('WEB_LISTEN_SOCKET', socketRaw, WEB_DEFAULTS.listenSocket, problems) ??
+      WEB_DEFAULTS.listenSocket;
     if (Buffer.byteLength(path) > SOCKET_PATH_MAX_BYTES) {
-      problems.push(`WEB_LISTEN_SOCKET = ${path}: longer than ${SOCKET_PATH_MAX_BYTES} bytes, the limit of a Unix socket's path`);
+      problems.push(
+        `WEB_LISTEN_SOCKET = ${path}: longer than ${SOCKET_PATH_MAX_BYTES} bytes, the limit of a Unix socket's path`,
+      );
     }
     return { kind: 'socket', path };
   }
   if (socketRaw !== undefined) {
-    const tcp = [hostRaw === undefined ? '' : 'WEB_LISTEN_HOST', portRaw === undefined ? '' : 'WEB_LISTEN_PORT'].filter(Boolean).join(' and ');
-    problems.push(`WEB_LISTEN_SOCKET = ${socketRaw} and ${tcp} are both set: the web app listens on a Unix socket or on TCP; unset one`);
+    const tcp = [hostRaw === undefined ? '' : 'WEB_LISTEN_HOST', portRaw === undefined ? '' : 'WEB_LISTEN_PORT']
+      .filter(Boolean)
+      .join(' and ');
+    problems.push(
+      `WEB_LISTEN_SOCKET = ${socketRaw} and ${tcp} are both set: the web app listens on a Unix socket or on TCP; unset one`,
+    );
   }
   const host = hostRaw === undefined ? WEB_DEFAULTS.listenHost : hostRaw.trim();
-  if (isIP(host) === 0 && !HOST_NAME.test(host)) problems.push(`WEB_LISTEN_HOST = ${hostRaw ?? ''}: expected an IP address or a host name`);
+  if (isIP(host) === 0 && !HOST_NAME.test(host))
+    problems.push(`WEB_LISTEN_HOST = ${hostRaw ?? ''}: expected an IP address or a host name`);
   let port: number = WEB_DEFAULTS.listenPort;
   if (portRaw !== undefined) {
     const v = portRaw.trim();

@@ -24,7 +24,11 @@ export interface AtomicWriteOptions {
  * without space (ENOSPC, EDQUOT) at any step (create, write, fsync, close, rename) throws DiskFull.
  * The temp name starts with "." and ends in ".tmp", which no HTCondor component globs for (.top/.use/.mark, 64-hex).
  */
-export async function writeFileAtomically(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
+export async function writeFileAtomically(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions,
+): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, tempFileName());
   const durable = options.durable ?? true;

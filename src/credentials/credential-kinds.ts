@@ -22,7 +22,12 @@ export const CREDENTIAL_FILE = {
 const CREDENTIAL_FILE_NAME = /^(.+)\.(top|use|meta)$/;
 
 /** The credentials that the regular files `files` of `<user>/` hold, by kind. */
-export function classifyCredentials(user: string, files: Iterable<string>, localProviders: string | readonly string[], handles = false): CredentialRef[] {
+export function classifyCredentials(
+  user: string,
+  files: Iterable<string>,
+  localProviders: string | readonly string[],
+  handles = false,
+): CredentialRef[] {
   const locals = typeof localProviders === 'string' ? [localProviders] : localProviders;
   const present = new Set(files);
   const names = new Set<string>();
@@ -35,7 +40,8 @@ export function classifyCredentials(user: string, files: Iterable<string>, local
     const hasMeta = present.has(CREDENTIAL_FILE.meta(name));
     const hasTop = present.has(CREDENTIAL_FILE.top(name));
     if (hasMeta && (hasTop || present.has(CREDENTIAL_FILE.use(name)))) out.push({ user, name, kind: 'oauth' });
-    else if (!hasMeta && hasTop && locals.includes(providerOfCredential(name, handles) ?? '')) out.push({ user, name, kind: 'local' });
+    else if (!hasMeta && hasTop && locals.includes(providerOfCredential(name, handles) ?? ''))
+      out.push({ user, name, kind: 'local' });
   }
   return out;
 }

@@ -15,7 +15,15 @@ export interface KeyFileRequest {
   readonly returnUrl: string;
 }
 
-const REQUIRED = ['Provider', 'LocalUser', 'ClientId', 'ClientSecret', 'AuthorizationUrl', 'TokenUrl', 'ReturnUrl'] as const;
+const REQUIRED = [
+  'Provider',
+  'LocalUser',
+  'ClientId',
+  'ClientSecret',
+  'AuthorizationUrl',
+  'TokenUrl',
+  'ReturnUrl',
+] as const;
 type Optional = 'Handle' | 'Scopes' | 'Audience';
 const LINE = /^([A-Za-z_][A-Za-z0-9_]*) = "(.*)"$/;
 
@@ -36,7 +44,8 @@ export function parseKeyFile(path: string, content: string): KeyFileRequest[] {
   const names = new Set<string>();
   for (const r of requests) {
     const key = `${r.provider}\u0000${r.handle}`;
-    if (names.has(key)) throw new CredentialFileInvalid(path, `requests ${r.provider}${r.handle ? ` (handle ${r.handle})` : ''} twice`);
+    if (names.has(key))
+      throw new CredentialFileInvalid(path, `requests ${r.provider}${r.handle ? ` (handle ${r.handle})` : ''} twice`);
     names.add(key);
   }
   return requests;
@@ -49,14 +58,18 @@ function parseAd(path: string, block: string, number: number): KeyFileRequest {
     if (!match?.[1] || match[2] === undefined) {
       // Name the line, never quote it: a malformed line may hold the client secret.
       const attribute = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(line)?.[1];
-      throw new CredentialFileInvalid(path, `request ${number}, line ${index + 1}${attribute ? ` (${attribute})` : ''}: not Name = "value"`);
+      throw new CredentialFileInvalid(
+        path,
+        `request ${number}, line ${index + 1}${attribute ? ` (${attribute})` : ''}: not Name = "value"`,
+      );
     }
     const name = match[1].toLowerCase();
     if (attrs.has(name)) throw new CredentialFileInvalid(path, `request ${number}: ${match[1]} appears twice`);
     attrs.set(name, match[2].replace(/\\"/g, '"'));
   }
   for (const name of REQUIRED) {
-    if (!attrs.get(name.toLowerCase())) throw new CredentialFileInvalid(path, `request ${number}: ${name} is missing or empty`);
+    if (!attrs.get(name.toLowerCase()))
+      throw new CredentialFileInvalid(path, `request ${number}: ${name} is missing or empty`);
   }
   const get = (name: (typeof REQUIRED)[number] | Optional): string => attrs.get(name.toLowerCase()) ?? '';
   const request: KeyFileRequest = {
@@ -72,11 +85,20 @@ function parseAd(path: string, block: string, number: number): KeyFileRequest {
     returnUrl: get('ReturnUrl'),
   };
   if (!isSafeName(request.provider))
-    throw new CredentialFileInvalid(path, `request ${number}: Provider ${JSON.stringify(request.provider)} is not a safe name`);
+    throw new CredentialFileInvalid(
+      path,
+      `request ${number}: Provider ${JSON.stringify(request.provider)} is not a safe name`,
+    );
   if (request.handle !== '' && !isSafeName(request.handle))
-    throw new CredentialFileInvalid(path, `request ${number}: Handle ${JSON.stringify(request.handle)} is not a safe name`);
+    throw new CredentialFileInvalid(
+      path,
+      `request ${number}: Handle ${JSON.stringify(request.handle)} is not a safe name`,
+    );
   if (!isSafeName(request.localUser))
-    throw new CredentialFileInvalid(path, `request ${number}: LocalUser ${JSON.stringify(request.localUser)} is not a safe name`);
+    throw new CredentialFileInvalid(
+      path,
+      `request ${number}: LocalUser ${JSON.stringify(request.localUser)} is not a safe name`,
+    );
   for (const [name, value] of [
     ['AuthorizationUrl', request.authorizationUrl],
     ['TokenUrl', request.tokenUrl],
@@ -88,7 +110,8 @@ function parseAd(path: string, block: string, number: number): KeyFileRequest {
     } catch {
       throw new CredentialFileInvalid(path, `request ${number}: ${name} is not a URL`);
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CredentialFileInvalid(path, `request ${number}: ${name} is not an http(s) URL`);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new CredentialFileInvalid(path, `request ${number}: ${name} is not an http(s) URL`);
   }
   return request;
 }

@@ -16,7 +16,8 @@ export function parseMetaFile(path: string, content: string): MetaFile {
   } catch (error) {
     throw new CredentialFileInvalid(path, 'is not valid JSON', { cause: error });
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CredentialFileInvalid(path, 'is JSON but not an object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new CredentialFileInvalid(path, 'is JSON but not an object');
   const o = parsed as Record<string, unknown>;
   const str = (key: string): string => {
     const v = o[key];

@@ -17,7 +17,9 @@ export function isSafeName(name: string): boolean {
 /** Throws CredentialNameInvalid (with the offending value quoted) unless `name` is safe as one path component. */
 export function assertSafeName(kind: 'user' | 'provider' | 'handle' | 'credential', name: string): string {
   if (!isSafeName(name)) {
-    throw new CredentialNameInvalid(`${kind} name ${JSON.stringify(name)} is not allowed: use letters, digits and - + = _ . only`);
+    throw new CredentialNameInvalid(
+      `${kind} name ${JSON.stringify(name)} is not allowed: use letters, digits and - + = _ . only`,
+    );
   }
   return name;
 }

@@ -13,7 +13,9 @@ export interface OAuthCredential {
   /** The current `.use`, or why it cannot be used (then it is refreshed). undefined: no `.use`. */
   readonly use: { readonly file: UseFile; readonly info: FileInfo } | { readonly invalid: Error } | undefined;
   /** The `.top`: the refresh token and every other key (scopes, audience) to keep on rewrite. */
-  readonly top: { readonly refreshToken: string; readonly fields: Readonly<Record<string, unknown>>; readonly mtimeMs: number } | undefined;
+  readonly top:
+    | { readonly refreshToken: string; readonly fields: Readonly<Record<string, unknown>>; readonly mtimeMs: number }
+    | undefined;
   /** When the `.use` was last written (mtime), to detect a newer login during a refresh. */
   readonly useMtimeMs: number | undefined;
 }

@@ -41,7 +41,8 @@ export function describeType(info: Stats): string {
 /** Only regular files of a sane size are read; anything else is reported and skipped, never waited on. */
 export function assertReadableFile(path: string, info: Stats): void {
   if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file`);
-  if (info.size > MAX_CREDENTIAL_BYTES) throw new CredentialFileInvalid(path, `is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
+  if (info.size > MAX_CREDENTIAL_BYTES)
+    throw new CredentialFileInvalid(path, `is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
 }
 
 /** Reads `path` by the rules above; undefined when it does not exist. Throws CredentialFileInvalid for a FIFO etc. */

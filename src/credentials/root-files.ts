@@ -21,10 +21,14 @@ export async function prepareDirectory(root: string): Promise<void> {
     // mkdir applies the umask and ignores setgid, so set the mode explicitly on a directory we created.
     if ((await mkdir(root, { recursive: true, mode: 0o2770 })) !== undefined) await chmod(root, 0o2770);
   } catch (error) {
-    throw new CredentialDirectoryUnusable(`cannot create SEC_CREDENTIAL_DIRECTORY_OAUTH ${root}: ${(error as Error).message}`, { cause: error });
+    throw new CredentialDirectoryUnusable(
+      `cannot create SEC_CREDENTIAL_DIRECTORY_OAUTH ${root}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const info = await stat(root);
-  if (!info.isDirectory()) throw new CredentialDirectoryUnusable(`SEC_CREDENTIAL_DIRECTORY_OAUTH ${root} is not a directory`);
+  if (!info.isDirectory())
+    throw new CredentialDirectoryUnusable(`SEC_CREDENTIAL_DIRECTORY_OAUTH ${root} is not a directory`);
   if ((info.mode & 0o007) !== 0) {
     throw new CredentialDirectoryUnusable(
       `SEC_CREDENTIAL_DIRECTORY_OAUTH ${root} is accessible by other users (mode ${(info.mode & 0o7777).toString(8)}); ` +
@@ -34,7 +38,10 @@ export async function prepareDirectory(root: string): Promise<void> {
   try {
     await access(root, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (error) {
-    throw new CredentialDirectoryUnusable(`SEC_CREDENTIAL_DIRECTORY_OAUTH ${root} is not readable and writable by this process`, { cause: error });
+    throw new CredentialDirectoryUnusable(
+      `SEC_CREDENTIAL_DIRECTORY_OAUTH ${root} is not readable and writable by this process`,
+      { cause: error },
+    );
   }
 }
 

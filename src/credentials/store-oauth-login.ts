@@ -20,10 +20,17 @@ export interface LoginTokens {
  * `.meta` and `.top` are fsynced (they cannot be recreated without the user); `.use` is not (see storeOAuthRefresh).
  * Returns the credential name (`svc` or `svc_handle`).
  */
-export async function storeOAuthLogin(dir: CredentialDirectory, request: KeyFileRequest, tokens: LoginTokens, nowEpochS: number): Promise<string> {
+export async function storeOAuthLogin(
+  dir: CredentialDirectory,
+  request: KeyFileRequest,
+  tokens: LoginTokens,
+  nowEpochS: number,
+): Promise<string> {
   const name = credentialName(request.provider, request.handle);
   const user = request.localUser;
-  await dir.writeUserFile(user, CREDENTIAL_FILE.use(name), formatOAuthUseFile(tokens.raw, nowEpochS), { durable: false });
+  await dir.writeUserFile(user, CREDENTIAL_FILE.use(name), formatOAuthUseFile(tokens.raw, nowEpochS), {
+    durable: false,
+  });
   const meta = formatMetaFile({
     clientId: request.clientId,
     clientSecret: request.clientSecret,

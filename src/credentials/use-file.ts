@@ -16,7 +16,11 @@ export interface UseFile {
  * string `access_token`; anything else is a bare token on the first line. `allowEmptyToken`: `"access_token": ""` is
  * read as it is (the local issuer writes it for a user LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT refuses, as upstream).
  */
-export function parseUseFile(path: string, content: string, options: { readonly allowEmptyToken?: boolean } = {}): UseFile {
+export function parseUseFile(
+  path: string,
+  content: string,
+  options: { readonly allowEmptyToken?: boolean } = {},
+): UseFile {
   const firstLine = content.split('\n', 1)[0]?.trim() ?? '';
   if (firstLine === '') throw new CredentialFileInvalid(path, 'is empty');
   if (firstLine.startsWith('{') || firstLine.startsWith('[')) {
@@ -26,7 +30,8 @@ export function parseUseFile(path: string, content: string, options: { readonly 
     } catch (error) {
       throw new CredentialFileInvalid(path, 'starts like JSON but its first line is not valid JSON', { cause: error });
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CredentialFileInvalid(path, 'is JSON but not an object');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new CredentialFileInvalid(path, 'is JSON but not an object');
     const obj = parsed as Record<string, unknown>;
     const accessToken = obj['access_token'];
     if (typeof accessToken !== 'string' || (accessToken === '' && !options.allowEmptyToken)) {

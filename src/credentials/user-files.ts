@@ -73,7 +73,13 @@ export function readUserDirectorySync(root: string, user: string, processStartMs
  * `createDirectory` (the web app, first login of a user) a missing user directory is created (0700); the credmon
  * passes false, so it never brings back a directory the credd swept. A user directory that is a symlink is refused.
  */
-export async function writeUserFile(root: string, user: string, file: string, content: string, options: UserFileWriteOptions = {}): Promise<void> {
+export async function writeUserFile(
+  root: string,
+  user: string,
+  file: string,
+  content: string,
+  options: UserFileWriteOptions = {},
+): Promise<void> {
   const path = userFilePath(root, user, file);
   const dir = userDirectoryPath(root, user);
   if (options.createDirectory ?? true) await mkdir(dir, { mode: 0o700 }).catch(ignoreCode('EEXIST'));
@@ -87,9 +93,18 @@ export async function writeUserFile(root: string, user: string, file: string, co
  * writes through a symlinked one (checked here unless the caller has just listed it with readUserDirectorySync,
  * which checks the same).
  */
-export function writeUserFileSync(root: string, user: string, file: string, content: string, options: { readonly directoryChecked: boolean }): void {
+export function writeUserFileSync(
+  root: string,
+  user: string,
+  file: string,
+  content: string,
+  options: { readonly directoryChecked: boolean },
+): void {
   const path = userFilePath(root, user, file);
-  if (!options.directoryChecked && !lstatSync(userDirectoryPath(root, user), { throwIfNoEntry: false })?.isDirectory()) {
+  if (
+    !options.directoryChecked &&
+    !lstatSync(userDirectoryPath(root, user), { throwIfNoEntry: false })?.isDirectory()
+  ) {
     throw new CredentialDirectoryUnusable(`the user directory of ${user} is gone or not a directory`);
   }
   replaceFileSync(path, content, 0o400);
@@ -102,7 +117,9 @@ export function writeUserFileSync(root: string, user: string, file: string, cont
 async function assertRealDirectory(dir: string, user: string): Promise<void> {
   const info = await lstat(dir);
   if (info.isSymbolicLink() || !info.isDirectory()) {
-    throw new CredentialDirectoryUnusable(`the user directory of ${user} is ${describeType(info)}, not a directory; refusing to write there`);
+    throw new CredentialDirectoryUnusable(
+      `the user directory of ${user} is ${describeType(info)}, not a directory; refusing to write there`,
+    );
   }
 }
 

@@ -19,21 +19,31 @@ const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,128})\/?$/;
 export async function buildDemoApp(config: DemoProviderConfig, options: { logger: Logger }): Promise<DemoApp> {
   const log = options.logger;
   const keys = await loadSigningJwks(config.signingKeyFile);
-  if (keys.looseMode) log.warn({ path: config.signingKeyFile }, 'DEMO_SIGNING_KEY_FILE is readable by group or others; chmod 600 it');
+  if (keys.looseMode)
+    log.warn({ path: config.signingKeyFile }, 'DEMO_SIGNING_KEY_FILE is readable by group or others; chmod 600 it');
   log.info({ origin: keys.origin, kid: keys.jwks.keys[0]?.kid, path: config.signingKeyFile }, 'signing key ready');
 
   const adapter = config.stateDir === undefined ? undefined : await createFileAdapterFactory(config.stateDir);
-  if (adapter === undefined) log.warn('DEMO_STATE_DIR not set: grants live in memory only and a restart logs every user out');
+  if (adapter === undefined)
+    log.warn('DEMO_STATE_DIR not set: grants live in memory only and a restart logs every user out');
   else log.info({ path: config.stateDir }, 'grants, refresh tokens and sessions are kept in files');
   const provider = createDemoProvider(config, keys.jwks, log.child({ module: 'provider' }), adapter);
-  const handleInteraction = createInteractionHandler(provider, { user: config.user, password: config.password, logger: log.child({ module: 'interaction' }) });
+  const handleInteraction = createInteractionHandler(provider, {
+    user: config.user,
+    password: config.password,
+    logger: log.child({ module: 'interaction' }),
+  });
   const providerCallback = provider.callback();
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const body = JSON.stringify({ status: 'ok' });
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }

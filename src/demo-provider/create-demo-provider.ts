@@ -50,7 +50,12 @@ function errorFields(error: unknown): { error: string; description?: string } {
  *   config, and nothing compares the Host header to the issuer, so https://demo-provider:9443/token works while the
  *   issuer is https://localhost:9443. Secure cookies follow the real TLS socket (`ctx.secure`).
  */
-export function createDemoProvider(config: DemoProviderConfig, jwks: JWKS, logger: Logger, adapter?: AdapterFactory): Provider {
+export function createDemoProvider(
+  config: DemoProviderConfig,
+  jwks: JWKS,
+  logger: Logger,
+  adapter?: AdapterFactory,
+): Provider {
   const cookieKeys = config.cookieKeys ? [...config.cookieKeys] : [randomBytes(32).toString('base64url')];
   const resourceScope = config.scopes.join(' ');
 

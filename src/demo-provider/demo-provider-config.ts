@@ -106,7 +106,13 @@ function nonEmpty(raw: string | undefined): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
 
-function parseUrl(name: string, raw: string | undefined, fallback: string, problems: string[], allowQuery = false): string {
+function parseUrl(
+  name: string,
+  raw: string | undefined,
+  fallback: string,
+  problems: string[],
+  allowQuery = false,
+): string {
   return parseHttpUrl(name, nonEmpty(raw) ?? fallback, problems, { allowQuery });
 }
 
@@ -157,7 +163,11 @@ function parseClients(raw: string, problems: string[]): DemoClient[] {
       problems.push(`${where}.client_secret: expected a non-empty string`);
       ok = false;
     }
-    if (!Array.isArray(redirectUris) || redirectUris.length === 0 || !redirectUris.every((u) => typeof u === 'string' && isAbsoluteHttpUrl(u))) {
+    if (
+      !Array.isArray(redirectUris) ||
+      redirectUris.length === 0 ||
+      !redirectUris.every((u) => typeof u === 'string' && isAbsoluteHttpUrl(u))
+    ) {
       problems.push(`${where}.redirect_uris: expected a non-empty array of absolute http(s) URLs without fragment`);
       ok = false;
     }
@@ -194,28 +204,58 @@ export function parseDemoProviderConfig(env: Env): DemoProviderConfig {
   }
   const tls = certPath !== undefined && keyPath !== undefined ? Object.freeze({ certPath, keyPath }) : undefined;
 
-  const redirectBase = parseUrl(DEMO_ENV.redirectBase, env[DEMO_ENV.redirectBase], DEMO_DEFAULTS.redirectBase, problems);
+  const redirectBase = parseUrl(
+    DEMO_ENV.redirectBase,
+    env[DEMO_ENV.redirectBase],
+    DEMO_DEFAULTS.redirectBase,
+    problems,
+  );
   const rawClients = nonEmpty(env[DEMO_ENV.clients]);
   const clients = rawClients === undefined ? defaultClients(redirectBase) : parseClients(rawClients, problems);
 
   const user = nonEmpty(env[DEMO_ENV.user]) ?? DEMO_DEFAULTS.user;
-  const password = env[DEMO_ENV.password] === undefined || env[DEMO_ENV.password] === '' ? DEMO_DEFAULTS.password : (env[DEMO_ENV.password] as string);
+  const password =
+    env[DEMO_ENV.password] === undefined || env[DEMO_ENV.password] === ''
+      ? DEMO_DEFAULTS.password
+      : (env[DEMO_ENV.password] as string);
 
-  const accessTokenTtlS = parsePositiveInteger(DEMO_ENV.accessTokenTtl, env[DEMO_ENV.accessTokenTtl], DEMO_DEFAULTS.accessTokenTtlS, problems);
-  const refreshTokenTtlS = parsePositiveInteger(DEMO_ENV.refreshTokenTtl, env[DEMO_ENV.refreshTokenTtl], DEMO_DEFAULTS.refreshTokenTtlS, problems);
-  const rotateRefreshTokens = parseBoolean(DEMO_ENV.rotateRefreshTokens, env[DEMO_ENV.rotateRefreshTokens], DEMO_DEFAULTS.rotateRefreshTokens, problems);
+  const accessTokenTtlS = parsePositiveInteger(
+    DEMO_ENV.accessTokenTtl,
+    env[DEMO_ENV.accessTokenTtl],
+    DEMO_DEFAULTS.accessTokenTtlS,
+    problems,
+  );
+  const refreshTokenTtlS = parsePositiveInteger(
+    DEMO_ENV.refreshTokenTtl,
+    env[DEMO_ENV.refreshTokenTtl],
+    DEMO_DEFAULTS.refreshTokenTtlS,
+    problems,
+  );
+  const rotateRefreshTokens = parseBoolean(
+    DEMO_ENV.rotateRefreshTokens,
+    env[DEMO_ENV.rotateRefreshTokens],
+    DEMO_DEFAULTS.rotateRefreshTokens,
+    problems,
+  );
 
   const scopes = (nonEmpty(env[DEMO_ENV.scopes]) ?? DEMO_DEFAULTS.scopes).split(/\s+/).filter((s) => s !== '');
   if (scopes.includes('openid')) problems.push(`${DEMO_ENV.scopes}: openid is not a resource server scope`);
 
-  const defaultResource = parseUrl(DEMO_ENV.defaultResource, env[DEMO_ENV.defaultResource], DEMO_DEFAULTS.defaultResource, problems, true);
+  const defaultResource = parseUrl(
+    DEMO_ENV.defaultResource,
+    env[DEMO_ENV.defaultResource],
+    DEMO_DEFAULTS.defaultResource,
+    problems,
+    true,
+  );
 
   const signingKeyFile = nonEmpty(env[DEMO_ENV.signingKeyFile]);
   if (signingKeyFile !== undefined && !signingKeyFile.startsWith('/')) {
     problems.push(`${DEMO_ENV.signingKeyFile} = ${signingKeyFile}: expected an absolute path`);
   }
   const stateDir = nonEmpty(env[DEMO_ENV.stateDir]);
-  if (stateDir !== undefined && !stateDir.startsWith('/')) problems.push(`${DEMO_ENV.stateDir} = ${stateDir}: expected an absolute path`);
+  if (stateDir !== undefined && !stateDir.startsWith('/'))
+    problems.push(`${DEMO_ENV.stateDir} = ${stateDir}: expected an absolute path`);
   const rawCookieKeys = nonEmpty(env[DEMO_ENV.cookieKeys]);
   const cookieKeys = rawCookieKeys
     ?.split(',')

@@ -125,7 +125,10 @@ async function readEntry(path: string): Promise<StoredEntry | undefined> {
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const { payload, expiresAtMs } = parsed as { payload?: unknown; expiresAtMs?: unknown };
     if (typeof payload !== 'object' || payload === null) return undefined;
-    return { payload: payload as AdapterPayload, expiresAtMs: typeof expiresAtMs === 'number' ? expiresAtMs : undefined };
+    return {
+      payload: payload as AdapterPayload,
+      expiresAtMs: typeof expiresAtMs === 'number' ? expiresAtMs : undefined,
+    };
   } catch {
     return undefined;
   }
@@ -150,7 +153,8 @@ async function listFolder(path: string): Promise<string[]> {
   try {
     return await readdir(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return [];
     throw error;
   }
 }

@@ -60,13 +60,28 @@ export function createInteractionHandler(provider: Provider, options: Interactio
       return;
     }
     if (interaction.prompt.name === 'consent') {
-      sendPage(res, 200, renderConsentPage({ action, clientId, user: interaction.session?.accountId ?? options.user, ...requestedScopes(interaction) }));
+      sendPage(
+        res,
+        200,
+        renderConsentPage({
+          action,
+          clientId,
+          user: interaction.session?.accountId ?? options.user,
+          ...requestedScopes(interaction),
+        }),
+      );
       return;
     }
     sendError(res, new errors.InvalidRequest(`unsupported prompt ${interaction.prompt.name}`), log);
   }
 
-  async function finishLogin(req: IncomingMessage, res: ServerResponse, interaction: Interaction, form: URLSearchParams, action: string): Promise<void> {
+  async function finishLogin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    interaction: Interaction,
+    form: URLSearchParams,
+    action: string,
+  ): Promise<void> {
     const username = form.get('username') ?? '';
     const password = form.get('password') ?? '';
     const userOk = isSameSecret(username, options.user);
@@ -88,10 +103,20 @@ export function createInteractionHandler(provider: Provider, options: Interactio
       return;
     }
     log.info({ uid: interaction.uid, user: options.user }, 'demo login succeeded');
-    await provider.interactionFinished(req, res, { login: { accountId: options.user } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: options.user } },
+      { mergeWithLastSubmission: false },
+    );
   }
 
-  async function finishConsent(req: IncomingMessage, res: ServerResponse, interaction: Interaction, form: URLSearchParams): Promise<void> {
+  async function finishConsent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    interaction: Interaction,
+    form: URLSearchParams,
+  ): Promise<void> {
     const decision = form.get('decision');
     const clientId = clientIdOf(interaction);
     if (decision === 'deny') {
@@ -121,7 +146,15 @@ export function createInteractionHandler(provider: Provider, options: Interactio
       if (scopes.length > 0) grant.addResourceScope(resource, scopes.join(' '));
     }
     const grantId = await grant.save();
-    log.info({ uid: interaction.uid, clientId, resources: Object.keys(resourceScopes), scopes: Object.values(resourceScopes).flat() }, 'consent given');
+    log.info(
+      {
+        uid: interaction.uid,
+        clientId,
+        resources: Object.keys(resourceScopes),
+        scopes: Object.values(resourceScopes).flat(),
+      },
+      'consent given',
+    );
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 

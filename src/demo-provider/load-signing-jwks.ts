@@ -38,7 +38,11 @@ function parseJwks(path: string, text: string): SigningJwks {
   const hasEs256 = keys.some((k: unknown) => {
     const key = k as Record<string, unknown> | null;
     return (
-      key !== null && key['kty'] === 'EC' && key['crv'] === 'P-256' && typeof key['d'] === 'string' && (key['alg'] === undefined || key['alg'] === 'ES256')
+      key !== null &&
+      key['kty'] === 'EC' &&
+      key['crv'] === 'P-256' &&
+      typeof key['d'] === 'string' &&
+      (key['alg'] === undefined || key['alg'] === 'ES256')
     );
   });
   if (!hasEs256) {
@@ -60,7 +64,9 @@ export async function loadSigningJwks(path: string | undefined): Promise<LoadedS
     claimed = await open(path, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new SigningKeyInvalid(`cannot create DEMO_SIGNING_KEY_FILE ${path}: ${(error as Error).message}`, { cause: error });
+      throw new SigningKeyInvalid(`cannot create DEMO_SIGNING_KEY_FILE ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     let text: string;
     let mode: number;
@@ -68,7 +74,9 @@ export async function loadSigningJwks(path: string | undefined): Promise<LoadedS
       text = await readFile(path, 'utf8');
       mode = (await stat(path)).mode;
     } catch (readError) {
-      throw new SigningKeyInvalid(`cannot read DEMO_SIGNING_KEY_FILE ${path}: ${(readError as Error).message}`, { cause: readError });
+      throw new SigningKeyInvalid(`cannot read DEMO_SIGNING_KEY_FILE ${path}: ${(readError as Error).message}`, {
+        cause: readError,
+      });
     }
     return { jwks: parseJwks(path, text), origin: 'existing', looseMode: (mode & 0o077) !== 0 };
   }
@@ -81,6 +89,8 @@ export async function loadSigningJwks(path: string | undefined): Promise<LoadedS
   } catch (error) {
     await claimed.close().catch(() => undefined);
     await unlink(path).catch(() => undefined);
-    throw new SigningKeyInvalid(`cannot write DEMO_SIGNING_KEY_FILE ${path}: ${(error as Error).message}`, { cause: error });
+    throw new SigningKeyInvalid(`cannot write DEMO_SIGNING_KEY_FILE ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

@@ -64,7 +64,13 @@ export function toErrorPage(error: unknown, scrub: Scrub = (t) => t): ErrorPage 
     const { status, say } = ANSWER_BY_CODE[error.code];
     return { status, title: titleFor(status), message: wordFor(say, error, scrub) };
   }
-  const e = error as { statusCode?: unknown; status?: unknown; error?: unknown; error_description?: unknown; message?: unknown };
+  const e = error as {
+    statusCode?: unknown;
+    status?: unknown;
+    error?: unknown;
+    error_description?: unknown;
+    message?: unknown;
+  };
   const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : 500;
   if (status >= 400 && status < 500) {
     const description = typeof e.error_description === 'string' ? e.error_description : e.message;

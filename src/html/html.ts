@@ -15,7 +15,10 @@ export class Html {
 }
 
 /** A tagged template whose interpolations are escaped unless they are `Html` (already safe). */
-export function html(strings: TemplateStringsArray, ...values: Array<string | number | Html | Html[] | undefined>): Html {
+export function html(
+  strings: TemplateStringsArray,
+  ...values: Array<string | number | Html | Html[] | undefined>
+): Html {
   let out = strings[0] ?? '';
   values.forEach((v, i) => {
     if (v instanceof Html) out += v.value;

@@ -20,7 +20,12 @@ export interface SciTokenClaims {
  * The scopes of `user`'s token, in upstream's order: the user template's, then `exprScope` (the value of
  * LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR for the user), then the group template's for each group.
  */
-export function buildScopes(config: LocalIssuerConfig, user: string, groups: readonly string[], exprScope?: string): string {
+export function buildScopes(
+  config: LocalIssuerConfig,
+  user: string,
+  groups: readonly string[],
+  exprScope?: string,
+): string {
   const scopes = [formatTemplate(config.authzTemplate, { username: user })];
   if (exprScope !== undefined) scopes.push(exprScope);
   if (config.authzGroupTemplate !== undefined) {
@@ -42,7 +47,13 @@ export function profileClaim(tokenVersion: string | undefined): Pick<SciTokenCla
 }
 
 /** The claims upstream's LocalCredmon puts in a token (SciTokens 2.0 or WLCG profile), for `user` at `nowEpochS`. */
-export function buildClaims(config: LocalIssuerConfig, user: string, groups: readonly string[], nowEpochS: number, exprScope?: string): SciTokenClaims {
+export function buildClaims(
+  config: LocalIssuerConfig,
+  user: string,
+  groups: readonly string[],
+  nowEpochS: number,
+  exprScope?: string,
+): SciTokenClaims {
   const iat = Math.floor(nowEpochS);
   return {
     sub: user,

@@ -12,21 +12,30 @@ export type KeySetupOutcome = 'generated' | 'existing' | 'public-key-written';
  * (SPKI PEM, 0644). An existing private key is never overwritten. When only the public key is missing, it is derived
  * from the private key so the JWKS always matches what the credmon signs with.
  */
-export async function ensureSigningKey(privatePath: string, publicPath: string, algorithm: 'ES256' | 'RS256' = 'ES256'): Promise<KeySetupOutcome> {
+export async function ensureSigningKey(
+  privatePath: string,
+  publicPath: string,
+  algorithm: 'ES256' | 'RS256' = 'ES256',
+): Promise<KeySetupOutcome> {
   let claimed;
   try {
     await mkdir(dirname(privatePath), { recursive: true, mode: 0o755 });
     claimed = await open(privatePath, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new SigningKeyInvalid(`cannot create LOCAL_CREDMON_PRIVATE_KEY ${privatePath}: ${(error as Error).message}`, { cause: error });
+      throw new SigningKeyInvalid(
+        `cannot create LOCAL_CREDMON_PRIVATE_KEY ${privatePath}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return (await writePublicKeyIfMissing(privatePath, publicPath)) ? 'public-key-written' : 'existing';
   }
   try {
     // PEM as upstream's credmon writes it (TraditionalOpenSSL): "BEGIN EC PRIVATE KEY" or "BEGIN RSA PRIVATE KEY".
     const { privateKey, publicKey } =
-      algorithm === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      algorithm === 'RS256'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await claimed.writeFile(privateKey.export({ format: 'pem', type: algorithm === 'RS256' ? 'pkcs1' : 'sec1' }));
     await claimed.sync();
     await claimed.close();
@@ -36,7 +45,9 @@ export async function ensureSigningKey(privatePath: string, publicPath: string, 
   } catch (error) {
     await claimed.close().catch(() => undefined);
     await unlink(privatePath).catch(() => undefined);
-    throw new SigningKeyInvalid(`cannot generate a signing key at ${privatePath}: ${(error as Error).message}`, { cause: error });
+    throw new SigningKeyInvalid(`cannot generate a signing key at ${privatePath}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

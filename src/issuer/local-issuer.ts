@@ -44,7 +44,9 @@ export class LocalIssuer {
     this.key = key;
     this.log = log;
     this.scopeExpression =
-      config.authzTemplateExpr === undefined ? undefined : new ScopeExpression(config.authzTemplateExpr, options.evaluate ?? classadEvalEvaluator());
+      config.authzTemplateExpr === undefined
+        ? undefined
+        : new ScopeExpression(config.authzTemplateExpr, options.evaluate ?? classadEvalEvaluator());
   }
 
   /** Evaluates the scope expression for many users at once (a scan's batch), so that `issue` finds their values. */
@@ -88,7 +90,11 @@ export class LocalIssuer {
     const verified = verifyToken(this.key, token);
     if (!verified) return false;
     const { header, claims } = verified;
-    const aud = Array.isArray(claims['aud']) ? (claims['aud'] as unknown[]) : claims['aud'] === undefined ? [] : [claims['aud']];
+    const aud = Array.isArray(claims['aud'])
+      ? (claims['aud'] as unknown[])
+      : claims['aud'] === undefined
+        ? []
+        : [claims['aud']];
     return (
       header['kid'] === this.key.kid &&
       claims['iss'] === this.config.issuer &&
@@ -111,16 +117,23 @@ export class LocalIssuer {
     if (groups instanceof Error) {
       if (required !== undefined) {
         throw new IssuerUndecided(
-          `cannot read LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE (${describeError(groups)}), so cannot tell whether ${user} ` + `is in group ${required}`,
+          `cannot read LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE (${describeError(groups)}), so cannot tell whether ${user} ` +
+            `is in group ${required}`,
         );
       }
       const reason = (groups as NodeJS.ErrnoException).code;
       this.reports.once('mapfile', () =>
-        this.log.warn({ path: this.config.authzGroupMapfile, reason }, 'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE cannot be read; issuing tokens without group scopes'),
+        this.log.warn(
+          { path: this.config.authzGroupMapfile, reason },
+          'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE cannot be read; issuing tokens without group scopes',
+        ),
       );
       return { denied: false, groups: [] };
     }
-    return { denied: required !== undefined && !groups.includes(required), groups: template === undefined ? [] : groups };
+    return {
+      denied: required !== undefined && !groups.includes(required),
+      groups: template === undefined ? [] : groups,
+    };
   }
 
   private exprScope(user: string): string | undefined {
@@ -148,7 +161,10 @@ export class LocalIssuer {
 
   private reportExpressionFailure(error: unknown): void {
     this.reports.once('expr', () =>
-      this.log.warn({ reason: describeError(error) }, 'LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR cannot be evaluated; issuing tokens without its scope until it can'),
+      this.log.warn(
+        { reason: describeError(error) },
+        'LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR cannot be evaluated; issuing tokens without its scope until it can',
+      ),
     );
   }
 

@@ -43,10 +43,12 @@ export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000
       });
     } catch (error) {
       const e = error as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
-      if (e.code === 'ENOENT') throw new ClassAdEvaluationFailed(`${binary} (HTCondor's ClassAd evaluator) is not installed`);
+      if (e.code === 'ENOENT')
+        throw new ClassAdEvaluationFailed(`${binary} (HTCondor's ClassAd evaluator) is not installed`);
       const said = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim().split('\n').slice(-1)[0] ?? '';
       // classad_eval quotes what it could not parse: our wrapper around the admin's expression, which would confuse.
-      if (said.startsWith('Unable to turn')) throw new ClassAdEvaluationFailed('not a ClassAd expression (classad_eval cannot parse it)');
+      if (said.startsWith('Unable to turn'))
+        throw new ClassAdEvaluationFailed('not a ClassAd expression (classad_eval cannot parse it)');
       throw new ClassAdEvaluationFailed(`${binary} failed${said ? `: ${said}` : ` (${e.message})`}`);
     }
     const lines = output.split('\n').filter((line) => line !== '');
@@ -117,7 +119,9 @@ export class ScopeExpression {
     try {
       this.evaluate(this.expression, ['nobody']);
     } catch (error) {
-      throw new ConfigInvalid([`${knob} = ${this.expression}: ${error instanceof Error ? error.message : String(error)}`]);
+      throw new ConfigInvalid([
+        `${knob} = ${this.expression}: ${error instanceof Error ? error.message : String(error)}`,
+      ]);
     }
   }
 }
@@ -127,7 +131,19 @@ function quoteClassAdString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-const SIMPLE_ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, b: 8, f: 12, a: 7, v: 11, '\\': 92, '"': 34, "'": 39, '/': 47 };
+const SIMPLE_ESCAPES: Record<string, number> = {
+  n: 10,
+  t: 9,
+  r: 13,
+  b: 8,
+  f: 12,
+  a: 7,
+  v: 11,
+  '\\': 92,
+  '"': 34,
+  "'": 39,
+  '/': 47,
+};
 
 /**
  * The value of one ClassAd string literal as classad_eval prints it (`"a\\b\"\n\303\251"`: C escapes, non-ASCII

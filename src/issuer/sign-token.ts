@@ -29,7 +29,12 @@ export function verifyToken(
   try {
     const header = parseObject(parts[0]);
     if (!header || header['alg'] !== key.alg) return undefined;
-    const ok = verify(HASH[key.alg], Buffer.from(`${parts[0]}.${parts[1]}`), keyFor(key.alg, key.publicKey), Buffer.from(parts[2], 'base64url'));
+    const ok = verify(
+      HASH[key.alg],
+      Buffer.from(`${parts[0]}.${parts[1]}`),
+      keyFor(key.alg, key.publicKey),
+      Buffer.from(parts[2], 'base64url'),
+    );
     const claims = ok ? parseObject(parts[1]) : undefined;
     return claims ? { header, claims } : undefined;
   } catch {
@@ -48,5 +53,7 @@ function base64url(text: string): string {
 
 function parseObject(segment: string): Record<string, unknown> | undefined {
   const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

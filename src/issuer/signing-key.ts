@@ -21,11 +21,14 @@ export function algorithmFor(key: KeyObject, source: string): SigningAlgorithm {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     if (curve === 'prime256v1') return 'ES256';
     if (curve === 'secp384r1') return 'ES384';
-    throw new SigningKeyInvalid(`${source}: EC curve ${curve ?? 'unknown'} is not supported; use P-256 (ES256) or P-384`);
+    throw new SigningKeyInvalid(
+      `${source}: EC curve ${curve ?? 'unknown'} is not supported; use P-256 (ES256) or P-384`,
+    );
   }
   if (type === 'rsa') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < 2048) throw new SigningKeyInvalid(`${source}: RSA key of ${bits} bits is too short; use 2048 bits or more`);
+    if (bits < 2048)
+      throw new SigningKeyInvalid(`${source}: RSA key of ${bits} bits is too short; use 2048 bits or more`);
     return 'RS256';
   }
   throw new SigningKeyInvalid(`${source}: ${type ?? 'unknown'} keys are not supported; use an EC P-256 or RSA key`);
@@ -38,21 +41,30 @@ export async function loadSigningKey(path: string, kid: string): Promise<Signing
     pem = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this process' : `cannot be read (${code ?? 'error'})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'is not readable by this process'
+          : `cannot be read (${code ?? 'error'})`;
     throw new SigningKeyInvalid(`LOCAL_CREDMON_PRIVATE_KEY ${path} ${why}`, { cause: error });
   }
   return parseSigningKey(pem, kid, `LOCAL_CREDMON_PRIVATE_KEY ${path}`);
 }
 
 export function parseSigningKey(pem: string, kid: string, source: string): SigningKey {
-  if (pem.includes('ENCRYPTED')) throw new SigningKeyInvalid(`${source}: the key is encrypted; the credmon needs an unencrypted PEM key`);
+  if (pem.includes('ENCRYPTED'))
+    throw new SigningKeyInvalid(`${source}: the key is encrypted; the credmon needs an unencrypted PEM key`);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey({ key: pem, format: 'pem' });
   } catch (error) {
-    throw new SigningKeyInvalid(`${source}: not a PEM private key (expected "BEGIN EC PRIVATE KEY", "BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY")`, {
-      cause: error,
-    });
+    throw new SigningKeyInvalid(
+      `${source}: not a PEM private key (expected "BEGIN EC PRIVATE KEY", "BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY")`,
+      {
+        cause: error,
+      },
+    );
   }
   const alg = algorithmFor(privateKey, source);
   return { alg, kid, privateKey, publicKey: createPublicKey(privateKey) };
@@ -65,13 +77,19 @@ export async function loadPublicKey(path: string): Promise<KeyObject> {
     pem = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SigningKeyInvalid(`LOCAL_CREDMON_PUBLIC_KEY ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`, {
-      cause: error,
-    });
+    throw new SigningKeyInvalid(
+      `LOCAL_CREDMON_PUBLIC_KEY ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     return createPublicKey({ key: pem, format: 'pem' });
   } catch (error) {
-    throw new SigningKeyInvalid(`LOCAL_CREDMON_PUBLIC_KEY ${path}: not a PEM public key (expected "BEGIN PUBLIC KEY")`, { cause: error });
+    throw new SigningKeyInvalid(
+      `LOCAL_CREDMON_PUBLIC_KEY ${path}: not a PEM public key (expected "BEGIN PUBLIC KEY")`,
+      { cause: error },
+    );
   }
 }

@@ -38,7 +38,14 @@ export interface LoggerOptions {
   readonly stderr: boolean;
 }
 
-const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'FATAL' };
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARNING',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 /**
  * Characters that could end, split or disguise a text log line: C0 and C1 controls (CR, LF, ESC...), DEL, the Unicode
@@ -49,7 +56,10 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
 
 /** Makes any text safe inside one log line: unsafe characters become visible escapes (`\n`, `\u2028`, ...). */
 export function escapeLogText(text: string): string {
-  return text.replace(UNSAFE_IN_LOG_LINE, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    UNSAFE_IN_LOG_LINE,
+    (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -71,7 +81,10 @@ export function formatLogLine(json: string): string {
   const stamp = `${p(d.getMonth() + 1)}/${p(d.getDate())}/${p(d.getFullYear() % 100)} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
   const lvl = LEVELS[typeof level === 'number' ? level : 30] ?? 'INFO';
   const fields = Object.entries(rest)
-    .map(([k, v]) => `${escapeLogText(k)}=${escapeLogText(typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v))}`)
+    .map(
+      ([k, v]) =>
+        `${escapeLogText(k)}=${escapeLogText(typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v))}`,
+    )
     .join(' ');
   const message = escapeLogText(typeof msg === 'string' ? msg : JSON.stringify(msg ?? ''));
   const label = escapeLogText(typeof name === 'string' ? name : '');
@@ -114,7 +127,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const targets: LineTarget[] = [];
   if (options.file) {
     const path = options.file;
-    const notice = (level: 30 | 40, msg: string): string => formatLogLine(JSON.stringify({ time: Date.now(), level, msg, name: options.name }));
+    const notice = (level: 30 | 40, msg: string): string =>
+      formatLogLine(JSON.stringify({ time: Date.now(), level, msg, name: options.name }));
     const file = new RotatingLogFile(path, options.rotation ?? UNBOUNDED, notice, Date.now, (error) => {
       process.stderr.write(`cannot write the log file ${path}: ${error.message}; logging to stderr only\n`);
       targets.splice(targets.indexOf(file), 1);
@@ -143,6 +157,9 @@ export function createMemoryLogger(name = 'test', debug = true): { logger: Logge
       cb();
     },
   });
-  const logger = pino({ name, level: debug ? 'debug' : 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const logger = pino(
+    { name, level: debug ? 'debug' : 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    sink,
+  );
   return { logger, lines };
 }

@@ -17,7 +17,16 @@ interface Decoded {
 
 const HTML_ENTITY = /^&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));/;
 const HTML_NAMED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const JSON_SHORT: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const JSON_SHORT: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 const HEX2 = /^[0-9a-fA-F]{2}$/;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 const PLUS = 0x2b;
@@ -77,7 +86,8 @@ function decode(text: string): Decoded {
     if (c === '&') {
       const m = HTML_ENTITY.exec(text.slice(i, i + 12));
       const codePoint = m?.[1] !== undefined ? Number(m[1]) : m?.[2] !== undefined ? parseInt(m[2], 16) : undefined;
-      const char = codePoint !== undefined && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : HTML_NAMED[m?.[3] ?? ''];
+      const char =
+        codePoint !== undefined && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : HTML_NAMED[m?.[3] ?? ''];
       if (m && char !== undefined) {
         emit(Buffer.from(char, 'utf8'), i, i + m[0].length);
         i += m[0].length;
@@ -112,7 +122,8 @@ function base64Fragments(value: string): string[] {
 /** Every (start, end) span of `needle` in `haystack`. */
 function* occurrences(haystack: Buffer | string, needle: Buffer | string): Generator<[number, number]> {
   if (needle.length === 0) return;
-  for (let at = haystack.indexOf(needle as never); at >= 0; at = haystack.indexOf(needle as never, at + 1)) yield [at, at + needle.length];
+  for (let at = haystack.indexOf(needle as never); at >= 0; at = haystack.indexOf(needle as never, at + 1))
+    yield [at, at + needle.length];
 }
 
 /**
@@ -123,7 +134,9 @@ function* occurrences(haystack: Buffer | string, needle: Buffer | string): Gener
  * the length of the text.
  */
 export function createSecretScrubber(secrets: Iterable<string | undefined>): SecretScrubber {
-  const values = [...new Set([...secrets].filter((s): s is string => s !== undefined && s.length >= MIN_SECRET_LENGTH))];
+  const values = [
+    ...new Set([...secrets].filter((s): s is string => s !== undefined && s.length >= MIN_SECRET_LENGTH)),
+  ];
   if (values.length === 0) return (text) => text;
   const literal = new Set<string>();
   const decoded = new Set<string>();
@@ -148,7 +161,8 @@ export function createSecretScrubber(secrets: Iterable<string | undefined>): Sec
     for (const needle of literalNeedles) spans.push(...occurrences(text, needle));
     const d = decode(text);
     for (const needle of decodedNeedles) {
-      for (const [from, to] of occurrences(d.bytes, needle)) spans.push([d.starts[from] ?? 0, d.ends[to - 1] ?? text.length]);
+      for (const [from, to] of occurrences(d.bytes, needle))
+        spans.push([d.starts[from] ?? 0, d.ends[to - 1] ?? text.length]);
     }
     if (spans.length === 0) return text;
     spans.sort((a, b) => a[0] - b[0]);

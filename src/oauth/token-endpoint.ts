@@ -82,22 +82,40 @@ async function postTokenRequest(
 ): Promise<TokenResponse> {
   const doFetch = options.fetch ?? fetch;
   const body = new URLSearchParams(grant);
-  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/x-www-form-urlencoded',
+  };
   if (auth === 'body') {
     body.set('client_id', client.clientId);
     body.set('client_secret', client.clientSecret);
   } else {
     const enc = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
-    headers['authorization'] = `Basic ${Buffer.from(`${enc(client.clientId)}:${enc(client.clientSecret)}`).toString('base64')}`;
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${enc(client.clientId)}:${enc(client.clientSecret)}`).toString('base64')}`;
   }
   // Providers sometimes echo what they were sent, in any encoding: no grant value or secret may reach a message.
-  const scrub = createSecretScrubber([grant['refresh_token'], grant['code'], grant['code_verifier'], client.clientSecret]);
-  const unavailable = (message: string, details: { status?: number; retryAfterS?: number | undefined }, cause?: unknown): RefreshUnavailable =>
-    new RefreshUnavailable(scrub(message), details, cause === undefined ? undefined : { cause });
+  const scrub = createSecretScrubber([
+    grant['refresh_token'],
+    grant['code'],
+    grant['code_verifier'],
+    client.clientSecret,
+  ]);
+  const unavailable = (
+    message: string,
+    details: { status?: number; retryAfterS?: number | undefined },
+    cause?: unknown,
+  ): RefreshUnavailable => new RefreshUnavailable(scrub(message), details, cause === undefined ? undefined : { cause });
   const host = safeHost(tokenUrl);
   let response: Response;
   try {
-    response = await doFetch(tokenUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'error' });
+    response = await doFetch(tokenUrl, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs),
+      redirect: 'error',
+    });
   } catch (error) {
     throw unavailable(`token endpoint ${host} unreachable: ${describeFetchError(error, options.timeoutMs)}`, {}, error);
   }
@@ -114,20 +132,36 @@ async function postTokenRequest(
   }
   const text = await readCappedBody(response, host, options.timeoutMs, unavailable);
   const parsed = parseBody(text, response.headers.get('content-type') ?? '');
-  const oauthError = typeof parsed?.['error'] === 'string' && SAFE_ERROR_CODE.test(parsed['error']) ? parsed['error'] : undefined;
+  const oauthError =
+    typeof parsed?.['error'] === 'string' && SAFE_ERROR_CODE.test(parsed['error']) ? parsed['error'] : undefined;
   const errorText =
-    parsed?.['error'] === undefined ? 'without an OAuth error code' : oauthError !== undefined ? oauthError : 'with a malformed OAuth error code';
-  const description = typeof parsed?.['error_description'] === 'string' ? oneLine(scrub(parsed['error_description'])) : '';
+    parsed?.['error'] === undefined
+      ? 'without an OAuth error code'
+      : oauthError !== undefined
+        ? oauthError
+        : 'with a malformed OAuth error code';
+  const description =
+    typeof parsed?.['error_description'] === 'string' ? oneLine(scrub(parsed['error_description'])) : '';
   const said = description !== '' ? `: ${description}` : '';
   if (!response.ok) {
-    throw new RefreshRejected(scrub(`token endpoint ${host} refused the request: HTTP ${status} ${errorText}${said}`), { oauthError, status });
+    throw new RefreshRejected(scrub(`token endpoint ${host} refused the request: HTTP ${status} ${errorText}${said}`), {
+      oauthError,
+      status,
+    });
   }
-  if (parsed === undefined) throw unavailable(`token endpoint ${host} answered HTTP ${status} with a body that is neither JSON nor a form`, { status });
+  if (parsed === undefined)
+    throw unavailable(`token endpoint ${host} answered HTTP ${status} with a body that is neither JSON nor a form`, {
+      status,
+    });
   if (parsed['error'] !== undefined) {
-    throw new RefreshRejected(scrub(`token endpoint ${host} answered with OAuth error ${errorText}${said}`), { oauthError, status });
+    throw new RefreshRejected(scrub(`token endpoint ${host} answered with OAuth error ${errorText}${said}`), {
+      oauthError,
+      status,
+    });
   }
   const accessToken = parsed['access_token'];
-  if (typeof accessToken !== 'string' || accessToken === '') throw unavailable(`token endpoint ${host} answered without an access_token`, { status });
+  if (typeof accessToken !== 'string' || accessToken === '')
+    throw unavailable(`token endpoint ${host} answered without an access_token`, { status });
   const refreshToken = parsed['refresh_token'];
   for (const [name, value] of [
     ['access_token', accessToken],
@@ -142,13 +176,26 @@ async function postTokenRequest(
     }
   }
   const expiresRaw = parsed['expires_in'];
-  const expiresInS = typeof expiresRaw === 'number' ? expiresRaw : typeof expiresRaw === 'string' && /^\d+$/.test(expiresRaw) ? Number(expiresRaw) : undefined;
+  const expiresInS =
+    typeof expiresRaw === 'number'
+      ? expiresRaw
+      : typeof expiresRaw === 'string' && /^\d+$/.test(expiresRaw)
+        ? Number(expiresRaw)
+        : undefined;
   const raw = expiresInS !== undefined ? { ...parsed, expires_in: expiresInS } : parsed;
   const rawBytes = Buffer.byteLength(JSON.stringify(raw));
   if (rawBytes > MAX_TOKEN_RESPONSE_BYTES) {
-    throw unavailable(`token endpoint ${host} answered ${rawBytes} bytes of tokens, more than the ${MAX_TOKEN_RESPONSE_BYTES} this client accepts`, { status });
+    throw unavailable(
+      `token endpoint ${host} answered ${rawBytes} bytes of tokens, more than the ${MAX_TOKEN_RESPONSE_BYTES} this client accepts`,
+      { status },
+    );
   }
-  return { raw, accessToken, refreshToken: typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : undefined, expiresInS };
+  return {
+    raw,
+    accessToken,
+    refreshToken: typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : undefined,
+    expiresInS,
+  };
 }
 
 /**
@@ -162,7 +209,8 @@ async function readCappedBody(
   unavailable: (message: string, details: { status?: number }, cause?: unknown) => RefreshUnavailable,
 ): Promise<string> {
   const status = response.status;
-  const tooLarge = (): RefreshUnavailable => unavailable(`token endpoint ${host} answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`, { status });
+  const tooLarge = (): RefreshUnavailable =>
+    unavailable(`token endpoint ${host} answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`, { status });
   const declared = Number(response.headers.get('content-length') ?? '');
   if (declared > MAX_TOKEN_RESPONSE_BYTES) {
     void response.body?.cancel().catch(() => undefined);
@@ -178,7 +226,11 @@ async function readCappedBody(
       chunk = await reader.read();
     } catch (error) {
       const why = describeFetchError(error, timeoutMs);
-      throw unavailable(`token endpoint ${host} broke off its answer (HTTP ${status}) after ${total} bytes: ${why}`, { status }, error);
+      throw unavailable(
+        `token endpoint ${host} broke off its answer (HTTP ${status}) after ${total} bytes: ${why}`,
+        { status },
+        error,
+      );
     }
     if (chunk.done) break;
     total += chunk.value.byteLength;
@@ -197,7 +249,11 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   const why =
-    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String((error as Error | null)?.message ?? error);
+    typeof cause?.code === 'string'
+      ? cause.code
+      : typeof cause?.message === 'string'
+        ? cause.message
+        : String((error as Error | null)?.message ?? error);
   return oneLine(why);
 }
 

@@ -85,7 +85,11 @@ export class RefreshRejected extends CredmonSandboxError {
   readonly oauthError: string | undefined;
   readonly status: number | undefined;
 
-  constructor(message: string, details: { oauthError?: string | undefined; status?: number | undefined }, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    details: { oauthError?: string | undefined; status?: number | undefined },
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.oauthError = details.oauthError;
     this.status = details.status;
@@ -101,7 +105,11 @@ export class RefreshUnavailable extends CredmonSandboxError {
   readonly status: number | undefined;
   readonly retryAfterS: number | undefined;
 
-  constructor(message: string, details: { status?: number | undefined; retryAfterS?: number | undefined }, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    details: { status?: number | undefined; retryAfterS?: number | undefined },
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.status = details.status;
     this.retryAfterS = details.retryAfterS;

@@ -42,7 +42,11 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   // Request lines without the query string: OAuth callbacks carry the authorization code and state there.
   const loggerInstance: FastifyBaseLogger = options.logger.child(
     {},
-    { serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) } },
+    {
+      serializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+    },
   );
   const handleError = createErrorHandler([options.directory.root]);
   // frameworkErrors: Fastify's own refusals (a bad URL, a bad content type) go through the same mapper; by default
@@ -53,7 +57,11 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   app.setNotFoundHandler((request, reply) => {
     handleError({ statusCode: 404, message: `No page at ${redactUrl(request.url)}` }, request, reply);
   });
-  registerHealthRoute(app, { keys: options.keys, directory: options.directory, timeoutMs: options.healthTimeoutMs ?? 3000 });
+  registerHealthRoute(app, {
+    keys: options.keys,
+    directory: options.directory,
+    timeoutMs: options.healthTimeoutMs ?? 3000,
+  });
   registerIssuerRoutes(app, options.issuer, options.keys);
   registerLoginRoutes(app, {
     directory: options.directory,

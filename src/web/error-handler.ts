@@ -28,7 +28,11 @@ export function createErrorHandler(hide: readonly string[] = []): ErrorHandler {
   const scrub = createScrub(hide);
   return (error, request, reply) => {
     const accept = request.headers.accept;
-    void sendErrorResponse(reply, request.log, toErrorResponse(error, { site: WEB_SITE, step: 'request', format: 'negotiate', accept, scrub }));
+    void sendErrorResponse(
+      reply,
+      request.log,
+      toErrorResponse(error, { site: WEB_SITE, step: 'request', format: 'negotiate', accept, scrub }),
+    );
   };
 }
 

@@ -68,7 +68,8 @@ async function removeStaleSocket(path: string): Promise<void> {
   }
   const knob = `WEB_LISTEN_SOCKET ${path}`;
   if (!info.isSocket()) throw new ListenSocketUnusable(`${knob} exists and is not a socket: remove it`);
-  if (await answers(path)) throw new ListenSocketUnusable(`${knob}: another process already listens there (a second web app?)`);
+  if (await answers(path))
+    throw new ListenSocketUnusable(`${knob}: another process already listens there (a second web app?)`);
   await unlink(path);
 }
 

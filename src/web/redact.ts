@@ -10,7 +10,9 @@ const HEX_RUN = /([0-9a-f]{8})[0-9a-f]{8,}/gi;
 
 /** Cuts every long hex run (in any case, percent-encoded or not) to its first 8 characters and "…". */
 export function redactKeys(text: string): string {
-  return text.replace(ENCODED_HEX_DIGIT, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(HEX_RUN, '$1…');
+  return text
+    .replace(ENCODED_HEX_DIGIT, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(HEX_RUN, '$1…');
 }
 
 /** A request path fit for a log line: no query (codes, states) and login-link keys cut to their first 8 characters. */

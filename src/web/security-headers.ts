@@ -28,6 +28,7 @@ function isLocalHost(hostname: string): boolean {
 export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   for (const [name, value] of Object.entries(FIXED)) void reply.header(name, value);
   if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
-  if (request.protocol === 'https') void reply.header('strict-transport-security', isLocalHost(request.host) ? HSTS_LOCALHOST : HSTS_LONG);
+  if (request.protocol === 'https')
+    void reply.header('strict-transport-security', isLocalHost(request.host) ? HSTS_LOCALHOST : HSTS_LONG);
   return Promise.resolve(payload);
 }

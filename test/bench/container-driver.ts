@@ -15,7 +15,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -279,7 +289,9 @@ async function loadVerifier(settings: Settings): Promise<Verifier> {
   let jwks: { keys?: (JsonWebKey & { kid?: string })[] } | undefined;
   for (let attempt = 0; attempt < 30 && !jwks; attempt++) {
     try {
-      const discovery = (await httpsJson(`${settings.issuer}/.well-known/openid-configuration`, ca)) as { jwks_uri?: string };
+      const discovery = (await httpsJson(`${settings.issuer}/.well-known/openid-configuration`, ca)) as {
+        jwks_uri?: string;
+      };
       if (typeof discovery.jwks_uri !== 'string') throw new Error('no jwks_uri in the discovery document');
       jwks = (await httpsJson(discovery.jwks_uri, ca)) as typeof jwks;
     } catch (error) {
@@ -309,7 +321,8 @@ async function loadVerifier(settings: Settings): Promise<Verifier> {
       const key = keys.get(typeof header.kid === 'string' ? header.kid : '');
       if (!key) return `kid ${String(header.kid)} not in the JWKS`;
       const signature = Buffer.from(s, 'base64url');
-      if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, signature)) return 'bad signature';
+      if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, signature))
+        return 'bad signature';
       if (claims.sub !== user) return `sub ${String(claims.sub)}`;
       if (claims.iss !== settings.issuer) return `iss ${String(claims.iss)}`;
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
@@ -324,7 +337,11 @@ async function loadVerifier(settings: Settings): Promise<Verifier> {
 }
 
 /** Reads, parses and verifies the .use of each user. */
-function verifyUsers(settings: Settings, verifier: Verifier, users: readonly string[]): { verified: number; failures: string[] } {
+function verifyUsers(
+  settings: Settings,
+  verifier: Verifier,
+  users: readonly string[],
+): { verified: number; failures: string[] } {
   let verified = 0;
   const failures: string[] = [];
   for (const user of users) {
@@ -423,7 +440,10 @@ async function issue(settings: Settings, users: number, lateAfterMs: number, tim
   let newestChangeMs = 0;
   for (const user of names) {
     try {
-      newestChangeMs = Math.max(newestChangeMs, Number(statSync(usePath(settings, user), { bigint: true }).ctimeNs) / 1e6);
+      newestChangeMs = Math.max(
+        newestChangeMs,
+        Number(statSync(usePath(settings, user), { bigint: true }).ctimeNs) / 1e6,
+      );
     } catch {
       // counted as missing below
     }
@@ -552,8 +572,16 @@ async function submit(settings: Settings): Promise<object> {
   const doneMs = nowMs() - started;
   const out = asSubmitter('cat test.out');
   const part = out.split(/^==> .*scitokens\.use <==$/m)[1] ?? '';
-  const why = part ? verifier.check(accessTokenIn(part.split(/^==> /m)[0] ?? ''), 'submitter') : 'no scitokens.use in test.out';
-  return { loadAverage: loadAverage(), submitMs: round(submittedMs), submitToDoneMs: round(doneMs), tokenVerified: why === undefined, problem: why ?? null };
+  const why = part
+    ? verifier.check(accessTokenIn(part.split(/^==> /m)[0] ?? ''), 'submitter')
+    : 'no scitokens.use in test.out';
+  return {
+    loadAverage: loadAverage(),
+    submitMs: round(submittedMs),
+    submitToDoneMs: round(doneMs),
+    tokenVerified: why === undefined,
+    problem: why ?? null,
+  };
 }
 
 async function main(): Promise<void> {

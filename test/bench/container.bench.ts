@@ -62,9 +62,11 @@ function parseOptions(argv: readonly string[]): Options {
     return n;
   };
   const credmon = value('credmon') ?? 'both';
-  if (!['ours', 'python', 'both'].includes(credmon)) throw new Error(`--credmon must be ours, python or both, not ${credmon}`);
+  if (!['ours', 'python', 'both'].includes(credmon))
+    throw new Error(`--credmon must be ours, python or both, not ${credmon}`);
   const users = (value('users') ?? '1000,10000').split(',').map(Number);
-  if (users.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--users must list whole numbers, like 1000,10000`);
+  if (users.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--users must list whole numbers, like 1000,10000`);
   return {
     credmons: credmon === 'both' ? ['ours', 'python'] : [credmon as CredmonKind],
     users,
@@ -89,9 +91,18 @@ interface RunResult {
   readonly stderr: string;
 }
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, echoStderr = false): Promise<RunResult> {
+function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  echoStderr = false,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -106,7 +117,8 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
 
 async function runOk(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   const result = await run(command, args, env);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.code}):\n${result.stderr}${result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (${result.code}):\n${result.stderr}${result.stdout}`);
   return result.stdout;
 }
 
@@ -117,11 +129,29 @@ async function buildImages(credmons: readonly CredmonKind[]): Promise<void> {
   // The legacy builder: this machine's Docker has no buildx, and the images need nothing BuildKit adds.
   const env = { DOCKER_BUILDKIT: '0' };
   const started = Date.now();
-  await runOk('docker', ['build', '-q', '-f', 'docker/Dockerfile', '-t', IMAGES.ours, '--build-arg', `EXTRA_CA_CERTS=${extraCaCerts()}`, '.'], env);
+  await runOk(
+    'docker',
+    [
+      'build',
+      '-q',
+      '-f',
+      'docker/Dockerfile',
+      '-t',
+      IMAGES.ours,
+      '--build-arg',
+      `EXTRA_CA_CERTS=${extraCaCerts()}`,
+      '.',
+    ],
+    env,
+  );
   console.log(`# built ${IMAGES.ours} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (credmons.includes('python')) {
     const file = 'docker/bench/python-credmon.Dockerfile';
-    await runOk('docker', ['build', '-q', '-f', file, '-t', IMAGES.python, '--build-arg', `SANDBOX_IMAGE=${IMAGES.ours}`, '.'], env);
+    await runOk(
+      'docker',
+      ['build', '-q', '-f', file, '-t', IMAGES.python, '--build-arg', `SANDBOX_IMAGE=${IMAGES.ours}`, '.'],
+      env,
+    );
     console.log(`# built ${IMAGES.python}`);
   }
 }
@@ -129,7 +159,9 @@ async function buildImages(credmons: readonly CredmonKind[]): Promise<void> {
 async function imageId(image: string): Promise<{ id: string; created: string }> {
   const result = await run('docker', ['image', 'inspect', '--format', '{{.Id}} {{.Created}}', image]);
   if (result.code !== 0) {
-    throw new Error(`image ${image} not found: build it with --build, or see docs/bench/README.md for the docker build commands`);
+    throw new Error(
+      `image ${image} not found: build it with --build, or see docs/bench/README.md for the docker build commands`,
+    );
   }
   const [id = '', created = ''] = result.stdout.trim().split(' ');
   return { id, created };
@@ -226,7 +258,12 @@ async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
     healthyS: handle.healthyAfterS,
     readyS,
     async driver(args) {
-      const result = await run('docker', ['exec', container, 'node', '/tmp/credmon-bench-driver.mjs', ...args], {}, true);
+      const result = await run(
+        'docker',
+        ['exec', container, 'node', '/tmp/credmon-bench-driver.mjs', ...args],
+        {},
+        true,
+      );
       if (result.code !== 0) throw new Error(`driver ${args.join(' ')} failed in ${project}: ${result.stderr.trim()}`);
       return JSON.parse(result.stdout) as Record<string, unknown>;
     },
@@ -242,9 +279,13 @@ async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
 /** Fails loudly when the container does not run the credmon it is meant to. */
 function checkCredmon(kind: CredmonKind, info: Record<string, unknown>): void {
   const commands = ((info['processes'] ?? []) as { command: string }[]).map((p) => p.command).join(' | ');
-  const ok = kind === 'python' ? commands.includes('condor_credmon_oauth') : commands.includes('/opt/credmon-sandbox/dist/bin/credmon.js');
+  const ok =
+    kind === 'python'
+      ? commands.includes('condor_credmon_oauth')
+      : commands.includes('/opt/credmon-sandbox/dist/bin/credmon.js');
   if (!ok) throw new Error(`the ${kind} sandbox runs another credmon: ${commands}`);
-  if (info['publicKeyFileMatchesJwks'] !== true) throw new Error(`the ${kind} sandbox's JWKS does not publish LOCAL_CREDMON_PUBLIC_KEY`);
+  if (info['publicKeyFileMatchesJwks'] !== true)
+    throw new Error(`the ${kind} sandbox's JWKS does not publish LOCAL_CREDMON_PUBLIC_KEY`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -289,7 +330,9 @@ async function main(): Promise<void> {
       }
       const submit = await sandbox.driver(['submit']);
       startup[kind].push({ healthyS: sandbox.healthyS, readyS: sandbox.readyS, submit });
-      console.log(`# ${kind} startup ${r}: healthy ${sandbox.healthyS.toFixed(1)} s, submit→done ${String(submit['submitToDoneMs'])} ms`);
+      console.log(
+        `# ${kind} startup ${r}: healthy ${sandbox.healthyS.toFixed(1)} s, submit→done ${String(submit['submitToDoneMs'])} ms`,
+      );
     }
   }
 
@@ -309,7 +352,9 @@ async function main(): Promise<void> {
         entry.issue = await sandbox.driver(['issue', '--users', String(users)]);
         console.log(`# ${kind}, ${users} users: ${JSON.stringify(entry.issue)}`);
         entry.sighup = await sandbox.driver(['sighup', '--trials', String(options.trials)]);
-        console.log(`# ${kind}, ${users} users: SIGHUP→.use p50 ${String(entry.sighup['p50Ms'])} ms p99 ${String(entry.sighup['p99Ms'])} ms`);
+        console.log(
+          `# ${kind}, ${users} users: SIGHUP→.use p50 ${String(entry.sighup['p50Ms'])} ms p99 ${String(entry.sighup['p99Ms'])} ms`,
+        );
         if (options.idleS > 0) entry.idle = await sandbox.driver(['idle', '--seconds', String(options.idleS)]);
       } catch (error) {
         entry.error = (error as Error).message;
@@ -322,7 +367,12 @@ async function main(): Promise<void> {
   const report = {
     date,
     command: `node --import tsx test/bench/container.bench.ts ${process.argv.slice(2).join(' ')}`,
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release() },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      kernel: release(),
+    },
     gitCommit,
     images,
     scitokensVersion: options.credmons.includes('python') ? scitokensDir().version : null,
@@ -341,7 +391,11 @@ async function main(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------------
 // the table
 
-function printTable(options: Options, startup: Record<string, StartupRun[]>, perUsers: Record<string, Record<string, PerUsers>>): void {
+function printTable(
+  options: Options,
+  startup: Record<string, StartupRun[]>,
+  perUsers: Record<string, Record<string, PerUsers>>,
+): void {
   const kinds = options.credmons;
   const width = 22;
   const cell = (text: string): string => text.padEnd(width);
@@ -350,8 +404,10 @@ function printTable(options: Options, startup: Record<string, StartupRun[]>, per
   const line = (label: string, values: readonly string[], target = ''): void => {
     rows.push(`${label.padEnd(58)}${values.map(cell).join('')}${target}`);
   };
-  const num = (value: unknown, digits = 0): string => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: digits }) : '—');
-  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? NaN;
+  const num = (value: unknown, digits = 0): string =>
+    typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: digits }) : '—';
+  const median = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? NaN;
 
   if (options.startupRuns > 0) {
     line(
@@ -408,8 +464,11 @@ function printTable(options: Options, startup: Record<string, StartupRun[]>, per
     line(
       'late user (submits 0.3 s in): .use after, s',
       kinds.map((k) => {
-        const late = pick(k, 'issue', 'late') as { useAfterMs?: number | null; creddWouldTimeOut?: boolean } | undefined;
-        return late ? `${num(Number(late.useAfterMs) / 1000, 2)}${late.creddWouldTimeOut ? ' credd TIMEOUT' : ''}` : '—';
+        const late = pick(k, 'issue', 'late') as
+          { useAfterMs?: number | null; creddWouldTimeOut?: boolean } | undefined;
+        return late
+          ? `${num(Number(late.useAfterMs) / 1000, 2)}${late.creddWouldTimeOut ? ' credd TIMEOUT' : ''}`
+          : '—';
       }),
       TARGETS.lateUseMs,
     );

@@ -22,10 +22,16 @@ import { prepareCredmonProcess, processUsage } from '../helpers/credmon-process.
 // The compiled code, as the image runs it (worker threads started under tsx would spend their time compiling).
 // BENCH_FROM_SRC=1 measures the TypeScript sources instead.
 const lib = process.env['BENCH_FROM_SRC'] ? '../../src' : '../../dist';
-const { lookupFrom, parseCredmonConfig } = (await import(`${lib}/config/index.js`)) as typeof import('../../src/config/index.js');
-const { CredentialDirectory } = (await import(`${lib}/credentials/index.js`)) as typeof import('../../src/credentials/index.js');
+const { lookupFrom, parseCredmonConfig } = (await import(
+  `${lib}/config/index.js`
+)) as typeof import('../../src/config/index.js');
+const { CredentialDirectory } = (await import(
+  `${lib}/credentials/index.js`
+)) as typeof import('../../src/credentials/index.js');
 const credmonModule = (await import(`${lib}/credmon/index.js`)) as typeof import('../../src/credmon/index.js');
-const { LocalIssuer, parseSigningKey } = (await import(`${lib}/issuer/index.js`)) as typeof import('../../src/issuer/index.js');
+const { LocalIssuer, parseSigningKey } = (await import(
+  `${lib}/issuer/index.js`
+)) as typeof import('../../src/issuer/index.js');
 const { createMemoryLogger } = (await import(`${lib}/log/index.js`)) as typeof import('../../src/log/index.js');
 
 const sizes = (process.env['BENCH_USERS'] ?? '1000,5000,10000,20000').split(',').map(Number);
@@ -34,7 +40,9 @@ const sighupTrials = Number(process.env['BENCH_SIGHUP_TRIALS'] ?? 50);
 const oauthCount = Number(process.env['BENCH_OAUTH'] ?? 1000);
 const ISSUER = 'https://localhost:8443';
 const AUDIENCE = 'https://localhost';
-const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString();
+const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ format: 'pem', type: 'sec1' })
+  .toString();
 const key = parseSigningKey(pem, 'local', 'bench key');
 const publicKey = createPublicKey(key.privateKey);
 
@@ -60,7 +68,13 @@ async function makeSandbox(clockOffsetMs = 0): Promise<Sandbox> {
   const issuer = new LocalIssuer(config.local, key, logger);
   const directory = new CredentialDirectory(credDir);
   const issuers = new Map([[config.local.providerName, issuer]]);
-  const credmon = new credmonModule.Credmon({ config, directory, issuers, log: logger, now: () => Date.now() + clockOffsetMs });
+  const credmon = new credmonModule.Credmon({
+    config,
+    directory,
+    issuers,
+    log: logger,
+    now: () => Date.now() + clockOffsetMs,
+  });
   return { root, credDir, credmon };
 }
 
@@ -81,8 +95,20 @@ function verifyAll(credDir: string, users: readonly string[]): number {
     if (!h || !p || !s) continue;
     const input = Buffer.from(`${h}.${p}`);
     const signed = verify('sha256', input, { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { sub?: string; iss?: string; aud?: string[]; exp?: number };
-    if (signed && claims.sub === user && claims.iss === ISSUER && claims.aud?.[0] === AUDIENCE && (claims.exp ?? 0) > nowS) ok++;
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
+      sub?: string;
+      iss?: string;
+      aud?: string[];
+      exp?: number;
+    };
+    if (
+      signed &&
+      claims.sub === user &&
+      claims.iss === ISSUER &&
+      claims.aud?.[0] === AUDIENCE &&
+      (claims.exp ?? 0) > nowS
+    )
+      ok++;
   }
   return ok;
 }
@@ -170,7 +196,9 @@ async function benchLocal(n: number, measureIdle: boolean): Promise<LocalFigures
  * already holds a valid token (a restart of a busy access point): after its first scan and a settling pause, its CPU
  * use over BENCH_IDLE_S and its resident memory, read from /proc.
  */
-async function measureIdleDaemon(sb: Sandbox): Promise<{ idleCpuPercent: number; rssMiB: number; restartScanS: number }> {
+async function measureIdleDaemon(
+  sb: Sandbox,
+): Promise<{ idleCpuPercent: number; rssMiB: number; restartScanS: number }> {
   const keyPath = join(sb.root, 'private.pem');
   await writeFile(keyPath, pem, { mode: 0o600 });
   const daemon = await prepareCredmonProcess(sb.root, {
@@ -208,7 +236,9 @@ async function measureIdleDaemon(sb: Sandbox): Promise<{ idleCpuPercent: number;
 
 async function startEndpoint(delayMs: number): Promise<{ url: string; stop(): void }> {
   const script = new URL('./token-endpoint-process.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(delayMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(delayMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return { url, stop: () => child.kill() };
 }
@@ -242,7 +272,8 @@ async function benchOAuth(count: number, delayMs: number): Promise<OAuthFigures>
     for (let i = 0; i < count; i++) {
       const use = readFileSync(join(sb.credDir, `oauth${i}`, 'mytokens.use'), 'utf8');
       const top = readFileSync(join(sb.credDir, `oauth${i}`, 'mytokens.top'), 'utf8');
-      if (use.includes('"at-bench-') && top.includes('"rt-bench-') && top.includes('"scopes": "read:/public"')) refreshed++;
+      if (use.includes('"at-bench-') && top.includes('"rt-bench-') && top.includes('"scopes": "read:/public"'))
+        refreshed++;
     }
     return { delayMs, due: count, seconds: +seconds.toFixed(2), refreshed };
   } finally {
@@ -268,15 +299,23 @@ console.log('|---|---|---|---|---|');
 console.log('| target (10,000) | | ≥ 15,000 | ≤ 1,000 | ≤ 20 / ≤ 50 |');
 console.log('| Python credmon (10,000, issue 6) | 6.0-7.0 | 1,423-1,661 | 5,500-6,500 | 524-544 |');
 for (const f of local) {
-  console.log(`| ${f.users} | ${f.issuanceS} | ${f.tokensPerS} (${f.verified} verified) | ${f.lateUserMs} | ${f.sighupP50Ms} / ${f.sighupP99Ms} |`);
+  console.log(
+    `| ${f.users} | ${f.issuanceS} | ${f.tokensPerS} (${f.verified} verified) | ${f.lateUserMs} | ${f.sighupP50Ms} / ${f.sighupP99Ms} |`,
+  );
 }
 for (const f of local.filter((x) => x.idleCpuPercent !== undefined)) {
-  console.log(`\nthe credmon daemon restarted on ${f.users} users with valid tokens: first scan done after ${f.restartScanS} s;`);
-  console.log(`then idle for ${idleS} s: CPU ${f.idleCpuPercent} % (target < 0.5 %), RSS ${f.rssMiB} MiB (target ≤ 80; Python 58-59)`);
+  console.log(
+    `\nthe credmon daemon restarted on ${f.users} users with valid tokens: first scan done after ${f.restartScanS} s;`,
+  );
+  console.log(
+    `then idle for ${idleS} s: CPU ${f.idleCpuPercent} % (target < 0.5 %), RSS ${f.rssMiB} MiB (target ≤ 80; Python 58-59)`,
+  );
 }
 for (const o of oauth) {
   const target = o.delayMs ? '≤ 3 s; Python 137 s' : '≤ 1 s';
-  console.log(`OAuth: ${o.refreshed} of ${o.due} due refreshes done in ${o.seconds} s, endpoint answering in ${o.delayMs} ms (${target})`);
+  console.log(
+    `OAuth: ${o.refreshed} of ${o.due} due refreshes done in ${o.seconds} s, endpoint answering in ${o.delayMs} ms (${target})`,
+  );
 }
 await mkdir('bench-results', { recursive: true });
 const file = join('bench-results', `credmon-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -36,7 +36,13 @@ interface Series {
   readonly dashed?: boolean;
 }
 
-function panel(x0: number, title: string, yLabel: string, series: readonly Series[], marks: ReadonlyArray<readonly [number, number, string]>): string {
+function panel(
+  x0: number,
+  title: string,
+  yLabel: string,
+  series: readonly Series[],
+  marks: ReadonlyArray<readonly [number, number, string]>,
+): string {
   const maxX = Math.max(...points.map((p) => p.users));
   const maxY = Math.max(...series.flatMap((s) => s.values.map(([, y]) => y)), ...marks.map(([, y]) => y)) * 1.1;
   const sx = (x: number): number => x0 + M.left + (x / maxX) * (W - M.left - M.right);
@@ -46,15 +52,24 @@ function panel(x0: number, title: string, yLabel: string, series: readonly Serie
   out.push(`<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(0)}" y2="${sy(maxY)}" stroke="#333"/>`);
   for (let i = 0; i <= 4; i++) {
     const y = (maxY / 4) * i;
-    out.push(`<text x="${sx(0) - 6}" y="${sy(y) + 4}" text-anchor="end" font-size="11">${y < 10 ? y.toFixed(1) : Math.round(y)}</text>`);
+    out.push(
+      `<text x="${sx(0) - 6}" y="${sy(y) + 4}" text-anchor="end" font-size="11">${y < 10 ? y.toFixed(1) : Math.round(y)}</text>`,
+    );
     out.push(`<line x1="${sx(0)}" y1="${sy(y)}" x2="${sx(maxX)}" y2="${sy(y)}" stroke="#eee"/>`);
   }
-  for (const p of points) out.push(`<text x="${sx(p.users)}" y="${sy(0) + 16}" text-anchor="middle" font-size="11">${p.users / 1000}k</text>`);
+  for (const p of points)
+    out.push(
+      `<text x="${sx(p.users)}" y="${sy(0) + 16}" text-anchor="middle" font-size="11">${p.users / 1000}k</text>`,
+    );
   out.push(`<text x="${x0 + W / 2}" y="${H - 8}" text-anchor="middle" font-size="12">users</text>`);
-  out.push(`<text x="${x0 + 14}" y="${H / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${x0 + 14} ${H / 2})">${yLabel}</text>`);
+  out.push(
+    `<text x="${x0 + 14}" y="${H / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${x0 + 14} ${H / 2})">${yLabel}</text>`,
+  );
   series.forEach((s, i) => {
     const path = s.values.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
-    out.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
+    out.push(
+      `<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ''}/>`,
+    );
     for (const [x, y] of s.values) out.push(`<circle cx="${sx(x)}" cy="${sy(y)}" r="3" fill="${s.color}"/>`);
     out.push(`<text x="${sx(0) + 10}" y="${M.top + 14 + i * 15}" font-size="11" fill="${s.color}">${s.label}</text>`);
   });

@@ -9,7 +9,12 @@ const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     n++;
-    const body = JSON.stringify({ access_token: `at-bench-${n}`, refresh_token: `rt-bench-${n}`, token_type: 'Bearer', expires_in: 3600 });
+    const body = JSON.stringify({
+      access_token: `at-bench-${n}`,
+      refresh_token: `rt-bench-${n}`,
+      token_type: 'Bearer',
+      expires_in: 3600,
+    });
     const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();

@@ -92,7 +92,8 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
       'echo "==> $_CONDOR_CREDS/scitokens.use <=="; cat "$_CONDOR_CREDS/scitokens.use"; echo',
     ].join('\n');
     const submitFile =
-      'executable = oauth-watch.sh\nuse_oauth_services = scitokens\n' + 'output = oauth-watch.out\nerror = oauth-watch.err\nlog = oauth-watch.log\nqueue';
+      'executable = oauth-watch.sh\nuse_oauth_services = scitokens\n' +
+      'output = oauth-watch.out\nerror = oauth-watch.err\nlog = oauth-watch.log\nqueue';
     const written = await sandbox.exec([
       'sh',
       '-c',
@@ -100,7 +101,13 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
         'chown submitter: oauth-watch.*; chmod 755 oauth-watch.sh',
     ]);
     assert.equal(written.exitCode, 0, written.output);
-    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'oauth-watch.sub', 'oauth-watch.out', 'oauth-watch.log');
+    const { submit, jobOutput } = await submitAndWait(
+      sandbox,
+      'submitter',
+      'oauth-watch.sub',
+      'oauth-watch.out',
+      'oauth-watch.log',
+    );
     assert.equal(submit.exitCode, 0, submit.output);
     assert.equal(await hostOf(submit.output), executeHost, 'the job ran on the execute node');
     const ticks = [...jobOutput.matchAll(/^tick \d+ (\d+) (\d+) ([0-9a-f]{16})$/gm)].map((m) => ({
@@ -109,9 +116,13 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
       hash: m[3],
     }));
     assert.ok(ticks.length >= 10, `the job reported its token at every tick:\n${jobOutput}`);
-    const credmonLog = async (): Promise<string> => (await sandbox.exec(['sh', '-c', 'grep -i scitokens /var/log/condor/CredMonOAuthLog | tail -30'])).output;
+    const credmonLog = async (): Promise<string> =>
+      (await sandbox.exec(['sh', '-c', 'grep -i scitokens /var/log/condor/CredMonOAuthLog | tail -30'])).output;
     for (const tick of ticks) {
-      assert.ok(tick.exp > tick.at, `at ${tick.at} the job held a token that expired at ${tick.exp}:\n${jobOutput}\n${await credmonLog()}`);
+      assert.ok(
+        tick.exp > tick.at,
+        `at ${tick.at} the job held a token that expired at ${tick.exp}:\n${jobOutput}\n${await credmonLog()}`,
+      );
     }
     assert.ok(new Set(ticks.map((t) => t.hash)).size >= 2, `the running job never saw a new token:\n${jobOutput}`);
     // The token the job holds at its end was valid then, and it verifies against the provider's keys.
@@ -127,7 +138,13 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
     loginKeys.push(url.slice(url.lastIndexOf('/') + 1));
     await logInWithDemoProvider(browser, url, sandbox.baseUrl, demoUrl, ['scitokens']);
     const container = `${sandbox.projectName}-execute-1`;
-    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: executeHost, container, service: 'scitokens' });
+    const result = await runCrossUserAttack(sandbox, {
+      victim: 'sub2',
+      attacker: 'submitter',
+      machine: executeHost,
+      container,
+      service: 'scitokens',
+    });
     assert.deepEqual(result.victim, { name: 'sub2', uid: 1001 }, result.victimOutput);
     assert.deepEqual(result.attacker, { name: 'submitter', uid: 1000 }, result.attackerOutput);
     assertTokensStayWithTheirOwner(result);
@@ -137,7 +154,13 @@ describe('cluster and demo profiles: OAuth tokens reach jobs on an execute node'
     await sandbox.reconfigure({ ...env, SANDBOX_EXECUTE_ACCOUNTS: 'slot' });
     const container = `${sandbox.projectName}-execute-1`;
     executeHost = (await dockerCli(['inspect', '-f', '{{.Config.Hostname}}', container])).trim();
-    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: executeHost, container, service: 'scitokens' });
+    const result = await runCrossUserAttack(sandbox, {
+      victim: 'sub2',
+      attacker: 'submitter',
+      machine: executeHost,
+      container,
+      service: 'scitokens',
+    });
     assert.match(result.victim.name, /^slot1_\d+$/, result.victimOutput);
     assert.match(result.attacker.name, /^slot1_\d+$/, result.attackerOutput);
     assertTokensStayWithTheirOwner(result);

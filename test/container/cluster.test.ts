@@ -19,7 +19,11 @@ import { waitFor } from '../helpers/wait-for.js';
 const JOBS = 8;
 const TOKEN_LIFETIME_S = 90;
 /** A second user, present in the sandbox and on every node (SANDBOX_USERS), beside the image's submitter (uid 1000). */
-const ENV = { SANDBOX_EXECUTE_NODES: '2', LOCAL_CREDMON_TOKEN_LIFETIME: String(TOKEN_LIFETIME_S), SANDBOX_USERS: 'sub2:1001' };
+const ENV = {
+  SANDBOX_EXECUTE_NODES: '2',
+  LOCAL_CREDMON_TOKEN_LIFETIME: String(TOKEN_LIFETIME_S),
+  SANDBOX_USERS: 'sub2:1001',
+};
 
 describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_000 }, () => {
   let sandbox: SandboxHandle;
@@ -59,8 +63,19 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
     const slots = (await sandbox.exec(['condor_status', '-af', 'Machine', 'Start', 'SandboxExecuteNode'])).output;
     for (const host of executeHosts) assert.match(slots, new RegExp(`^${host} true true$`, 'm'), slots);
     assert.match(slots, /^sandbox false undefined$/m, slots);
-    const config = await dockerCli(['exec', `${sandbox.projectName}-execute-1`, 'condor_config_val', 'DAEMON_LIST', 'SEC_DEFAULT_ENCRYPTION', 'TRUST_DOMAIN']);
-    assert.match(config, /^MASTER,? STARTD\s*$/m, `an execute node runs a startd only (no credd, no credmon):\n${config}`);
+    const config = await dockerCli([
+      'exec',
+      `${sandbox.projectName}-execute-1`,
+      'condor_config_val',
+      'DAEMON_LIST',
+      'SEC_DEFAULT_ENCRYPTION',
+      'TRUST_DOMAIN',
+    ]);
+    assert.match(
+      config,
+      /^MASTER,? STARTD\s*$/m,
+      `an execute node runs a startd only (no credd, no credmon):\n${config}`,
+    );
     assert.match(config, /^REQUIRED$/m);
     assert.match(config, /^sandbox$/m);
   });
@@ -90,7 +105,8 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
     assert.equal(submit.exitCode, 0, submit.output);
     const cluster = /submitted to cluster (\d+)/.exec(submit.output)?.[1];
     assert.ok(cluster, submit.output);
-    const history = (await sandbox.sh('submitter', `condor_history ${cluster} -af ProcId LastRemoteHost ExitCode`)).output;
+    const history = (await sandbox.sh('submitter', `condor_history ${cluster} -af ProcId LastRemoteHost ExitCode`))
+      .output;
     const rows = history
       .trim()
       .split('\n')
@@ -105,7 +121,10 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
       const out = (await sandbox.sh('submitter', `cat cluster.${proc}.out`)).output;
       const use = credentialFilesFrom(out).get('scitokens.use');
       assert.ok(use, `job ${proc} saw no scitokens.use:\n${out.slice(-1500)}`);
-      const { payload } = await jwtVerify(accessTokenOf(use), keys, { issuer: sandbox.baseUrl, audience: 'https://localhost' });
+      const { payload } = await jwtVerify(accessTokenOf(use), keys, {
+        issuer: sandbox.baseUrl,
+        audience: 'https://localhost',
+      });
       assert.equal(payload.sub, 'submitter');
     }
   });
@@ -122,7 +141,10 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
       ].join('\n'),
       '755',
     );
-    await writeFile('watch.sub', 'executable = watch.sh\nuse_oauth_services = scitokens\noutput = watch.out\nerror = watch.err\nlog = watch.log\nqueue');
+    await writeFile(
+      'watch.sub',
+      'executable = watch.sh\nuse_oauth_services = scitokens\noutput = watch.out\nerror = watch.err\nlog = watch.log\nqueue',
+    );
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'watch.sub', 'watch.out', 'watch.log');
     assert.equal(submit.exitCode, 0, submit.output);
     const host = /^host (\S+)$/m.exec(jobOutput)?.[1];
@@ -132,7 +154,13 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
   });
 
   test('an execute node without the pool key stops at start and says what to do', async () => {
-    const output = await dockerCli(['run', '--rm', '--entrypoint', '/usr/local/libexec/credmon-sandbox/execute', IMAGE]);
+    const output = await dockerCli([
+      'run',
+      '--rm',
+      '--entrypoint',
+      '/usr/local/libexec/credmon-sandbox/execute',
+      IMAGE,
+    ]);
     assert.match(output, /execute: ERROR: no pool signing key at \/var\/lib\/credmon-sandbox\/pool\/POOL/);
     assert.match(output, /docker compose --profile cluster up/);
   });
@@ -173,12 +201,24 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
     ]);
     await run('rogue', `${project}_rogue`, []);
     await run('plain', `${project}_pool`, ['-e', 'CONDOR_EXECUTE_EXTRA_CONFIG=SEC_DEFAULT_ENCRYPTION = NEVER']);
-    const startLog = (name: string): Promise<string> => dockerCli(['exec', `${project}-${name}`, 'cat', '/var/log/condor/StartLog']);
-    await waitFor(async () => /Failed to authenticate using IDTOKENS/.test(await startLog('rogue')), 60_000, 'the rogue node to be refused');
-    await waitFor(async () => /SECMAN:2011/.test(await startLog('plain')), 60_000, 'the unencrypted node to be refused');
+    const startLog = (name: string): Promise<string> =>
+      dockerCli(['exec', `${project}-${name}`, 'cat', '/var/log/condor/StartLog']);
+    await waitFor(
+      async () => /Failed to authenticate using IDTOKENS/.test(await startLog('rogue')),
+      60_000,
+      'the rogue node to be refused',
+    );
+    await waitFor(
+      async () => /SECMAN:2011/.test(await startLog('plain')),
+      60_000,
+      'the unencrypted node to be refused',
+    );
     const machines = (await sandbox.exec(['condor_status', '-af', 'Machine'])).output;
     assert.doesNotMatch(machines, /^(rogue|plain)$/m, machines);
-    assert.match((await sandbox.exec(['cat', '/var/log/condor/CollectorLog'])).output, /DC_AUTHENTICATE: required authentication of .* failed/);
+    assert.match(
+      (await sandbox.exec(['cat', '/var/log/condor/CollectorLog'])).output,
+      /DC_AUTHENTICATE: required authentication of .* failed/,
+    );
     const { submit } = await submitAndWait(sandbox, 'submitter', 'cluster.sub', 'cluster.0.out', 'cluster.log');
     assert.equal(submit.exitCode, 0, submit.output);
     const cluster = /submitted to cluster (\d+)/.exec(submit.output)?.[1];
@@ -189,7 +229,13 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
 
   test("two users' jobs on one node run as their owners, and neither reads the other's token", async () => {
     const host = executeHosts[0] ?? '';
-    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: host, container: node(1), service: 'scitokens' });
+    const result = await runCrossUserAttack(sandbox, {
+      victim: 'sub2',
+      attacker: 'submitter',
+      machine: host,
+      container: node(1),
+      service: 'scitokens',
+    });
     assert.deepEqual(result.victim, { name: 'sub2', uid: 1001 }, result.victimOutput);
     assert.deepEqual(result.attacker, { name: 'submitter', uid: 1000 }, result.attackerOutput);
     assertTokensStayWithTheirOwner(result);
@@ -199,7 +245,13 @@ describe('cluster profile: the sandbox and two execute nodes', { timeout: 1_200_
     await sandbox.reconfigure({ ...ENV, SANDBOX_EXECUTE_ACCOUNTS: 'slot' });
     executeHosts = await hostsOfNodes();
     const host = executeHosts[0] ?? '';
-    const result = await runCrossUserAttack(sandbox, { victim: 'sub2', attacker: 'submitter', machine: host, container: node(1), service: 'scitokens' });
+    const result = await runCrossUserAttack(sandbox, {
+      victim: 'sub2',
+      attacker: 'submitter',
+      machine: host,
+      container: node(1),
+      service: 'scitokens',
+    });
     assert.match(result.victim.name, /^slot1_\d+$/, result.victimOutput);
     assert.match(result.attacker.name, /^slot1_\d+$/, result.attackerOutput);
     assertTokensStayWithTheirOwner(result);

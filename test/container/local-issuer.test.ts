@@ -76,11 +76,19 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
   });
 
   test('condor_master sees the credmon as alive and the pool as ready (keep-alives, no configuration change)', async () => {
-    await waitFor(async () => /IsReady = true/.test((await sandbox.exec(['condor_who', '-quick'])).output), 60_000, 'condor_who -quick to say IsReady = true');
+    await waitFor(
+      async () => /IsReady = true/.test((await sandbox.exec(['condor_who', '-quick'])).output),
+      60_000,
+      'condor_who -quick to say IsReady = true',
+    );
     const who = (await sandbox.exec(['condor_who', '-quick'])).output;
     assert.match(who, /^CREDMON_OAUTH = "Alive"$/m);
     const pid = (await sandbox.exec(['cat', '/var/lib/condor/oauth_credentials/pid'])).output.trim();
-    assert.match(who, new RegExp(`^CREDMON_OAUTH_PID = ${pid}$`, 'm'), 'the PID the master started is the PID in <cred dir>/pid');
+    assert.match(
+      who,
+      new RegExp(`^CREDMON_OAUTH_PID = ${pid}$`, 'm'),
+      'the PID the master started is the PID in <cred dir>/pid',
+    );
   });
 
   let firstJti: unknown;
@@ -126,7 +134,8 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     ]);
     assert.equal(setup.exitCode, 0, setup.output);
     await waitFor(
-      async () => (await sandbox.exec(['grep', '-c', 'mallory/scitokens.top', '/var/log/condor/CredMonOAuthLog'])).exitCode === 0,
+      async () =>
+        (await sandbox.exec(['grep', '-c', 'mallory/scitokens.top', '/var/log/condor/CredMonOAuthLog'])).exitCode === 0,
       30_000,
       'the credmon to report the malformed .top',
     );
@@ -156,7 +165,8 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
   test('the credmon log never contains a token', async () => {
     const use = (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output;
     const token = accessTokenOf(use);
-    const logs = (await sandbox.exec(['sh', '-c', 'cat /var/log/condor/CredMonOAuthLog /var/log/condor/MasterLog'])).output;
+    const logs = (await sandbox.exec(['sh', '-c', 'cat /var/log/condor/CredMonOAuthLog /var/log/condor/MasterLog']))
+      .output;
     assert.ok(!logs.includes(token.split('.')[2] ?? 'x'), 'a token signature appears in a log');
     assert.ok(!logs.includes('eyJ'), 'something JWT-shaped appears in a log');
   });
@@ -222,7 +232,10 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
       if (SERIES === '25') {
         assert.equal(payload['scope'], 'read:/user/alice write:/user/alice read:/projects/ALICE');
         assert.deepEqual(JSON.parse(bobUse), { access_token: '', expires_in: 1200 }, 'upstream writes an empty token');
-        assert.match(log, /User bob request for a token from provider scitokens is denied as bob is not a member of group physics/);
+        assert.match(
+          log,
+          /User bob request for a token from provider scitokens is denied as bob is not a member of group physics/,
+        );
       } else {
         assert.equal(payload['scope'], 'read:/user/alice write:/user/alice');
         await verifyJobToken(bob.jobOutput, 'bob');
@@ -264,7 +277,10 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     const checked = await assertNoSecretInOutputs(sandbox.projectName);
     // the users' tokens, the signing key and the TLS keys; and HTCondor's logs, nginx's, every container's output
     assert.ok(checked.secrets >= 5, `secrets harvested: ${checked.secrets}`);
-    assert.ok(checked.outputs >= 3 && checked.bytes > 10_000, `outputs read: ${checked.outputs}, ${checked.bytes} bytes`);
+    assert.ok(
+      checked.outputs >= 3 && checked.bytes > 10_000,
+      `outputs read: ${checked.outputs}, ${checked.bytes} bytes`,
+    );
 
     // The check itself: one harvested secret, URL-encoded into an HTCondor log, is found.
     const secret = (await harvestSecrets(sandbox.projectName)).find((s) => /[+/]/.test(s));
@@ -272,7 +288,10 @@ describe('sandbox in local-issuer mode', { timeout: 1_200_000 }, () => {
     const canary = '/var/log/condor/secret-scan-canary.log';
     await sandbox.exec(['sh', '-c', `printf 'ok %s\\n' '${encodeURIComponent(secret)}' > ${canary}`]);
     await assert.rejects(assertNoSecretInOutputs(sandbox.projectName), (error: { actual?: unknown }) => {
-      assert.match(String(error.actual), /url-encoded in cmtest-[0-9a-f]+-sandbox-1:\/var\/log\/condor\/secret-scan-canary\.log/);
+      assert.match(
+        String(error.actual),
+        /url-encoded in cmtest-[0-9a-f]+-sandbox-1:\/var\/log\/condor\/secret-scan-canary\.log/,
+      );
       return true;
     });
     await sandbox.exec(['rm', '-f', canary]);

@@ -21,7 +21,14 @@ const SECRET = 'compose-secret-7f3a9c2e';
 
 /** `docker run --rm` of the image as an OAuth client (id and endpoints on a closed port) with `extra` arguments. */
 function runImageOnce(extra: string[]): Promise<{ code: number; output: string }> {
-  const client = ['-e', 'SCITOKENS_CLIENT_ID=x', '-e', 'SCITOKENS_AUTHORIZATION_URL=https://127.0.0.1:9/a', '-e', 'SCITOKENS_TOKEN_URL=https://127.0.0.1:9/t'];
+  const client = [
+    '-e',
+    'SCITOKENS_CLIENT_ID=x',
+    '-e',
+    'SCITOKENS_AUTHORIZATION_URL=https://127.0.0.1:9/a',
+    '-e',
+    'SCITOKENS_TOKEN_URL=https://127.0.0.1:9/t',
+  ];
   return new Promise((resolve) => {
     execFile('docker', ['run', '--rm', ...client, ...extra, IMAGE], { timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: stdout + stderr }),
@@ -58,7 +65,10 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
   });
 
   test('switching the volumes from local-issuer to OAuth mode removes the local scitokens credentials', async () => {
-    assert.match(await sandbox.logs(), /switched from local to oauth mode: removed 2 credential file\(s\) of the previous mode/);
+    assert.match(
+      await sandbox.logs(),
+      /switched from local to oauth mode: removed 2 credential file\(s\) of the previous mode/,
+    );
     const left = await sandbox.exec(['sh', '-c', 'ls /var/lib/condor/oauth_credentials/submitter/']);
     assert.equal(left.output.trim(), '', 'no local token is left to be mistaken for an OAuth one');
   });
@@ -82,17 +92,37 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
       'log = secret.log',
       'queue',
     ].join('\n');
-    const written = await sandbox.exec(['sh', '-c', `cat > /home/submitter/secret.sub <<'EOF'\n${job}\nEOF\nchown submitter: /home/submitter/secret.sub`]);
+    const written = await sandbox.exec([
+      'sh',
+      '-c',
+      `cat > /home/submitter/secret.sub <<'EOF'\n${job}\nEOF\nchown submitter: /home/submitter/secret.sub`,
+    ]);
     assert.equal(written.exitCode, 0, written.output);
     const where = '/run /etc /var/lib/condor /var/lib/credmon-sandbox /home /tmp /opt';
     for (const mode of [0o600, 0o644]) {
       await chmod(join(dir, 'scitokens.secret'), mode);
-      const shell = await sandbox.sh('submitter', `cat /run/secrets/scitokens_client_secret; grep -rsF '${SECRET}' ${where}; echo done`);
-      assert.ok(!shell.output.includes(SECRET), `submitter read the secret (host file mode ${mode.toString(8)}):\n${shell.output}`);
+      const shell = await sandbox.sh(
+        'submitter',
+        `cat /run/secrets/scitokens_client_secret; grep -rsF '${SECRET}' ${where}; echo done`,
+      );
+      assert.ok(
+        !shell.output.includes(SECRET),
+        `submitter read the secret (host file mode ${mode.toString(8)}):\n${shell.output}`,
+      );
       assert.match(shell.output, /Permission denied/);
-      const nobody = await sandbox.exec(['su', '-s', '/bin/sh', 'nobody', '-c', `grep -rsF '${SECRET}' ${where}; echo done`]);
+      const nobody = await sandbox.exec([
+        'su',
+        '-s',
+        '/bin/sh',
+        'nobody',
+        '-c',
+        `grep -rsF '${SECRET}' ${where}; echo done`,
+      ]);
       assert.ok(!nobody.output.includes(SECRET), `nobody read the secret:\n${nobody.output}`);
-      const run = await sandbox.sh('submitter', 'rm -f secret.out secret.log; condor_submit secret.sub && condor_wait -wait 120 secret.log');
+      const run = await sandbox.sh(
+        'submitter',
+        'rm -f secret.out secret.log; condor_submit secret.sub && condor_wait -wait 120 secret.log',
+      );
       assert.equal(run.exitCode, 0, run.output);
       const out = (await sandbox.sh('submitter', 'cat secret.out secret.err')).output;
       assert.match(out, /^submitter$/m, out);
@@ -111,7 +141,10 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
       'SCITOKENS_CLIENT_SECRET_FILE=/srv/scitokens.secret',
     ]);
     assert.notEqual(result.code, 0, result.output);
-    assert.match(result.output, /SCITOKENS_CLIENT_SECRET_FILE=\/srv\/scitokens.secret can be read by the local user submitter/);
+    assert.match(
+      result.output,
+      /SCITOKENS_CLIENT_SECRET_FILE=\/srv\/scitokens.secret can be read by the local user submitter/,
+    );
     assert.ok(!result.output.includes(SECRET), result.output);
   });
 
@@ -136,7 +169,10 @@ describe('OAuth client from the environment and a compose secret', { timeout: 60
   test('an OAuth client without a secret stops the container with a message that says what to provide', async () => {
     const result = await runImageOnce([]);
     assert.notEqual(result.code, 0);
-    assert.match(result.output, /SCITOKENS_CLIENT_ID is set but no client secret was given: provide the compose secret scitokens_client_secret/);
+    assert.match(
+      result.output,
+      /SCITOKENS_CLIENT_ID is set but no client secret was given: provide the compose secret scitokens_client_secret/,
+    );
   });
 
   test('the client secret, and the login keys condor_submit printed, are in no log or container output', async () => {
@@ -186,7 +222,11 @@ describe('OAuth client from build args, as the original project took it', { time
       knobs.output.trim().split('\n').join(' '),
       'built-in-client https://127.0.0.1:9/authorize https://127.0.0.1:9/token https://127.0.0.1:9/userinfo /return/scitokens',
     );
-    const secret = await container.exec(['sh', '-c', 'stat -c "%U %a" /etc/condor/.secrets/scitokens; cat /etc/condor/.secrets/scitokens']);
+    const secret = await container.exec([
+      'sh',
+      '-c',
+      'stat -c "%U %a" /etc/condor/.secrets/scitokens; cat /etc/condor/.secrets/scitokens',
+    ]);
     assert.equal(secret.output.trim(), 'root 600\nbuilt-in-secret-42');
     const submit = await container.exec(['su', '-l', 'submitter', '-c', 'condor_submit test.sub']);
     assert.equal(submit.exitCode, 1, submit.output);

@@ -40,14 +40,20 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
   after(() => demo?.[Symbol.asyncDispose]());
 
   async function demoJwks(): Promise<JSONWebKeySet> {
-    const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as { issuer: string; jwks_uri: string };
+    const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as {
+      issuer: string;
+      jwks_uri: string;
+    };
     assert.equal(discovery.issuer, demoUrl);
     return JSON.parse((await httpsGet(discovery.jwks_uri, ca)).body) as JSONWebKeySet;
   }
 
   async function verifyDemoToken(use: string | undefined, scope: string, context: string): Promise<JWTPayload> {
     assert.ok(use, `missing .use: ${context.slice(-1500)}`);
-    const { payload } = await jwtVerify(accessTokenOf(use), createLocalJWKSet(await demoJwks()), { issuer: demoUrl, audience: 'https://localhost' });
+    const { payload } = await jwtVerify(accessTokenOf(use), createLocalJWKSet(await demoJwks()), {
+      issuer: demoUrl,
+      audience: 'https://localhost',
+    });
     assert.equal(payload['scope'], scope);
     assert.equal(payload.sub, 'demo');
     assert.ok((payload.exp ?? 0) > Date.now() / 1000);
@@ -82,7 +88,10 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter');
     assert.equal(submit.exitCode, 0, submit.output);
     await verifyDemoToken(credentialFilesFrom(jobOutput).get('scitokens.use'), 'read:/public', jobOutput);
-    const top = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as Record<string, string>;
+    const top = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as Record<
+      string,
+      string
+    >;
     assert.equal(top['scopes'], 'read:/public');
     assert.equal(top['audience'], 'https://localhost');
     const keyFiles = await sandbox.exec(['sh', '-c', `ls ${CRED_DIR} | grep -cE '^[0-9a-f]{64}$' || true`]);
@@ -106,7 +115,13 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     const first = await sandbox.sh('submitter', 'condor_submit two-handles.sub');
     assert.equal(first.exitCode, 1, first.output);
     await logInWithBrowser(first.output, ['handle read', 'handle write']);
-    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'two-handles.sub', 'two-handles.out', 'two-handles.log');
+    const { submit, jobOutput } = await submitAndWait(
+      sandbox,
+      'submitter',
+      'two-handles.sub',
+      'two-handles.out',
+      'two-handles.log',
+    );
     assert.equal(submit.exitCode, 0, submit.output);
     const files = credentialFilesFrom(jobOutput);
     await verifyDemoToken(files.get('scitokens_read.use'), 'read:/public', jobOutput);
@@ -118,7 +133,13 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     assert.equal(first.exitCode, 1, first.output);
     const page = await logInWithBrowser(first.output, ['demo']);
     assert.match(page, /1 of 1 done/, 'scitokens was already held, so only demo was asked for');
-    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'several-providers.sub', 'several-providers.out', 'several-providers.log');
+    const { submit, jobOutput } = await submitAndWait(
+      sandbox,
+      'submitter',
+      'several-providers.sub',
+      'several-providers.out',
+      'several-providers.log',
+    );
     assert.equal(submit.exitCode, 0, submit.output);
     const files = credentialFilesFrom(jobOutput);
     await verifyDemoToken(files.get('scitokens.use'), 'read:/public', jobOutput);
@@ -153,7 +174,10 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     const last = await verifyDemoToken(credentialFilesFrom(jobOutput).get('scitokens.use'), 'read:/public', jobOutput);
     assert.notEqual(last.jti, decodeJwt(accessTokenOf(useBefore)).jti, 'the job ended with a refreshed token');
 
-    const topAfter = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as Record<string, string>;
+    const topAfter = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as Record<
+      string,
+      string
+    >;
     const before = JSON.parse(topBefore) as Record<string, string>;
     assert.notEqual(topAfter['refresh_token'], before['refresh_token'], 'the rotated refresh token was saved');
     assert.equal(topAfter['scopes'], 'read:/public', 'scopes survive refreshes byte for byte');
@@ -165,8 +189,13 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
 
   test('the demo provider keeps its grants across a restart: the credmon refreshes with the refresh token it held', async () => {
     const refreshToken = async (): Promise<string> =>
-      (JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as { refresh_token: string }).refresh_token;
-    const credmonLog = async (): Promise<string[]> => (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output.split('\n');
+      (
+        JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.top`])).output) as {
+          refresh_token: string;
+        }
+      ).refresh_token;
+    const credmonLog = async (): Promise<string[]> =>
+      (await sandbox.exec(['cat', '/var/log/condor/CredMonOAuthLog'])).output.split('\n');
     // Restart right after a refresh, so the next one comes after the provider is back, with a token from before.
     const first = await refreshToken();
     await waitFor(async () => (await refreshToken()) !== first, 3 * TTL_S * 1000, 'a refresh before the restart');
@@ -184,17 +213,31 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     const newLines = (await credmonLog()).slice(linesBefore - 1).join('\n');
     assert.doesNotMatch(newLines, /Failed to refresh scitokens/, 'no failed refresh after the provider restarted');
     assert.match(newLines, /Successfully refreshed scitokens tokens for user submitter/);
-    await verifyDemoToken((await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output, 'read:/public', 'after the restart');
+    await verifyDemoToken(
+      (await sandbox.exec(['cat', `${CRED_DIR}/submitter/scitokens.use`])).output,
+      'read:/public',
+      'after the restart',
+    );
   });
 
   test('a revoked refresh token: the credmon says the user must log in again and changes no file', async () => {
     const user = 'submitter';
-    const hash = async (): Promise<string> => (await sandbox.exec(['sh', '-c', `sha256sum ${CRED_DIR}/${user}/demo.*`])).output;
-    const top = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/${user}/demo.top`])).output) as { refresh_token: string };
-    const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as { revocation_endpoint: string };
+    const hash = async (): Promise<string> =>
+      (await sandbox.exec(['sh', '-c', `sha256sum ${CRED_DIR}/${user}/demo.*`])).output;
+    const top = JSON.parse((await sandbox.exec(['cat', `${CRED_DIR}/${user}/demo.top`])).output) as {
+      refresh_token: string;
+    };
+    const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as {
+      revocation_endpoint: string;
+    };
     const status = await postForm(
       discovery.revocation_endpoint,
-      { token: top.refresh_token, token_type_hint: 'refresh_token', client_id: 'credmon-sandbox-demo', client_secret: 'demo-demo-secret' },
+      {
+        token: top.refresh_token,
+        token_type_hint: 'refresh_token',
+        client_id: 'credmon-sandbox-demo',
+        client_secret: 'demo-demo-secret',
+      },
       ca,
     );
     assert.equal(status, 200);
@@ -228,8 +271,13 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
     // A check that found nothing to look for, or nowhere to look, would prove nothing.
     assert.ok(loginKeys.length >= 3, `login keys seen: ${loginKeys.length}`);
     assert.ok(checked.secrets >= loginKeys.length + 10, `secrets harvested: ${checked.secrets}`);
-    assert.ok(checked.outputs >= 4 && checked.bytes > 10_000, `outputs read: ${checked.outputs}, ${checked.bytes} bytes`);
-    console.log(`# ${checked.secrets} secrets in ${checked.encodings} encodings: none in ${checked.outputs} outputs (${checked.bytes} bytes)`);
+    assert.ok(
+      checked.outputs >= 4 && checked.bytes > 10_000,
+      `outputs read: ${checked.outputs}, ${checked.bytes} bytes`,
+    );
+    console.log(
+      `# ${checked.secrets} secrets in ${checked.encodings} encodings: none in ${checked.outputs} outputs (${checked.bytes} bytes)`,
+    );
   });
 });
 
@@ -238,7 +286,11 @@ function postForm(url: string, form: Record<string, string>, ca: string): Promis
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        ca,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

@@ -22,7 +22,10 @@ describe('WLCG token profile (LOCAL_CREDMON_TOKEN_VERSION=wlcg:1.0)', { timeout:
   let issuerKey: KeyObject;
 
   before(async () => {
-    sandbox = await startSandbox({ LOCAL_CREDMON_TOKEN_VERSION: 'wlcg:1.0', LOCAL_CREDMON_AUTHZ_TEMPLATE: WLCG_SCOPES });
+    sandbox = await startSandbox({
+      LOCAL_CREDMON_TOKEN_VERSION: 'wlcg:1.0',
+      LOCAL_CREDMON_AUTHZ_TEMPLATE: WLCG_SCOPES,
+    });
     ca = await sandbox.ca();
     const pem = await sandbox.exec(['cat', '/var/lib/credmon-sandbox/keys/scitokens-private.pem']);
     assert.equal(pem.exitCode, 0, pem.output);
@@ -34,7 +37,13 @@ describe('WLCG token profile (LOCAL_CREDMON_TOKEN_VERSION=wlcg:1.0)', { timeout:
   });
 
   test('storage.sub: the job writes and reads its own area with a wlcg.ver token; elsewhere is refused', async () => {
-    const { submit, jobOutput: out } = await submitAndWait(sandbox, 'submitter', 'storage.sub', 'storage.out', 'storage.log');
+    const { submit, jobOutput: out } = await submitAndWait(
+      sandbox,
+      'submitter',
+      'storage.sub',
+      'storage.out',
+      'storage.log',
+    );
     assert.equal(submit.exitCode, 0, submit.output);
     const line = (re: RegExp): void => assert.match(out, re, out);
     line(/^write \/user\/submitter\/hello\.txt with curl: HTTP 201$/m);
@@ -95,7 +104,10 @@ describe('WLCG token profile (LOCAL_CREDMON_TOKEN_VERSION=wlcg:1.0)', { timeout:
     const pidFile = '/var/lib/condor/oauth_credentials/pid';
     const before = (await sandbox.exec(['cat', pidFile])).output.trim();
     const conf = 'MAX_CREDMON_OAUTH_LOG = 4 Kb\nCREDMON_OAUTH_DEBUG = D_FULLDEBUG\n';
-    assert.equal((await sandbox.exec(['sh', '-c', `printf '${conf}' > /etc/condor/config.d/99-parity-log.conf`])).exitCode, 0);
+    assert.equal(
+      (await sandbox.exec(['sh', '-c', `printf '${conf}' > /etc/condor/config.d/99-parity-log.conf`])).exitCode,
+      0,
+    );
     // The master restarts a credmon that dies; the new one reads the new bound at its start.
     assert.equal((await sandbox.exec(['sh', '-c', `kill -KILL ${before}`])).exitCode, 0);
     // What the earlier tests logged was written under the default bound: start from an empty log.
@@ -104,7 +116,9 @@ describe('WLCG token profile (LOCAL_CREDMON_TOKEN_VERSION=wlcg:1.0)', { timeout:
     await waitFor(
       async () => {
         pid = (await sandbox.exec(['cat', pidFile])).output.trim();
-        return pid !== before && /^\d+$/.test(pid) && (await sandbox.exec(['sh', '-c', `kill -0 ${pid}`])).exitCode === 0;
+        return (
+          pid !== before && /^\d+$/.test(pid) && (await sandbox.exec(['sh', '-c', `kill -0 ${pid}`])).exitCode === 0
+        );
       },
       120_000,
       'the master to restart the credmon',
@@ -121,7 +135,10 @@ describe('WLCG token profile (LOCAL_CREDMON_TOKEN_VERSION=wlcg:1.0)', { timeout:
     assert.deepEqual(files.sort(), [logFile, `${logFile}.old`]);
     const current = (await sandbox.exec(['cat', logFile])).output;
     const old = (await sandbox.exec(['cat', `${logFile}.old`])).output;
-    assert.match(`${old}\n${current}`, /Now in new log file .*CredMonOAuthLog; the previous one is .*CredMonOAuthLog\.old/);
+    assert.match(
+      `${old}\n${current}`,
+      /Now in new log file .*CredMonOAuthLog; the previous one is .*CredMonOAuthLog\.old/,
+    );
     assert.match(current, /Got SIGHUP/);
     assert.equal((await sandbox.exec(['rm', '/etc/condor/config.d/99-parity-log.conf'])).exitCode, 0);
   });
@@ -132,7 +149,11 @@ describe('WLCG token profile (LOCAL_CREDMON_TOKEN_VERSION=wlcg:1.0)', { timeout:
       '-c',
       '/usr/local/libexec/credmon-sandbox/credmon -l /nonexistent-dir/CredMonOAuthLog -c /tmp/parity-creds; echo "exit $?"',
     ]);
-    assert.match(run.output, /credmon: cannot open the log file \/nonexistent-dir\/CredMonOAuthLog: .*ENOENT/, run.output);
+    assert.match(
+      run.output,
+      /credmon: cannot open the log file \/nonexistent-dir\/CredMonOAuthLog: .*ENOENT/,
+      run.output,
+    );
     assert.match(run.output, /^exit 44$/m, run.output);
   });
 });

@@ -16,7 +16,8 @@ function dockerBuild(args: string[]): Promise<{ code: number; output: string }> 
       ['build', '-f', 'docker/Dockerfile', ...args, '.'],
       // The classic builder runs the stages in order, so the series check comes first (see docker/Dockerfile).
       { cwd: ROOT, env: { ...process.env, DOCKER_BUILDKIT: '0' }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
   });
 }
@@ -26,9 +27,14 @@ describe('HTCONDOR_SERIES', { timeout: 600_000 }, () => {
     const tag = 'credmon-sandbox:series-check-99';
     const result = await dockerBuild(['--build-arg', 'HTCONDOR_SERIES=99', '-t', tag]);
     assert.notEqual(result.code, 0, result.output);
-    assert.match(result.output, /HTCONDOR_SERIES=99 is not a series this image knows; valid: 23 \(Debian trixie[^)]*\), 25 \(Debian forky/);
+    assert.match(
+      result.output,
+      /HTCONDOR_SERIES=99 is not a series this image knows; valid: 23 \(Debian trixie[^)]*\), 25 \(Debian forky/,
+    );
     assert.doesNotMatch(result.output, /apt-get install/, 'nothing was installed before the check');
-    const inspect = await new Promise<number>((resolve) => execFile('docker', ['image', 'inspect', tag], (error) => resolve(error ? 1 : 0)));
+    const inspect = await new Promise<number>((resolve) =>
+      execFile('docker', ['image', 'inspect', tag], (error) => resolve(error ? 1 : 0)),
+    );
     assert.equal(inspect, 1, 'no image was tagged');
   });
 
@@ -37,7 +43,11 @@ describe('HTCONDOR_SERIES', { timeout: 600_000 }, () => {
       execFile(
         'docker',
         ['compose', '-p', 'cmtest-series-check', 'build', 'sandbox'],
-        { cwd: ROOT, env: { ...process.env, HTCONDOR_SERIES: '99', SANDBOX_IMAGE: 'credmon-sandbox:series-check-99' }, timeout: 300_000 },
+        {
+          cwd: ROOT,
+          env: { ...process.env, HTCONDOR_SERIES: '99', SANDBOX_IMAGE: 'credmon-sandbox:series-check-99' },
+          timeout: 300_000,
+        },
         (error, stdout, stderr) => resolve({ code: error ? 1 : 0, output: `${stdout}${stderr}` }),
       );
     });

@@ -61,9 +61,18 @@ describe('storage (XRootD + SciTokens) with the local issuer', { timeout: 1_200_
       .sign(options.key ?? issuerKey);
   }
 
-  async function storage(method: string, path: string, bearer?: string, body?: string): Promise<{ status: number; body: string }> {
+  async function storage(
+    method: string,
+    path: string,
+    bearer?: string,
+    body?: string,
+  ): Promise<{ status: number; body: string }> {
     const headers: Record<string, string> = bearer ? { authorization: `Bearer ${bearer}` } : {};
-    return httpsRequest(`${sandbox.storageUrl}${path}`, ca, { method, headers, ...(body === undefined ? {} : { body }) });
+    return httpsRequest(`${sandbox.storageUrl}${path}`, ca, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
   }
 
   /**
@@ -82,7 +91,13 @@ describe('storage (XRootD + SciTokens) with the local issuer', { timeout: 1_200_
   }
 
   test('storage.sub: the job writes, reads back and lists /user/submitter with curl and xrdcp; the refusals are refused', async () => {
-    const { submit, jobOutput } = await submitAndWait(sandbox, 'submitter', 'storage.sub', 'storage.out', 'storage.log');
+    const { submit, jobOutput } = await submitAndWait(
+      sandbox,
+      'submitter',
+      'storage.sub',
+      'storage.out',
+      'storage.log',
+    );
     assert.equal(submit.exitCode, 0, submit.output);
     const out = jobOutput;
     const line = (re: RegExp): void => assert.match(out, re, out);
@@ -93,11 +108,15 @@ describe('storage (XRootD + SciTokens) with the local issuer', { timeout: 1_200_
     line(/^read \/user\/submitter\/hello\.txt with curl: HTTP 200\n {2}content: hello from job sandbox at /m);
     line(/^write \/user\/submitter\/hello-xrdcp\.txt with xrdcp: ok$/m);
     line(/^read \/user\/submitter\/hello-xrdcp\.txt with xrdcp: ok\n {2}content: hello from job sandbox at /m);
-    line(/^list \/user\/submitter with xrdfs: ok\n(?: {2}.*\n)* {2}-rw\S* xrootd xrootd +\d+ .* \/user\/submitter\/hello-xrdcp\.txt$/m);
+    line(
+      /^list \/user\/submitter with xrdfs: ok\n(?: {2}.*\n)* {2}-rw\S* xrootd xrootd +\d+ .* \/user\/submitter\/hello-xrdcp\.txt$/m,
+    );
     line(/^ {2}-rw\S* xrootd xrootd +\d+ .* \/user\/submitter\/hello\.txt$/m);
     line(/^write \/user\/someone-else\/hello\.txt with curl \(someone else's directory\): HTTP 403$/m);
     line(/^read \/user\/someone-else\/hello\.txt with curl \(someone else's directory\): HTTP 403$/m);
-    line(/^write \/user\/someone-else\/hello\.txt with xrdcp \(someone else's directory\): refused \(.*permission denied.*\)$/m);
+    line(
+      /^write \/user\/someone-else\/hello\.txt with xrdcp \(someone else's directory\): refused \(.*permission denied.*\)$/m,
+    );
     line(/^read \/user\/submitter\/hello\.txt with curl and no token: HTTP 403$/m);
     line(/^read \/user\/submitter\/hello-xrdcp\.txt with xrdcp and no token: refused \(.*Auth failed.*\)$/m);
 
@@ -149,14 +168,24 @@ rm -f auth.hdr
     assert.match(jobOutput, /^bare token is the access_token of scitokens\.use$/m, jobOutput);
     const ticks = [...jobOutput.matchAll(/^tick \d+ ([0-9a-f]{16}) (\d+)$/gm)];
     assert.equal(ticks.length, 12, jobOutput);
-    assert.ok(new Set(ticks.map((t) => t[1])).size >= 2, `the bare token file changed while the job ran:\n${jobOutput}`);
+    assert.ok(
+      new Set(ticks.map((t) => t[1])).size >= 2,
+      `the bare token file changed while the job ran:\n${jobOutput}`,
+    );
     assert.ok(
       ticks.every((t) => t[2] === '600'),
       `the file stays mode 0600:\n${jobOutput}`,
     );
     assert.match(jobOutput, /^late write with the current file: HTTP 201$/m);
-    assert.match(jobOutput, /^late write with the token the job started with: HTTP 403$/m, 'a copy taken at the start would have expired');
-    assert.match(await sandbox.storageLogs(), /Failed to deserialize SciToken: (?:token verification failed: )?token expired/);
+    assert.match(
+      jobOutput,
+      /^late write with the token the job started with: HTTP 403$/m,
+      'a copy taken at the start would have expired',
+    );
+    assert.match(
+      await sandbox.storageLogs(),
+      /Failed to deserialize SciToken: (?:token verification failed: )?token expired/,
+    );
   });
 
   test('the test itself: a valid token of the issuer writes and reads (the control for the refusals below)', async () => {
@@ -169,7 +198,9 @@ rm -f auth.hdr
 
   test('a token signed by another key under the same kid is refused: "invalid signature"', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const { result, log } = await logDuring(async () => storage('GET', '/user/tester/control.txt', await token({ key: privateKey })));
+    const { result, log } = await logDuring(async () =>
+      storage('GET', '/user/tester/control.txt', await token({ key: privateKey })),
+    );
     assert.equal(result.status, 403);
     assert.match(log, /Failed to deserialize SciToken: invalid signature/);
     assert.match(log, /Unable to open \/user\/tester\/control\.txt; permission denied/);
@@ -185,13 +216,17 @@ rm -f auth.hdr
   });
 
   test('a token for another audience is refused: "\'aud\' claim verification failed"', async () => {
-    const { result, log } = await logDuring(async () => storage('GET', '/user/tester/control.txt', await token({ audience: 'https://elsewhere.example' })));
+    const { result, log } = await logDuring(async () =>
+      storage('GET', '/user/tester/control.txt', await token({ audience: 'https://elsewhere.example' })),
+    );
     assert.equal(result.status, 403);
     assert.match(log, /token verification failed: 'aud' claim verification failed/);
   });
 
   test('a token from an issuer the storage does not trust is refused: "not in list of allowed issuers"', async () => {
-    const { result, log } = await logDuring(async () => storage('GET', '/user/tester/control.txt', await token({ issuer: 'https://localhost:1' })));
+    const { result, log } = await logDuring(async () =>
+      storage('GET', '/user/tester/control.txt', await token({ issuer: 'https://localhost:1' })),
+    );
     assert.equal(result.status, 403);
     assert.match(log, /Token issuer (?:"[^"]*" )?is not in list of allowed issuers/);
   });
@@ -202,7 +237,11 @@ rm -f auth.hdr
     const { result, log } = await logDuring(() => storage('PUT', '/user/tester/read-only.txt', readOnly, 'no'));
     assert.equal(result.status, 403);
     assert.match(log, /Unable to create \/user\/tester\/read-only\.txt; permission denied/);
-    const none = await sandbox.storage.exec(['test', '-e', '/var/lib/credmon-sandbox/storage/user/tester/read-only.txt']);
+    const none = await sandbox.storage.exec([
+      'test',
+      '-e',
+      '/var/lib/credmon-sandbox/storage/user/tester/read-only.txt',
+    ]);
     assert.notEqual(none.exitCode, 0, 'nothing was written');
   });
 

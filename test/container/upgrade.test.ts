@@ -41,16 +41,22 @@ async function restoreVolumes(projectName: string): Promise<void> {
     ]);
   }
   const mounts = VOLUMES.flatMap((v) => ['-v', `${projectName}_${v}:/v/${v}`]);
-  execFileSync('docker', ['run', '--rm', '-i', ...mounts, '--entrypoint', 'tar', IMAGE, '-C', '/v', '--numeric-owner', '-xzf', '-'], {
-    input: execFileSync('cat', [FIXTURE]),
-    stdio: ['pipe', 'inherit', 'inherit'],
-  });
+  execFileSync(
+    'docker',
+    ['run', '--rm', '-i', ...mounts, '--entrypoint', 'tar', IMAGE, '-C', '/v', '--numeric-owner', '-xzf', '-'],
+    {
+      input: execFileSync('cat', [FIXTURE]),
+      stdio: ['pipe', 'inherit', 'inherit'],
+    },
+  );
 }
 
 describe(`today's image on the volumes of release ${RELEASE}`, { timeout: 900_000 }, () => {
   let sandbox: SandboxHandle;
   let ca: string;
-  const oldTokens = new Map(['submitter', 'alice'].map((u) => [u, accessTokenOf(fromFixture(`credentials/${u}/scitokens.use`))]));
+  const oldTokens = new Map(
+    ['submitter', 'alice'].map((u) => [u, accessTokenOf(fromFixture(`credentials/${u}/scitokens.use`))]),
+  );
   const issuer = String(decodeJwt(oldTokens.get('submitter') ?? '').iss);
 
   before(async () => {
@@ -65,7 +71,10 @@ describe(`today's image on the volumes of release ${RELEASE}`, { timeout: 900_00
 
   /** The JWKS the new image publishes (its discovery document names the release's issuer, served on our port). */
   async function jwks(): Promise<JSONWebKeySet> {
-    const discovery = JSON.parse((await httpsGet(`${sandbox.baseUrl}/.well-known/openid-configuration`, ca)).body) as { issuer: string; jwks_uri: string };
+    const discovery = JSON.parse((await httpsGet(`${sandbox.baseUrl}/.well-known/openid-configuration`, ca)).body) as {
+      issuer: string;
+      jwks_uri: string;
+    };
     assert.equal(discovery.issuer, issuer);
     const res = await httpsGet(`${sandbox.baseUrl}${new URL(discovery.jwks_uri).pathname}`, ca);
     assert.equal(res.status, 200);
@@ -74,10 +83,16 @@ describe(`today's image on the volumes of release ${RELEASE}`, { timeout: 900_00
 
   test("the CA, the TLS key and the signing key are the release's: tokens it signed verify with the new JWKS", async () => {
     assert.equal(ca, fromFixture('tls/ca.crt'));
-    assert.equal((await sandbox.exec(['cat', '/var/lib/credmon-sandbox/keys/scitokens-private.pem'])).output, fromFixture('keys/scitokens-private.pem'));
+    assert.equal(
+      (await sandbox.exec(['cat', '/var/lib/credmon-sandbox/keys/scitokens-private.pem'])).output,
+      fromFixture('keys/scitokens-private.pem'),
+    );
     const keys = createLocalJWKSet(await jwks());
     for (const [user, token] of oldTokens) {
-      const { payload } = await jwtVerify(token, keys, { issuer, currentDate: new Date(((decodeJwt(token).iat ?? 0) + 60) * 1000) });
+      const { payload } = await jwtVerify(token, keys, {
+        issuer,
+        currentDate: new Date(((decodeJwt(token).iat ?? 0) + 60) * 1000),
+      });
       assert.equal(payload.sub, user);
     }
   });
@@ -117,8 +132,13 @@ describe(`today's image on the volumes of release ${RELEASE}`, { timeout: 900_00
 
   test('docker compose down and up again keeps the key, the CA and every credential', async () => {
     const files = async (): Promise<string> =>
-      (await sandbox.exec(['sh', '-c', `cd ${CRED_DIR} && sha256sum */scitokens.top /var/lib/credmon-sandbox/keys/* /var/lib/credmon-sandbox/tls/ca.*`]))
-        .output;
+      (
+        await sandbox.exec([
+          'sh',
+          '-c',
+          `cd ${CRED_DIR} && sha256sum */scitokens.top /var/lib/credmon-sandbox/keys/* /var/lib/credmon-sandbox/tls/ca.*`,
+        ])
+      ).output;
     const before = await files();
     const jwksBefore = await jwks();
     await sandbox.recreate();

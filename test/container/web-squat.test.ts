@@ -72,7 +72,11 @@ describe('a local user cannot stand in for the web app (issue 15, item 2)', { ti
   before(async () => {
     sandbox = await startSandbox();
     ca = await sandbox.ca();
-    const copy = await sandbox.exec(['sh', '-c', `cat > /tmp/squatter.mjs <<'EOF'\n${SQUATTER}\nEOF\nchmod 0644 /tmp/squatter.mjs`]);
+    const copy = await sandbox.exec([
+      'sh',
+      '-c',
+      `cat > /tmp/squatter.mjs <<'EOF'\n${SQUATTER}\nEOF\nchmod 0644 /tmp/squatter.mjs`,
+    ]);
     assert.equal(copy.exitCode, 0, copy.output);
   });
 
@@ -107,7 +111,11 @@ describe('a local user cannot stand in for the web app (issue 15, item 2)', { ti
     const started = user === 'root' ? await root(run) : await sandbox.sh(user, run);
     assert.equal(started.exitCode, 0, started.output);
     const pid = started.output.trim().split('\n').pop() ?? '';
-    await waitFor(async () => (await root(`grep -q 'started as ${mode}' ${SQUAT_LOG}`)).exitCode === 0, 15_000, `the ${mode} to start`);
+    await waitFor(
+      async () => (await root(`grep -q 'started as ${mode}' ${SQUAT_LOG}`)).exitCode === 0,
+      15_000,
+      `the ${mode} to start`,
+    );
     return pid;
   }
 
@@ -130,9 +138,15 @@ describe('a local user cannot stand in for the web app (issue 15, item 2)', { ti
           `supervisord to restart the web app after kill -9 (round ${round})`,
         ).catch(async (error: Error) => {
           const squat = (await root(`cat ${SQUAT_LOG}`)).output;
-          throw new Error(`${error.message}\nsupervisorctl status web: ${await supervisor()}\nsquatter:\n${squat.slice(-1500)}`);
+          throw new Error(
+            `${error.message}\nsupervisorctl status web: ${await supervisor()}\nsquatter:\n${squat.slice(-1500)}`,
+          );
         });
-        await waitFor(async () => (await httpsGet(`${sandbox.baseUrl}/healthz`, ca)).status === 200, 30_000, '/healthz answers 200');
+        await waitFor(
+          async () => (await httpsGet(`${sandbox.baseUrl}/healthz`, ca)).status === 200,
+          30_000,
+          '/healthz answers 200',
+        );
         await assertServesExactlyTheDiskKey();
       }
     } finally {
@@ -155,7 +169,11 @@ describe('a local user cannot stand in for the web app (issue 15, item 2)', { ti
     await root(`: > ${SQUAT_LOG}`);
     const impostor = await startSquatter('root', 'impostor', (await servedAndDisk()).served);
     try {
-      await waitFor(async () => (await root(`grep -q 'bound ${SOCKET}' ${SQUAT_LOG}`)).exitCode === 0, 15_000, 'the impostor to listen');
+      await waitFor(
+        async () => (await root(`grep -q 'bound ${SOCKET}' ${SQUAT_LOG}`)).exitCode === 0,
+        15_000,
+        'the impostor to listen',
+      );
       const { served } = await servedAndDisk();
       assert.equal(served.keys.length, 2, 'the impostor does answer through nginx');
       const health = await healthcheck();
@@ -169,7 +187,11 @@ describe('a local user cannot stand in for the web app (issue 15, item 2)', { ti
     }
     // The web app, restarted, removes the stale socket and takes its place back.
     assert.equal((await root('supervisorctl restart web')).exitCode, 0);
-    await waitFor(async () => (await healthcheck()).exitCode === 0, 60_000, 'healthy again after supervisorctl restart web');
+    await waitFor(
+      async () => (await healthcheck()).exitCode === 0,
+      60_000,
+      'healthy again after supervisorctl restart web',
+    );
     await assertServesExactlyTheDiskKey();
   });
 
@@ -179,7 +201,11 @@ describe('a local user cannot stand in for the web app (issue 15, item 2)', { ti
     assert.equal((await root('supervisorctl stop web')).exitCode, 0);
     const impostor = await startSquatter('root', 'impostor', served);
     try {
-      await waitFor(async () => (await httpsGet(`${sandbox.baseUrl}/healthz`, ca)).status === 200, 15_000, 'the impostor to answer /healthz');
+      await waitFor(
+        async () => (await httpsGet(`${sandbox.baseUrl}/healthz`, ca)).status === 200,
+        15_000,
+        'the impostor to answer /healthz',
+      );
       const health = await healthcheck();
       assert.equal(health.exitCode, 1, health.output);
       assert.match(
@@ -190,11 +216,17 @@ describe('a local user cannot stand in for the web app (issue 15, item 2)', { ti
       await root(`kill ${impostor}`);
       await root('supervisorctl start web');
     }
-    await waitFor(async () => (await healthcheck()).exitCode === 0, 60_000, 'healthy again after supervisorctl start web');
+    await waitFor(
+      async () => (await healthcheck()).exitCode === 0,
+      60_000,
+      'healthy again after supervisorctl start web',
+    );
   });
 
   test('a JWKS that is not exactly the key on disk makes the healthcheck fail, naming the key file', async () => {
-    const other = await root(`openssl ecparam -name prime256v1 -genkey -noout | openssl ec -pubout -out /tmp/other.pem 2>&1`);
+    const other = await root(
+      `openssl ecparam -name prime256v1 -genkey -noout | openssl ec -pubout -out /tmp/other.pem 2>&1`,
+    );
     assert.equal(other.exitCode, 0, other.output);
     const health = await healthcheck('_CONDOR_LOCAL_CREDMON_PUBLIC_KEY=/tmp/other.pem');
     assert.equal(health.exitCode, 1, health.output);

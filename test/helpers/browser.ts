@@ -20,10 +20,12 @@ export async function launchBrowser(caPem: string, serverCerts: readonly string[
   const ca = new X509Certificate(caPem);
   for (const pem of serverCerts) {
     const cert = new X509Certificate(pem);
-    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error(`certificate ${cert.subject} was not issued by the sandbox CA`);
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+      throw new Error(`certificate ${cert.subject} was not issued by the sandbox CA`);
   }
   const trustedServerCerts = serverCerts;
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -20,7 +20,10 @@ export interface CredmonProcessFactory {
  * Compiles the credmon into a build of its own (another run or `npm run build` may rewrite dist/ meanwhile; under
  * node_modules/ so that its imports resolve) and returns a factory for processes configured with `knobs`.
  */
-export async function prepareCredmonProcess(workDir: string, knobs: Readonly<Record<string, string>>): Promise<CredmonProcessFactory> {
+export async function prepareCredmonProcess(
+  workDir: string,
+  knobs: Readonly<Record<string, string>>,
+): Promise<CredmonProcessFactory> {
   const build = join(ROOT, 'node_modules', '.cache', `credmon-${process.pid}-${Date.now()}`);
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', build], { cwd: ROOT });

@@ -52,7 +52,13 @@ const ATTACKER_SCRIPT = (service: string): string =>
     'done',
   ].join('\n');
 
-async function writeUserFile(sandbox: SandboxHandle, user: string, name: string, body: string, mode: string): Promise<void> {
+async function writeUserFile(
+  sandbox: SandboxHandle,
+  user: string,
+  name: string,
+  body: string,
+  mode: string,
+): Promise<void> {
   const res = await sandbox.exec([
     'sh',
     '-c',
@@ -102,14 +108,24 @@ export async function runCrossUserAttack(
     '644',
   );
   await writeUserFile(sandbox, attacker, 'attacker.sh', ATTACKER_SCRIPT(service), '755');
-  await writeUserFile(sandbox, attacker, 'attacker.sub', submitFile('attacker.sh', 'attacker', service, machine), '644');
+  await writeUserFile(
+    sandbox,
+    attacker,
+    'attacker.sub',
+    submitFile('attacker.sh', 'attacker', service, machine),
+    '644',
+  );
   await sandbox.sh(victim, 'rm -f victim.out victim.err victim.log');
   await sandbox.sh(attacker, 'rm -f attacker.out attacker.err attacker.log');
 
   const submitted = await sandbox.sh(victim, 'condor_submit victim.sub');
   assert.equal(submitted.exitCode, 0, submitted.output);
   // The victim's job runs (and has written its token files) once its streamed output names its directory.
-  await waitFor(async () => /^running in /m.test((await sandbox.sh(victim, 'cat victim.out')).output), 180_000, `${victim}'s job to run on ${machine}`);
+  await waitFor(
+    async () => /^running in /m.test((await sandbox.sh(victim, 'cat victim.out')).output),
+    180_000,
+    `${victim}'s job to run on ${machine}`,
+  );
   const attack = await sandbox.sh(attacker, 'condor_submit attacker.sub && condor_wait -wait 180 attacker.log');
   assert.equal(attack.exitCode, 0, attack.output);
   // The victim's job ends when the flag appears on its node; its output comes back with it.

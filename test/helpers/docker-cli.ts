@@ -18,6 +18,13 @@ export function dockerOutput(args: readonly string[]): Promise<string> {
 
 /** The names of every container (running or not) of a compose project. */
 export async function projectContainerNames(projectName: string): Promise<string[]> {
-  const out = await dockerCli(['ps', '-a', '--filter', `label=com.docker.compose.project=${projectName}`, '--format', '{{.Names}}']);
+  const out = await dockerCli([
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${projectName}`,
+    '--format',
+    '{{.Names}}',
+  ]);
   return out.split('\n').filter(Boolean);
 }

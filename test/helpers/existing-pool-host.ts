@@ -18,15 +18,22 @@ export type HostShell = (script: string, user?: string) => Promise<ExecResult>;
 export function docBlocks(markdown: string, name: string): string[] {
   const blocks: string[] = [];
   const pattern = /<!-- existing-pool-test: ([a-z-]+) -->\n```(?:sh|nginx|apache)\n([\s\S]*?)```/g;
-  for (const match of markdown.matchAll(pattern)) if (match[1] === name && match[2] !== undefined) blocks.push(match[2]);
+  for (const match of markdown.matchAll(pattern))
+    if (match[1] === name && match[2] !== undefined) blocks.push(match[2]);
   assert.ok(blocks.length > 0, `docs/install-on-existing-pool.md has no block marked existing-pool-test: ${name}`);
   return blocks;
 }
 
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
+    execFile(
+      command,
+      args,
+      { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`))
+          : resolve(`${stdout}${stderr}`),
     );
   });
 }
@@ -43,15 +50,22 @@ export function hostChecks(sh: HostShell): {
     const execStart = /^ExecStart=(\S+)$/m.exec(unit)?.[1];
     const environment = [...unit.matchAll(/^Environment=(\S+)$/gm)].map((m) => m[1] ?? '');
     const variables = new Map(environment.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-    const expand = (line: string): string => line.replace(/\$\{(\w+)\}/g, (_, name: string) => variables.get(name) ?? '');
+    const expand = (line: string): string =>
+      line.replace(/\$\{(\w+)\}/g, (_, name: string) => variables.get(name) ?? '');
     const preStart = [...unit.matchAll(/^ExecStartPre=\+(.+)$/gm)].map((m) => expand(m[1] ?? ''));
     assert.equal(user, 'condor');
     assert.equal(execStart, '/usr/libexec/credmon-sandbox/web');
     assert.deepEqual(preStart, [`/usr/bin/install -d -o condor -g www-data -m 2750 ${SOCKET_DIR}`]);
     for (const line of preStart) assert.equal((await sh(line)).exitCode, 0, line);
-    const start = await sh(`setsid runuser -u ${user} -- env ${environment.join(' ')} ${execStart} >> /tmp/web.log 2>&1 < /dev/null &`);
+    const start = await sh(
+      `setsid runuser -u ${user} -- env ${environment.join(' ')} ${execStart} >> /tmp/web.log 2>&1 < /dev/null &`,
+    );
     assert.equal(start.exitCode, 0, start.output);
-    await waitFor(async () => (await sh(`curl -fsS --unix-socket ${SOCKET} http://localhost/healthz`)).exitCode === 0, 60_000, 'the web app to answer');
+    await waitFor(
+      async () => (await sh(`curl -fsS --unix-socket ${SOCKET} http://localhost/healthz`)).exitCode === 0,
+      60_000,
+      'the web app to answer',
+    );
     const pid = await sh(
       "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/usr/bin/node /usr/lib/credmon-sandbox/dist/bin/web[.]js' && echo ${p#/proc/}; done",
     );
@@ -73,10 +87,17 @@ export function hostChecks(sh: HostShell): {
     assert.equal((JSON.parse(discovery.output) as { issuer: string }).issuer, 'https://ap.example.org');
     const jwks = await sh(`curl -fsS --cacert /etc/nginx/test.crt ${base}/.well-known/jwks-uri`);
     assert.match(jwks.output, /"kid":"local"/);
-    assert.ok(await reachesWebApp(`${base}${path}/key/${'0'.repeat(64)}`), `the login pages on ${port} reach the web app`);
-    assert.ok(await reachesWebApp(`${base}${path}/return/box?state=x`), `the return URL on ${port} reaches the web app`);
+    assert.ok(
+      await reachesWebApp(`${base}${path}/key/${'0'.repeat(64)}`),
+      `the login pages on ${port} reach the web app`,
+    );
+    assert.ok(
+      await reachesWebApp(`${base}${path}/return/box?state=x`),
+      `the return URL on ${port} reaches the web app`,
+    );
     assert.ok(!(await reachesWebApp(`${base}/healthz`)), `other paths on ${port} stay with the site`);
-    if (path !== '') assert.ok(!(await reachesWebApp(`${base}/key/${'0'.repeat(64)}`)), 'outside the path, the site answers');
+    if (path !== '')
+      assert.ok(!(await reachesWebApp(`${base}/key/${'0'.repeat(64)}`)), 'outside the path, the site answers');
   }
 
   return { startWebAsTheUnitSays, assertProxied };

@@ -65,7 +65,9 @@ export function buildImage(): Promise<void> {
     const version = await dockerOutput(['run', '--rm', '--entrypoint', 'condor_version', IMAGE]);
     const found = /\$CondorVersion: (\S+)/.exec(version)?.[1] ?? '';
     if (!found.startsWith(SERIES_VERSIONS[SERIES])) {
-      throw new Error(`image ${IMAGE} was built for HTCONDOR_SERIES=${SERIES} but runs HTCondor '${found}': ${version}`);
+      throw new Error(
+        `image ${IMAGE} was built for HTCONDOR_SERIES=${SERIES} but runs HTCondor '${found}': ${version}`,
+      );
     }
     console.log(`# image ${IMAGE} (HTCondor ${found}) built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   })();

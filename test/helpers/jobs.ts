@@ -17,7 +17,10 @@ export async function submitAndWait(
   if (submit.exitCode !== 0) return { submit, jobOutput: '' };
   const wait = await sandbox.sh(user, `condor_wait -wait 240 ${logFile}`);
   if (wait.exitCode !== 0) {
-    const q = await sandbox.sh(user, 'condor_q -better-analyze -nobatch 2>&1 | tail -40; condor_q -hold -af HoldReason');
+    const q = await sandbox.sh(
+      user,
+      'condor_q -better-analyze -nobatch 2>&1 | tail -40; condor_q -hold -af HoldReason',
+    );
     throw new Error(`job of ${user} did not finish: ${wait.output}\n${q.output}`);
   }
   const out = await sandbox.sh(user, `cat ${outFile}`);

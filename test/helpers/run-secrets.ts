@@ -73,9 +73,15 @@ export async function harvestSecrets(projectName: string, extra: readonly string
         `[ -f "$f" ] && cat "$f" && printf "\\0"; done; done; true`,
     );
     for (const doc of jsonDocuments(demoState)) for (const s of stringsOf(doc, ['jti'])) secrets.add(s);
-    const clientSecrets = await inContainer(container, `for f in /etc/condor/.secrets/*; do [ -f "$f" ] && cat "$f" && printf "\\0"; done; true`);
+    const clientSecrets = await inContainer(
+      container,
+      `for f in /etc/condor/.secrets/*; do [ -f "$f" ] && cat "$f" && printf "\\0"; done; true`,
+    );
     for (const s of clientSecrets.split('\u0000').map((x) => x.trim())) if (s.length >= 8) secrets.add(s);
-    const keys = await inContainer(container, 'cat /var/lib/credmon-sandbox/keys/*private* /var/lib/credmon-sandbox/tls/*.key 2>/dev/null; true');
+    const keys = await inContainer(
+      container,
+      'cat /var/lib/credmon-sandbox/keys/*private* /var/lib/credmon-sandbox/tls/*.key 2>/dev/null; true',
+    );
     for (const s of pemBodies(keys)) secrets.add(s);
     // The pool signing key (HTCondor's password file) and the IDTOKENs the nodes signed with it.
     const pool = await inContainer(
@@ -93,7 +99,10 @@ export async function collectOutputs(projectName: string): Promise<Map<string, s
   for (const container of await projectContainerNames(projectName)) {
     outputs.set(`docker logs ${container}`, await docker(['logs', container]));
     // One output per file: `tail` heads each with "==> path <==" (a file's own text cannot start a line with that).
-    const files = await inContainer(container, 'find /var/log -type f -size -64M -exec tail -v -n +1 -- {} + 2>/dev/null; true');
+    const files = await inContainer(
+      container,
+      'find /var/log -type f -size -64M -exec tail -v -n +1 -- {} + 2>/dev/null; true',
+    );
     for (const part of files.split(/^==> /m).filter(Boolean)) {
       const end = part.indexOf(' <==');
       outputs.set(`${container}:${part.slice(0, end)}`, part.slice(end + 4));
@@ -128,7 +137,8 @@ export async function assertNoSecretInOutputs(
   const outputs = await collectOutputs(projectName);
   const labels = [...outputs.keys()];
   const texts = [...outputs.values()];
-  const allowed = (secret: string, label: string): boolean => loginKeys.has(secret) && label.endsWith(`:${PRIVATE_CREDD_LOG}`);
+  const allowed = (secret: string, label: string): boolean =>
+    loginKeys.has(secret) && label.endsWith(`:${PRIVATE_CREDD_LOG}`);
   const leaks = findSecretLeaks(secrets, texts)
     .filter((l) => !allowed(secrets[l.secretIndex] ?? '', labels[l.where] ?? ''))
     .map((l) => `secret #${l.secretIndex} ${l.encoding} in ${labels[l.where] ?? '?'}: …${l.context}…`);

@@ -55,7 +55,11 @@ export interface UpOptions extends StartOptions {
 }
 
 /** Builds the test image (once per process) and starts a sandbox of it with `env` and compose `profiles`. */
-export async function startSandbox(env: Record<string, string> = {}, profiles: string[] = [], options: StartOptions = {}): Promise<SandboxHandle> {
+export async function startSandbox(
+  env: Record<string, string> = {},
+  profiles: string[] = [],
+  options: StartOptions = {},
+): Promise<SandboxHandle> {
   await buildImage();
   return upSandbox({ image: IMAGE, env: { HTCONDOR_SERIES: SERIES }, profiles }, { ...options, env });
 }

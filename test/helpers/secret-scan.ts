@@ -20,7 +20,8 @@ const MIN_FRAGMENT_LENGTH = 8;
 
 const formEncode = (s: string): string => new URLSearchParams([['x', s]]).toString().slice(2);
 const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
-const htmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const htmlEscape = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** The part of base64(pad bytes + value) that depends on `value` alone, for pads of 0, 1 and 2 bytes. */
 function base64Fragments(value: string): SecretEncoding[] {
@@ -83,7 +84,13 @@ export function findSecretLeaks(secrets: Iterable<string>, texts: Iterable<strin
     for (const encoding of secretEncodings(secret)) {
       haystacks.forEach((text, where) => {
         const at = text.indexOf(encoding.value);
-        if (at >= 0) leaks.push({ secretIndex, encoding: encoding.name, where, context: text.slice(Math.max(0, at - 20), at + 20) });
+        if (at >= 0)
+          leaks.push({
+            secretIndex,
+            encoding: encoding.name,
+            where,
+            context: text.slice(Math.max(0, at - 20), at + 20),
+          });
       });
     }
   });
@@ -91,7 +98,11 @@ export function findSecretLeaks(secrets: Iterable<string>, texts: Iterable<strin
 }
 
 /** Fails with a list of leaks when any encoding of any secret occurs in `texts`; returns how many texts were scanned. */
-export function assertNoSecretLeak(secrets: Iterable<string>, texts: Iterable<string> | string, label = 'output'): number {
+export function assertNoSecretLeak(
+  secrets: Iterable<string>,
+  texts: Iterable<string> | string,
+  label = 'output',
+): number {
   const haystacks = typeof texts === 'string' ? [texts] : [...texts];
   const leaks = findSecretLeaks(secrets, haystacks);
   assert.deepEqual(

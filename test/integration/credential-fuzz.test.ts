@@ -14,7 +14,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { lookupFrom, parseCredmonConfig } from '../../src/config/index.js';
-import { CredentialDirectory, parseKeyFile, parseMetaFile, parseTopFile, parseUseFile } from '../../src/credentials/index.js';
+import {
+  CredentialDirectory,
+  parseKeyFile,
+  parseMetaFile,
+  parseTopFile,
+  parseUseFile,
+} from '../../src/credentials/index.js';
 import { Credmon } from '../../src/credmon/index.js';
 import { LocalIssuer, ensureSigningKey, loadSigningKey } from '../../src/issuer/index.js';
 import { createMemoryLogger } from '../../src/log/index.js';
@@ -30,10 +36,22 @@ const hostileText = fc.oneof(
   fc.string({ maxLength: 300 }),
   fc.string({ unit: 'binary', maxLength: 300 }),
   fc.json({ maxDepth: 3 }),
-  fc.record({ refresh_token: fc.anything(), scopes: fc.anything(), access_token: fc.anything(), expires_in: fc.anything() }).map((o) => JSON.stringify(o)),
   fc
-    .array(fc.tuple(fc.constantFrom('Provider', 'LocalUser', 'ClientId', 'ClientSecret', 'TokenUrl', 'X'), fc.string()), { maxLength: 12 })
-    .map((pairs) => pairs.map(([k, v]) => `${k} = "${v}"`).join(fc.sample(fc.constantFrom('\n', '\n\n', '\r\n'), 1)[0])),
+    .record({
+      refresh_token: fc.anything(),
+      scopes: fc.anything(),
+      access_token: fc.anything(),
+      expires_in: fc.anything(),
+    })
+    .map((o) => JSON.stringify(o)),
+  fc
+    .array(
+      fc.tuple(fc.constantFrom('Provider', 'LocalUser', 'ClientId', 'ClientSecret', 'TokenUrl', 'X'), fc.string()),
+      { maxLength: 12 },
+    )
+    .map((pairs) =>
+      pairs.map(([k, v]) => `${k} = "${v}"`).join(fc.sample(fc.constantFrom('\n', '\n\n', '\r\n'), 1)[0]),
+    ),
   fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
 );
 
@@ -67,19 +85,36 @@ type Entry =
   | { kind: 'huge'; name: string };
 
 const fileName = fc.oneof(
-  fc.constantFrom('scitokens.top', 'scitokens.use', 'scitokens.meta', 'x.top', 'x.use', 'x.meta', 'a_b.top', '.credmon-1-abcdef123456.tmp'),
+  fc.constantFrom(
+    'scitokens.top',
+    'scitokens.use',
+    'scitokens.meta',
+    'x.top',
+    'x.use',
+    'x.meta',
+    'a_b.top',
+    '.credmon-1-abcdef123456.tmp',
+  ),
   fc.stringMatching(/^[A-Za-z0-9._+=-]{1,20}$/).filter((n) => n !== '.' && n !== '..'),
 );
 const entry: fc.Arbitrary<Entry> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('file' as const), name: fileName, content: hostileText }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('file' as const), name: fileName, content: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)) }),
+    arbitrary: fc.record({
+      kind: fc.constant('file' as const),
+      name: fileName,
+      content: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fifo' as const), name: fileName }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('symlink' as const), name: fileName, to: fc.constantFrom('outside-file', 'outside-dir', 'self', 'missing') }),
+    arbitrary: fc.record({
+      kind: fc.constant('symlink' as const),
+      name: fileName,
+      to: fc.constantFrom('outside-file', 'outside-dir', 'self', 'missing'),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dir' as const), name: fileName }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), name: fileName }) },
@@ -165,7 +200,8 @@ describe('the scan under hostile files', () => {
         assert.deepEqual((await readdir(outside)).sort(), ['dir', 'file']);
         assert.deepEqual(await readdir(join(outside, 'dir')), [], 'nothing written through a symlinked user directory');
         assert.equal(await readFile(join(outside, 'file'), 'utf8'), 'outside');
-        for (const name of good) assert.ok((await lstat(join(credDir, name, 'scitokens.use'))).isFile(), `${name} got no token`);
+        for (const name of good)
+          assert.ok((await lstat(join(credDir, name, 'scitokens.use'))).isFile(), `${name} got no token`);
         await rm(work, { recursive: true, force: true });
       }),
       { seed: SEED, numRuns: Math.max(1, Math.ceil(RUNS / 120)) },

@@ -96,7 +96,8 @@ async function readLog(run: Run): Promise<string> {
 }
 
 async function accessToken(run: Run, user: string, name: string): Promise<string> {
-  return (JSON.parse(await readFile(join(run.credDir, user, `${name}.use`), 'utf8')) as { access_token: string }).access_token;
+  return (JSON.parse(await readFile(join(run.credDir, user, `${name}.use`), 'utf8')) as { access_token: string })
+    .access_token;
 }
 
 describe('credmon process with HTCondor 25.x knobs', () => {
@@ -114,7 +115,11 @@ describe('credmon process with HTCondor 25.x knobs', () => {
     // A per-provider key is the admin's to create (upstream generates only LOCAL_CREDMON_PRIVATE_KEY).
     const chemPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await mkdir(run.keys, { recursive: true });
-    await writeFile(join(run.keys, 'chemistry-private.pem'), chemPair.privateKey.export({ format: 'pem', type: 'sec1' }), { mode: 0o600 });
+    await writeFile(
+      join(run.keys, 'chemistry-private.pem'),
+      chemPair.privateKey.export({ format: 'pem', type: 'sec1' }),
+      { mode: 0o600 },
+    );
     await put(run, 'alice', 'scitokens.top', 'alice');
     await put(run, 'alice', 'chemistry.top', 'alice');
     await put(run, 'alice', 'chemistry_lab.top', 'alice'); // a handle of chemistry (25.13.2+ rules)
@@ -123,20 +128,31 @@ describe('credmon process with HTCondor 25.x knobs', () => {
 
     const sciKey = createPublicKey(await readFile(join(run.keys, 'scitokens.pem')));
     const chemKey = createPublicKey(await readFile(join(run.keys, 'chemistry-private.pem')));
-    const sci = await jwtVerify(await accessToken(run, 'alice', 'scitokens'), sciKey, { issuer: 'https://ap.example.org' });
+    const sci = await jwtVerify(await accessToken(run, 'alice', 'scitokens'), sciKey, {
+      issuer: 'https://ap.example.org',
+    });
     assert.equal(sci.protectedHeader.kid, 'local');
     assert.deepEqual(sci.payload.aud, ['https://storage.example.org']);
     assert.equal(sci.payload.scope, 'read:/user/alice write:/user/alice');
     assert.equal((sci.payload.exp ?? 0) - (sci.payload.iat ?? 0), 1200);
     for (const name of ['chemistry', 'chemistry_lab']) {
-      const chem = await jwtVerify(await accessToken(run, 'alice', name), chemKey, { issuer: 'https://chem.example.org' });
+      const chem = await jwtVerify(await accessToken(run, 'alice', name), chemKey, {
+        issuer: 'https://chem.example.org',
+      });
       assert.equal(chem.protectedHeader.kid, 'chem-key');
       assert.deepEqual(chem.payload.aud, ['https://chem-storage.example.org']);
       assert.equal(chem.payload.scope, 'read:/chem/alice');
       assert.equal((chem.payload.exp ?? 0) - (chem.payload.iat ?? 0), 600);
-      await assert.rejects(jwtVerify(await accessToken(run, 'alice', name), sciKey), 'signed with its own key, not the scitokens key');
+      await assert.rejects(
+        jwtVerify(await accessToken(run, 'alice', name), sciKey),
+        'signed with its own key, not the scitokens key',
+      );
     }
-    assert.equal(existsSync(join(run.credDir, 'alice', 'physics.use')), false, 'no token for a provider that is not local');
+    assert.equal(
+      existsSync(join(run.credDir, 'alice', 'physics.use')),
+      false,
+      'no token for a provider that is not local',
+    );
   });
 
   it('refreshes only OAUTH2_CREDMON_PROVIDER_NAMES providers that have a <provider>_CLIENT_ID; the rest are left alone', async () => {
@@ -153,7 +169,12 @@ describe('credmon process with HTCondor 25.x knobs', () => {
     const expiredUse = `{"access_token": "${AT_OLD}", "token_type": "Bearer", "expires_in": 10}`;
     for (const name of ['box', 'box_readonly', 'github', 'nocid']) {
       await put(run, 'alice', `${name}.top`, `{"refresh_token": "${RT}"}`);
-      await put(run, 'alice', `${name}.meta`, JSON.stringify({ client_id: 'c', client_secret: 's', token_url: `${endpoint.url}/${name}` }));
+      await put(
+        run,
+        'alice',
+        `${name}.meta`,
+        JSON.stringify({ client_id: 'c', client_secret: 's', token_url: `${endpoint.url}/${name}` }),
+      );
       await put(run, 'alice', `${name}.use`, expiredUse);
       const hourAgo = new Date(Date.now() - 3_600_000);
       await utimes(join(run.credDir, 'alice', `${name}.use`), hourAgo, hourAgo); // written an hour ago: due
@@ -166,17 +187,28 @@ describe('credmon process with HTCondor 25.x knobs', () => {
     assert.deepEqual(endpoint.requests.map((r) => r.path.split('/').pop()).sort(), ['box', 'box_readonly']);
     assert.equal(await accessToken(run, 'alice', 'box'), 'at-new');
     assert.equal(await accessToken(run, 'alice', 'box_readonly'), 'at-new');
-    assert.equal(await readFile(join(run.credDir, 'alice', 'github.use'), 'utf8'), expiredUse, 'github is not in the list');
+    assert.equal(
+      await readFile(join(run.credDir, 'alice', 'github.use'), 'utf8'),
+      expiredUse,
+      'github is not in the list',
+    );
     assert.equal(await readFile(join(run.credDir, 'alice', 'nocid.use'), 'utf8'), expiredUse, 'nocid has no CLIENT_ID');
     const log = await readLog(run);
     assert.equal(log.split('nocid_CLIENT_ID not set in config').length - 1, 1, `logged once:\n${log}`);
   });
 
   it('signs RS256 with LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM = RS256; the JWKS the web app publishes verifies it', async () => {
-    const run = await prepare(() => ({ CONDOR_VERSION: V25, LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: 'RS256', LOCAL_CREDMON_KEY_ID: 'rsa-1' }));
+    const run = await prepare(() => ({
+      CONDOR_VERSION: V25,
+      LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: 'RS256',
+      LOCAL_CREDMON_KEY_ID: 'rsa-1',
+    }));
     await put(run, 'alice', 'scitokens.top', 'alice');
     await startAndScan(run);
-    assert.match((await readFile(join(run.keys, 'scitokens-private.pem'), 'utf8')).split('\n')[0] ?? '', /BEGIN RSA PRIVATE KEY/);
+    assert.match(
+      (await readFile(join(run.keys, 'scitokens-private.pem'), 'utf8')).split('\n')[0] ?? '',
+      /BEGIN RSA PRIVATE KEY/,
+    );
     const jwk = await toPublicJwk(await loadPublicKey(join(run.keys, 'scitokens.pem')), 'rsa-1');
     assert.equal(jwk.kty, 'RSA');
     assert.equal(jwk.alg, 'RS256');
@@ -211,11 +243,18 @@ describe('credmon process with HTCondor 25.x knobs', () => {
   });
 
   it('on 23.9, LOCAL_CREDMON_PROVIDER_NAMES does not break anything: reported once, the single provider is served', async () => {
-    const run = await prepare(() => ({ CONDOR_VERSION: '23.9.6', LOCAL_CREDMON_PROVIDER_NAMES: 'scitokens my_tokens' }));
+    const run = await prepare(() => ({
+      CONDOR_VERSION: '23.9.6',
+      LOCAL_CREDMON_PROVIDER_NAMES: 'scitokens my_tokens',
+    }));
     await put(run, 'alice', 'scitokens.top', 'alice');
     await startAndScan(run);
     assert.ok(existsSync(join(run.credDir, 'alice', 'scitokens.use')));
     const log = await readLog(run);
-    assert.equal(log.split('LOCAL_CREDMON_PROVIDER_NAMES is set, but HTCondor 23.9.6 does not know it').length - 1, 1, log);
+    assert.equal(
+      log.split('LOCAL_CREDMON_PROVIDER_NAMES is set, but HTCondor 23.9.6 does not know it').length - 1,
+      1,
+      log,
+    );
   });
 });

@@ -43,7 +43,9 @@ interface Harness {
   verify(jwt: string): Promise<Record<string, unknown>>;
 }
 
-async function setup(options: { knobs?: Record<string, string>; issuerError?: Error; bulkThreshold?: number } = {}): Promise<Harness> {
+async function setup(
+  options: { knobs?: Record<string, string>; issuerError?: Error; bulkThreshold?: number } = {},
+): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), 'credmon-scan-'));
   cleanups.push(() => rm(root, { recursive: true, force: true }));
   const credDir = join(root, 'oauth_credentials');
@@ -65,7 +67,9 @@ async function setup(options: { knobs?: Record<string, string>; issuerError?: Er
   await directory.prepare();
   await ensureSigningKey(config.local.privateKeyPath, config.local.publicKeyPath);
   const { logger, lines } = createMemoryLogger('credmon', true);
-  const issuer = options.issuerError ?? new LocalIssuer(config.local, await loadSigningKey(config.local.privateKeyPath, config.local.keyId), logger);
+  const issuer =
+    options.issuerError ??
+    new LocalIssuer(config.local, await loadSigningKey(config.local.privateKeyPath, config.local.keyId), logger);
   const publicKey = await loadPublicKey(config.local.publicKeyPath);
   const harness: Harness = {
     root,
@@ -82,7 +86,8 @@ async function setup(options: { knobs?: Record<string, string>; issuerError?: Er
     read: (user, file) => readFile(join(credDir, user, file), 'utf8'),
     async snapshot(user) {
       const out: Record<string, string> = {};
-      for (const name of (await readdir(join(credDir, user))).sort()) out[name] = await readFile(join(credDir, user, name), 'utf8');
+      for (const name of (await readdir(join(credDir, user))).sort())
+        out[name] = await readFile(join(credDir, user, name), 'utf8');
       return out;
     },
     async verify(jwt) {
@@ -123,7 +128,11 @@ function meta(tokenUrl: string, useRefreshToken = true): string {
 async function putExpiredOAuth(h: Harness, tokenUrl: string, name = 'mytokens'): Promise<void> {
   await h.put('alice', `${name}.top`, TOP);
   await h.put('alice', `${name}.meta`, meta(tokenUrl));
-  await h.put('alice', `${name}.use`, `{"access_token": "${AT_OLD}", "token_type": "Bearer", "expires_in": 10, "expires_at": 1}`);
+  await h.put(
+    'alice',
+    `${name}.use`,
+    `{"access_token": "${AT_OLD}", "token_type": "Bearer", "expires_in": 10, "expires_at": 1}`,
+  );
   h.nowMs = Date.now() + 60_000;
 }
 
@@ -153,7 +162,11 @@ describe('Credmon.scanOnce: local issuer', () => {
     assert.equal(claims.iat, Math.floor(h.nowMs / 1000));
     assert.equal(claims.exp, Math.floor(h.nowMs / 1000) + 1200);
     assert.equal((await stat(h.path('alice', 'scitokens.use'))).mode & 0o777, 0o400);
-    assert.deepEqual((await readdir(h.path('alice'))).sort(), ['scitokens.top', 'scitokens.use'], 'no temp file left behind');
+    assert.deepEqual(
+      (await readdir(h.path('alice'))).sort(),
+      ['scitokens.top', 'scitokens.use'],
+      'no temp file left behind',
+    );
     assert.ok(h.lines.some((l) => l.includes('Successfully renewed SciToken for user: alice')));
     assertNoSecretsLogged(h, [jwt]);
   });
@@ -273,14 +286,22 @@ describe('Credmon.scanOnce: local issuer', () => {
     await h.credmon.settle();
     assert.equal((JSON.parse(await h.read('alice', 'mytokens.use')) as Record<string, unknown>).access_token, AT_NEW);
     assert.deepEqual(await readdir(h.path('dave')), ['scitokens.top']);
-    assert.ok(h.lines.some((l) => l.includes('Failed to renew SciToken for user: dave') && l.includes('does not exist')));
+    assert.ok(
+      h.lines.some((l) => l.includes('Failed to renew SciToken for user: dave') && l.includes('does not exist')),
+    );
   });
 });
 
 describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () => {
   it('refreshes an expired .use, keeps .top scopes/audience and stores the rotated refresh token', async () => {
     const endpoint = await tokenEndpoint(() =>
-      json(200, { access_token: AT_NEW, token_type: 'Bearer', expires_in: 3600, refresh_token: RT_NEW, scope: 'read:/public' }),
+      json(200, {
+        access_token: AT_NEW,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: RT_NEW,
+        scope: 'read:/public',
+      }),
     );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
@@ -312,7 +333,8 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
       await h.read('alice', 'mytokens.top'),
       `{"refresh_token": "${RT_NEW}", "scopes": "read:/public  write:/home/alice", "audience": "https://storage.example https://other.example"}`,
     );
-    for (const file of ['mytokens.use', 'mytokens.top']) assert.equal((await stat(h.path('alice', file))).mode & 0o777, 0o400, file);
+    for (const file of ['mytokens.use', 'mytokens.top'])
+      assert.equal((await stat(h.path('alice', file))).mode & 0o777, 0o400, file);
     assert.deepEqual((await readdir(h.path('alice'))).sort(), ['mytokens.meta', 'mytokens.top', 'mytokens.use']);
 
     // The new token is fresh: the next scan sends nothing.
@@ -325,7 +347,12 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
 
   it('leaves .top byte-identical when the provider does not rotate the refresh token', async () => {
     const endpoint = await tokenEndpoint((_r, i) =>
-      json(200, i === 0 ? { access_token: AT_NEW, expires_in: 3600 } : { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_OLD }),
+      json(
+        200,
+        i === 0
+          ? { access_token: AT_NEW, expires_in: 3600 }
+          : { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_OLD },
+      ),
     );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
@@ -346,7 +373,9 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
   });
 
   it('on invalid_grant changes no file, says the user must log in again, and does not retry', async () => {
-    const endpoint = await tokenEndpoint(() => json(400, { error: 'invalid_grant', error_description: 'Token is not active' }));
+    const endpoint = await tokenEndpoint(() =>
+      json(400, { error: 'invalid_grant', error_description: 'Token is not active' }),
+    );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
     const before = await h.snapshot('alice');
@@ -373,7 +402,9 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
 
   it('tries again when a new login replaces the rejected .top', async () => {
     const endpoint = await tokenEndpoint((r) =>
-      r.form.get('refresh_token') === RT_OLD ? json(400, { error: 'invalid_grant' }) : json(200, { access_token: AT_NEW, expires_in: 3600 }),
+      r.form.get('refresh_token') === RT_OLD
+        ? json(400, { error: 'invalid_grant' })
+        : json(200, { access_token: AT_NEW, expires_in: 3600 }),
     );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
@@ -391,7 +422,9 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
 
   it('on 503 changes no file and retries after the backoff', async () => {
     const endpoint = await tokenEndpoint((_r, i) =>
-      i === 0 ? { status: 503, body: 'maintenance' } : json(200, { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_NEW }),
+      i === 0
+        ? { status: 503, body: 'maintenance' }
+        : json(200, { access_token: AT_NEW, expires_in: 3600, refresh_token: RT_NEW }),
     );
     const h = await setup();
     await putExpiredOAuth(h, endpoint.url);
@@ -505,14 +538,23 @@ describe('credmon: races and recoveries', () => {
     await rm(h.path('carol', 'scitokens.use'));
     await writeFile(h.path('carol', 'scitokens.top.tmp'), 'carol');
     await rename(h.path('carol', 'scitokens.top.tmp'), h.path('carol', 'scitokens.top'));
-    assert.equal((await h.credmon.scanOnce()).issued, 1, 'the credd waits only 20 s: no leftover backoff may delay this');
+    assert.equal(
+      (await h.credmon.scanOnce()).issued,
+      1,
+      'the credd waits only 20 s: no leftover backoff may delay this',
+    );
     const use = JSON.parse(await h.read('carol', 'scitokens.use')) as { access_token: string };
     assert.equal((await h.verify(use.access_token))['sub'], 'carol');
   });
 
   it('a refresh in flight does not bring back a credential deleted meanwhile', async () => {
     const h = await setup();
-    const endpoint = await heldTokenEndpoint({ access_token: AT_NEW, refresh_token: RT_NEW, token_type: 'Bearer', expires_in: 3600 });
+    const endpoint = await heldTokenEndpoint({
+      access_token: AT_NEW,
+      refresh_token: RT_NEW,
+      token_type: 'Bearer',
+      expires_in: 3600,
+    });
     await putExpiredOAuth(h, endpoint.url);
     await h.credmon.scanOnce();
     await waitUntil(() => endpoint.requests.length === 1);
@@ -545,7 +587,9 @@ describe('credmon: races and recoveries', () => {
 
   it('a provider answering expires_in 0 is not asked again in a loop', async () => {
     const h = await setup();
-    const endpoint = await tokenEndpoint(() => json(200, { access_token: AT_NEW, token_type: 'Bearer', expires_in: 0 }));
+    const endpoint = await tokenEndpoint(() =>
+      json(200, { access_token: AT_NEW, token_type: 'Bearer', expires_in: 0 }),
+    );
     await putExpiredOAuth(h, endpoint.url);
     await h.credmon.scanOnce();
     await h.credmon.settle();
@@ -569,16 +613,30 @@ describe('credmon: races and recoveries', () => {
     await rm(h.config.local.publicKeyPath);
     await ensureSigningKey(h.config.local.privateKeyPath, h.config.local.publicKeyPath);
     const { logger } = createMemoryLogger('credmon', true);
-    const issuer = new LocalIssuer(h.config.local, await loadSigningKey(h.config.local.privateKeyPath, 'local'), logger);
+    const issuer = new LocalIssuer(
+      h.config.local,
+      await loadSigningKey(h.config.local.privateKeyPath, 'local'),
+      logger,
+    );
     const issuers = new Map([[h.config.local.providerName, issuer]]);
-    const credmon = new Credmon({ config: h.config, directory: new CredentialDirectory(h.credDir), issuers, log: logger, now: () => h.nowMs });
+    const credmon = new Credmon({
+      config: h.config,
+      directory: new CredentialDirectory(h.credDir),
+      issuers,
+      log: logger,
+      now: () => h.nowMs,
+    });
     cleanups.push(() => credmon.stop());
     assert.equal((await credmon.scanOnce()).issued, 1);
     const after = await h.read('dave', 'scitokens.use');
     assert.notEqual(after, before);
-    const { payload } = await jwtVerify((JSON.parse(after) as { access_token: string }).access_token, await loadPublicKey(h.config.local.publicKeyPath), {
-      currentDate: new Date(h.nowMs),
-    });
+    const { payload } = await jwtVerify(
+      (JSON.parse(after) as { access_token: string }).access_token,
+      await loadPublicKey(h.config.local.publicKeyPath),
+      {
+        currentDate: new Date(h.nowMs),
+      },
+    );
     assert.equal(payload.sub, 'dave');
   });
 });

@@ -50,7 +50,12 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body: body ?? null, redirect: 'manual' });
+    const response = await fetch(url, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body: body ?? null,
+      redirect: 'manual',
+    });
     this.jar.store(response);
     return response;
   }
@@ -81,7 +86,10 @@ export function location(response: Response, base: string): URL {
 }
 
 /** Follows redirects inside the provider until one leaves it (to the client's redirect_uri) or a page is shown. */
-export async function followWithinProvider(browser: Browser, response: Response): Promise<{ response: Response; url: URL }> {
+export async function followWithinProvider(
+  browser: Browser,
+  response: Response,
+): Promise<{ response: Response; url: URL }> {
   let current = response;
   let url = new URL(running.issuer);
   while (current.status >= 300 && current.status < 400) {
@@ -124,7 +132,9 @@ export async function startAuthorization(overrides: Record<string, string> = {})
 
 /** Logs in with the demo account and returns the consent page's response. */
 export async function logIn(start: AuthorizationStart): Promise<{ consentUrl: string; page: string }> {
-  const after = await start.browser.go(start.interactionUrl, { form: { prompt: 'login', username: 'demo', password: 'demo' } });
+  const after = await start.browser.go(start.interactionUrl, {
+    form: { prompt: 'login', username: 'demo', password: 'demo' },
+  });
   const { response, url } = await followWithinProvider(start.browser, after);
   assert.equal(response.status, 200, 'after login comes the consent page');
   return { consentUrl: url.href, page: await response.text() };
@@ -137,7 +147,10 @@ export async function consent(start: AuthorizationStart, consentUrl: string, dec
   return url;
 }
 
-export async function token(form: Record<string, string>, endpoint = `${running.issuer}/token`): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function token(
+  form: Record<string, string>,
+  endpoint = `${running.issuer}/token`,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -153,19 +166,31 @@ export async function obtainTokens(): Promise<Record<string, unknown>> {
   const back = await consent(start, consentUrl, 'allow');
   const code = back.searchParams.get('code');
   assert.ok(code);
-  const result = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: start.verifier });
+  const result = await token({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT_URI,
+    code_verifier: start.verifier,
+  });
   assert.equal(result.status, 200, JSON.stringify(result.body));
   return result.body;
 }
 
 export async function verifyAccessToken(accessToken: unknown): Promise<Record<string, unknown>> {
   assert.equal(typeof accessToken, 'string');
-  const discovery = (await (await fetch(`${running.issuer}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+  const discovery = (await (await fetch(`${running.issuer}/.well-known/openid-configuration`)).json()) as {
+    issuer: string;
+    jwks_uri: string;
+  };
   assert.equal(discovery.issuer, running.issuer);
-  const { payload, protectedHeader } = await jwtVerify(accessToken as string, createRemoteJWKSet(new URL(discovery.jwks_uri)), {
-    issuer: running.issuer,
-    audience: RESOURCE,
-  });
+  const { payload, protectedHeader } = await jwtVerify(
+    accessToken as string,
+    createRemoteJWKSet(new URL(discovery.jwks_uri)),
+    {
+      issuer: running.issuer,
+      audience: RESOURCE,
+    },
+  );
   assert.equal(protectedHeader.alg, 'ES256');
   return payload;
 }

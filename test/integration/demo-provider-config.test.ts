@@ -26,8 +26,18 @@ describe('demo provider configuration and signing key', () => {
     assert.deepEqual(
       config.clients.map((c) => [c.clientId, c.clientSecret, c.redirectUris, c.tokenEndpointAuthMethod]),
       [
-        ['credmon-sandbox-scitokens', 'demo-scitokens-secret', ['https://sandbox.example:8443/return/scitokens'], 'client_secret_post'],
-        ['credmon-sandbox-demo', 'demo-demo-secret', ['https://sandbox.example:8443/return/demo'], 'client_secret_post'],
+        [
+          'credmon-sandbox-scitokens',
+          'demo-scitokens-secret',
+          ['https://sandbox.example:8443/return/scitokens'],
+          'client_secret_post',
+        ],
+        [
+          'credmon-sandbox-demo',
+          'demo-demo-secret',
+          ['https://sandbox.example:8443/return/demo'],
+          'client_secret_post',
+        ],
       ],
     );
     assert.equal(config.stateDir, undefined);
@@ -111,7 +121,10 @@ describe('demo provider file storage', () => {
       await tokens.upsert('other', { grantId: 'g2' }, 60);
       await grants.upsert('g1', { accountId: 'demo' }, 0); // no expiry
       for (const file of await readdir(join(dir, 'RefreshToken'))) assert.match(file, /^[0-9a-f]{64}\.json$/);
-      assert.equal((await stat(join(dir, 'RefreshToken', (await readdir(join(dir, 'RefreshToken')))[0] ?? ''))).mode & 0o777, 0o600);
+      assert.equal(
+        (await stat(join(dir, 'RefreshToken', (await readdir(join(dir, 'RefreshToken')))[0] ?? ''))).mode & 0o777,
+        0o600,
+      );
       assert.deepEqual(await tokens.find(hostileId), { grantId: 'g1', accountId: 'demo' });
 
       await tokens.consume(hostileId);
@@ -122,7 +135,11 @@ describe('demo provider file storage', () => {
 
       await restarted.revokeByGrantId('g1');
       assert.equal(await restarted.find(hostileId), undefined);
-      assert.deepEqual(await grants.find('g1'), { accountId: 'demo' }, "as in oidc-provider's memory adapter, the Grant goes by destroy()");
+      assert.deepEqual(
+        await grants.find('g1'),
+        { accountId: 'demo' },
+        "as in oidc-provider's memory adapter, the Grant goes by destroy()",
+      );
 
       nowMs += 60_001;
       assert.equal(await restarted.find('other'), undefined, 'expired');

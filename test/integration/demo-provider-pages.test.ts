@@ -11,7 +11,14 @@ import { errors } from 'oidc-provider';
 import { buildDemoApp, parseDemoProviderConfig } from '../../src/demo-provider/index.js';
 import { DEMO_PAGE_HEADERS, toDemoErrorResponse } from '../../src/demo-provider/send-page.js';
 import { createMemoryLogger } from '../../src/log/index.js';
-import { Browser, CLIENT_ID, followWithinProvider, startAuthorization, useProvider, type Running } from './demo-provider-client.js';
+import {
+  Browser,
+  CLIENT_ID,
+  followWithinProvider,
+  startAuthorization,
+  useProvider,
+  type Running,
+} from './demo-provider-client.js';
 
 let running: Running;
 
@@ -21,7 +28,10 @@ before(async () => {
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
   const { logger, lines } = createMemoryLogger('demo-provider');
-  server.on('request', (await buildDemoApp(parseDemoProviderConfig({ DEMO_ISSUER: issuer }), { logger })).handleRequest);
+  server.on(
+    'request',
+    (await buildDemoApp(parseDemoProviderConfig({ DEMO_ISSUER: issuer }), { logger })).handleRequest,
+  );
   running = { server, issuer, port, lines };
   useProvider(running);
 });
@@ -32,7 +42,8 @@ after(async () => {
 });
 
 function assertSharedHeaders(response: Response, label: string): void {
-  for (const [name, value] of Object.entries(DEMO_PAGE_HEADERS)) assert.equal(response.headers.get(name), value, `${label}: ${name}`);
+  for (const [name, value] of Object.entries(DEMO_PAGE_HEADERS))
+    assert.equal(response.headers.get(name), value, `${label}: ${name}`);
   assert.doesNotMatch(response.headers.get('content-security-policy') ?? '', /unsafe-inline|unsafe-eval|\*/, label);
 }
 
@@ -40,7 +51,9 @@ describe('the demo provider on the shared HTML stack', () => {
   it('sends its login and consent pages with the one CSP, whose hash allows their one inline style sheet', async () => {
     const start = await startAuthorization();
     const loginPage = await start.browser.go(start.interactionUrl);
-    const after = await start.browser.go(start.interactionUrl, { form: { prompt: 'login', username: 'demo', password: 'demo' } });
+    const after = await start.browser.go(start.interactionUrl, {
+      form: { prompt: 'login', username: 'demo', password: 'demo' },
+    });
     const { response: consentPage } = await followWithinProvider(start.browser, after);
     for (const [label, response] of [
       ['the login page', loginPage],
@@ -51,7 +64,11 @@ describe('the demo provider on the shared HTML stack', () => {
       const body = await response.text();
       const style = /<style>([\s\S]*?)<\/style>/.exec(body)?.[1] ?? '';
       const hash = createHash('sha256').update(style).digest('base64');
-      assert.ok(style.length > 0 && (response.headers.get('content-security-policy') ?? '').includes(`style-src 'sha256-${hash}'`), label);
+      assert.ok(
+        style.length > 0 &&
+          (response.headers.get('content-security-policy') ?? '').includes(`style-src 'sha256-${hash}'`),
+        label,
+      );
       assert.doesNotMatch(body, /<script|style="/, label);
     }
   });
@@ -61,7 +78,9 @@ describe('the demo provider on the shared HTML stack', () => {
     const theirs = await startAuthorization();
     await mine.browser.go(mine.interactionUrl);
     const response = await mine.browser.go(theirs.interactionUrl);
-    const expected = toDemoErrorResponse(new errors.InvalidRequest('this sign-in page belongs to another request; start again'));
+    const expected = toDemoErrorResponse(
+      new errors.InvalidRequest('this sign-in page belongs to another request; start again'),
+    );
     assert.equal(response.status, expected.status);
     assertSharedHeaders(response, 'the error page');
     assert.equal(await response.text(), expected.body);
@@ -70,7 +89,9 @@ describe('the demo provider on the shared HTML stack', () => {
 
   it('answers a consent without Allow or Deny with the one error answer', async () => {
     const start = await startAuthorization();
-    const after = await start.browser.go(start.interactionUrl, { form: { prompt: 'login', username: 'demo', password: 'demo' } });
+    const after = await start.browser.go(start.interactionUrl, {
+      form: { prompt: 'login', username: 'demo', password: 'demo' },
+    });
     const { url } = await followWithinProvider(start.browser, after);
     const response = await start.browser.go(url.href, { form: { prompt: 'consent', decision: 'maybe' } });
     const expected = toDemoErrorResponse(new errors.InvalidRequest('choose Allow or Deny'));
@@ -80,7 +101,12 @@ describe('the demo provider on the shared HTML stack', () => {
 
   it("answers oidc-provider's own errors (renderError) with the one error answer", async () => {
     const browser = new Browser();
-    const params = new URLSearchParams({ response_type: 'code', client_id: CLIENT_ID, redirect_uri: 'https://evil.example/return', scope: 'read:/public' });
+    const params = new URLSearchParams({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      redirect_uri: 'https://evil.example/return',
+      scope: 'read:/public',
+    });
     const response = await browser.go(`${running.issuer}/auth?${params.toString()}`);
     assert.equal(response.status, 400);
     assertSharedHeaders(response, 'the renderError page');
@@ -88,6 +114,9 @@ describe('the demo provider on the shared HTML stack', () => {
     const description = /<code>invalid_redirect_uri<\/code>: ([^<]*)<\/p>/.exec(body)?.[1] ?? '';
     assert.match(description, /redirect_uri/);
     const decoded = description.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)));
-    assert.equal(body, toDemoErrorResponse({ statusCode: 400, error: 'invalid_redirect_uri', error_description: decoded }).body);
+    assert.equal(
+      body,
+      toDemoErrorResponse({ statusCode: 400, error: 'invalid_redirect_uri', error_description: decoded }).body,
+    );
   });
 });

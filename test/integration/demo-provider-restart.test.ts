@@ -78,7 +78,10 @@ describe('demo provider restart (issue 7: grants survive)', () => {
     const first = await obtainTokens();
     assert.equal(typeof first['refresh_token'], 'string');
     const stateFiles = await readdir(join(dir, 'state'));
-    assert.ok(stateFiles.includes('Grant') && stateFiles.includes('RefreshToken'), `state kept in files: ${stateFiles.join(', ')}`);
+    assert.ok(
+      stateFiles.includes('Grant') && stateFiles.includes('RefreshToken'),
+      `state kept in files: ${stateFiles.join(', ')}`,
+    );
     assert.equal((await stat(join(dir, 'state'))).mode & 0o777, 0o700);
 
     await stopProcess();

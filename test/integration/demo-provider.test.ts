@@ -67,7 +67,9 @@ describe('demo OAuth 2.0 authorization server', () => {
     assert.match(formHtml, /<label for="password">/);
     assert.doesNotMatch(formHtml, /<script/i);
 
-    const wrong = await start.browser.go(start.interactionUrl, { form: { prompt: 'login', username: 'demo', password: 'nope' } });
+    const wrong = await start.browser.go(start.interactionUrl, {
+      form: { prompt: 'login', username: 'demo', password: 'nope' },
+    });
     assert.equal(wrong.status, 401);
     assert.match(await wrong.text(), /Wrong user name or password/);
 
@@ -83,7 +85,12 @@ describe('demo OAuth 2.0 authorization server', () => {
     assert.ok(code);
 
     const before = Math.floor(Date.now() / 1000);
-    const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: start.verifier });
+    const exchanged = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: start.verifier,
+    });
     assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
     assert.equal(exchanged.body['token_type'], 'Bearer');
     assert.equal(exchanged.body['expires_in'], ACCESS_TOKEN_TTL_S);
@@ -97,7 +104,10 @@ describe('demo OAuth 2.0 authorization server', () => {
     assert.equal(claims['sub'], 'demo');
     assert.equal(claims['iss'], running.issuer);
     const exp = claims['exp'] as number;
-    assert.ok(exp >= before + ACCESS_TOKEN_TTL_S && exp <= before + ACCESS_TOKEN_TTL_S + 5, `exp ${exp} is not now + TTL`);
+    assert.ok(
+      exp >= before + ACCESS_TOKEN_TTL_S && exp <= before + ACCESS_TOKEN_TTL_S + 5,
+      `exp ${exp} is not now + TTL`,
+    );
 
     // Refresh as the credmon does: no resource, no scope.
     const oldRefreshToken = exchanged.body['refresh_token'] as string;
@@ -118,12 +128,24 @@ describe('demo OAuth 2.0 authorization server', () => {
     assert.equal(reused.body['error'], 'invalid_grant');
 
     // The code is single use (last: oidc-provider revokes the whole grant when a code is replayed).
-    const replay = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: start.verifier });
+    const replay = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: start.verifier,
+    });
     assert.equal(replay.body['error'], 'invalid_grant');
 
     // Nothing secret reached the log.
     const log = running.lines.join('');
-    for (const secret of [code, oldRefreshToken, newRefreshToken as string, exchanged.body['access_token'] as string, CLIENT_SECRET, start.verifier]) {
+    for (const secret of [
+      code,
+      oldRefreshToken,
+      newRefreshToken as string,
+      exchanged.body['access_token'] as string,
+      CLIENT_SECRET,
+      start.verifier,
+    ]) {
       assert.ok(!log.includes(secret), 'a secret was logged');
     }
     assert.ok(!/password=nope|"nope"| nope/.test(log), 'the wrong password was logged');
@@ -194,7 +216,12 @@ describe('demo OAuth 2.0 authorization server', () => {
     const revoked = await fetch(`${running.issuer}/token/revocation`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, token: refreshToken, token_type_hint: 'refresh_token' }).toString(),
+      body: new URLSearchParams({
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        token: refreshToken,
+        token_type_hint: 'refresh_token',
+      }).toString(),
     });
     assert.equal(revoked.status, 200);
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: refreshToken });
@@ -213,24 +240,35 @@ describe('demo OAuth 2.0 authorization server', () => {
         client_id: CLIENT_ID,
         client_secret: CLIENT_SECRET,
       }).toString();
-      const { status, json } = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-        const req = httpRequest(
-          {
-            host: '127.0.0.1',
-            port: running.port,
-            path: '/token',
-            method: 'POST',
-            headers: { host, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+      const { status, json } = await new Promise<{ status: number; json: Record<string, unknown> }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port: running.port,
+              path: '/token',
+              method: 'POST',
+              headers: {
+                host,
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': Buffer.byteLength(body),
+              },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({
+                  status: res.statusCode ?? 0,
+                  json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+                }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        },
+      );
       assert.equal(status, 200, JSON.stringify(json));
       const claims = await verifyAccessToken(json['access_token']);
       assert.equal(claims['iss'], running.issuer, 'iss stays the configured issuer whatever the Host header');
@@ -241,7 +279,9 @@ describe('demo OAuth 2.0 authorization server', () => {
 
   it('rejects oversized and non-form interaction posts', async () => {
     const start = await startAuthorization();
-    const big = await start.browser.go(start.interactionUrl, { form: { prompt: 'login', username: 'demo', password: 'x'.repeat(17 * 1024) } });
+    const big = await start.browser.go(start.interactionUrl, {
+      form: { prompt: 'login', username: 'demo', password: 'x'.repeat(17 * 1024) },
+    });
     assert.equal(big.status, 413);
     const again = await start.browser.go(start.interactionUrl);
     assert.equal(again.status, 200, 'the interaction survives a rejected post');

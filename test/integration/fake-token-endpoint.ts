@@ -26,7 +26,10 @@ export interface RawResponse {
 }
 
 /** 'hang': never answer; 'hang-body': send 200 headers and half a JSON body, then nothing. */
-export type Responder = (request: RecordedRequest, index: number) => CannedResponse | 'hang' | 'hang-body' | Promise<CannedResponse>;
+export type Responder = (
+  request: RecordedRequest,
+  index: number,
+) => CannedResponse | 'hang' | 'hang-body' | Promise<CannedResponse>;
 
 /** A Responder that may also take the answer into its own hands (RawResponse). */
 export type FaultResponder = (request: RecordedRequest, index: number) => ReturnType<Responder> | RawResponse;
@@ -50,11 +53,21 @@ export async function startTokenEndpoint(responder: FaultResponder): Promise<Fak
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, form: new URLSearchParams(body) };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        form: new URLSearchParams(body),
+      };
       requests.push(recorded);
       const answer = current(recorded, requests.length - 1);
       if (answer instanceof Promise) {
-        void answer.then((later) => res.writeHead(later.status, { 'content-type': later.contentType ?? 'text/plain', ...later.headers }).end(later.body));
+        void answer.then((later) =>
+          res
+            .writeHead(later.status, { 'content-type': later.contentType ?? 'text/plain', ...later.headers })
+            .end(later.body),
+        );
         return;
       }
       if (answer === 'hang') return;

@@ -16,7 +16,13 @@ import {
 } from '../../src/oauth/index.js';
 import { describeError, RefreshRejected, RefreshUnavailable } from '../../src/shared/errors.js';
 import { assertNoSecretLeak } from '../helpers/secret-scan.js';
-import { json, refusedUrl, startTokenEndpoint, type FakeTokenEndpoint, type RecordedRequest } from './fake-token-endpoint.js';
+import {
+  json,
+  refusedUrl,
+  startTokenEndpoint,
+  type FakeTokenEndpoint,
+  type RecordedRequest,
+} from './fake-token-endpoint.js';
 
 const REFRESH_TOKEN = 'rt-SECRET-0123456789';
 const CLIENT = { clientId: 'client id:with/odd+chars', clientSecret: 'cs-SECRET-abc&=+' };
@@ -53,11 +59,23 @@ function failsWith<T extends Error>(type: new (...args: never[]) => T, check: (e
 describe('refreshAccessToken against a real HTTP token endpoint', () => {
   it('POSTs a form-encoded refresh grant with client credentials in the body and returns the tokens', async () => {
     const server = await serve(() =>
-      json(200, { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new', scope: 'read:/public' }),
+      json(200, {
+        access_token: 'at-new',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: 'rt-new',
+        scope: 'read:/public',
+      }),
     );
     const response = await refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS);
     assert.deepEqual(response, {
-      raw: { access_token: 'at-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-new', scope: 'read:/public' },
+      raw: {
+        access_token: 'at-new',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: 'rt-new',
+        scope: 'read:/public',
+      },
       accessToken: 'at-new',
       refreshToken: 'rt-new',
       expiresInS: 3600,
@@ -149,13 +167,19 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
   it('gives up on a server that sends headers and then stalls the body', async () => {
     const server = await serve(() => 'hang-body');
     const started = Date.now();
-    await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, { timeoutMs: 300 }), failsWith(RefreshUnavailable));
+    await assert.rejects(
+      refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, { timeoutMs: 300 }),
+      failsWith(RefreshUnavailable),
+    );
     assert.ok(Date.now() - started < 3_000);
   });
 
   it('keeps the refresh token and client secret out of the error even when the provider echoes them', async () => {
     const server = await serve(() =>
-      json(400, { error: 'invalid_grant', error_description: `refresh token ${REFRESH_TOKEN} for client secret ${CLIENT.clientSecret} is revoked` }),
+      json(400, {
+        error: 'invalid_grant',
+        error_description: `refresh token ${REFRESH_TOKEN} for client secret ${CLIENT.clientSecret} is revoked`,
+      }),
     );
     await assert.rejects(
       refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
@@ -185,7 +209,9 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
 
   it('retries once with HTTP Basic when body authentication gets 401 invalid_client', async () => {
     const server = await serve((request) =>
-      request.headers['authorization'] === undefined ? json(401, { error: 'invalid_client' }) : json(200, { access_token: 'at-basic', expires_in: 10 }),
+      request.headers['authorization'] === undefined
+        ? json(401, { error: 'invalid_client' })
+        : json(200, { access_token: 'at-basic', expires_in: 10 }),
     );
     const response = await refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS);
     assert.equal(response.accessToken, 'at-basic');
@@ -219,7 +245,9 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
 
   it('does not follow redirects (the body would carry the secret elsewhere)', async () => {
     const server = await serve((request) =>
-      request.path === '/elsewhere' ? json(200, { access_token: 'at' }) : { status: 307, body: '', headers: { location: '/elsewhere' } },
+      request.path === '/elsewhere'
+        ? json(200, { access_token: 'at' })
+        : { status: 307, body: '', headers: { location: '/elsewhere' } },
     );
     await assert.rejects(refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS), failsWith(RefreshUnavailable));
     assert.deepEqual(
@@ -230,7 +258,12 @@ describe('refreshAccessToken against a real HTTP token endpoint', () => {
 
   it('sends other grants through requestTokens (authorization code)', async () => {
     const server = await serve(() => json(200, { access_token: 'at', refresh_token: 'rt' }));
-    await requestTokens(server.url, { grant_type: 'authorization_code', code: 'c0de', redirect_uri: 'https://ap/return/x' }, CLIENT, OPTIONS);
+    await requestTokens(
+      server.url,
+      { grant_type: 'authorization_code', code: 'c0de', redirect_uri: 'https://ap/return/x' },
+      CLIENT,
+      OPTIONS,
+    );
     assert.deepEqual(Object.fromEntries(server.requests[0]?.form ?? []), {
       grant_type: 'authorization_code',
       code: 'c0de',
@@ -259,11 +292,19 @@ describe('secrets echoed by the token endpoint', () => {
   it('never reach the error of a refresh, in any encoding (form, JSON, percent-encoded twice, Basic header)', async () => {
     // Body authentication is refused with 401 invalid_client, so the Basic retry is echoed too.
     const server = await serve((request) =>
-      json(request.headers['authorization'] === undefined ? 401 : 400, { error: 'invalid_client', error_description: echoOf(request) }),
+      json(request.headers['authorization'] === undefined ? 401 : 400, {
+        error: 'invalid_client',
+        error_description: echoOf(request),
+      }),
     );
     await assert.rejects(
       refreshAccessToken(server.url, ECHO_REFRESH_TOKEN, ECHO_CLIENT, OPTIONS),
-      failsWith(RefreshRejected, (e) => assert.match(e.message, /HTTP 400 invalid_client: you sent grant_type=refresh_token&refresh_token=\[redacted\]/)),
+      failsWith(RefreshRejected, (e) =>
+        assert.match(
+          e.message,
+          /HTTP 400 invalid_client: you sent grant_type=refresh_token&refresh_token=\[redacted\]/,
+        ),
+      ),
     );
     assert.equal(server.requests.length, 2);
   });
@@ -284,7 +325,10 @@ describe('secrets echoed by the token endpoint', () => {
 
   it('never reach the error of an OAuth error in a 200 answer', async () => {
     const server = await serve((request) => json(200, { error: 'invalid_grant', error_description: echoOf(request) }));
-    await assert.rejects(refreshAccessToken(server.url, ECHO_REFRESH_TOKEN, ECHO_CLIENT, OPTIONS), failsWith(RefreshRejected));
+    await assert.rejects(
+      refreshAccessToken(server.url, ECHO_REFRESH_TOKEN, ECHO_CLIENT, OPTIONS),
+      failsWith(RefreshRejected),
+    );
   });
 });
 
@@ -305,17 +349,27 @@ describe('log injection through the token endpoint', () => {
   const FORGED = '\n12/01/26 10:00:00 [credmon] Successfully refreshed scitokens tokens for user alice';
 
   it('gives one line for an error_description (or an error code) full of line breaks, and so one log line', async () => {
-    const server = await serve(() => json(400, { error: `invalid_grant${FORGED}`, error_description: `expired${FORGED}\r\u2028\u2029\u0085\u001b[2Kdone` }));
+    const server = await serve(() =>
+      json(400, {
+        error: `invalid_grant${FORGED}`,
+        error_description: `expired${FORGED}\r\u2028\u2029\u0085\u001b[2Kdone`,
+      }),
+    );
     let message = '';
     await assert.rejects(
       refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
       failsWith(RefreshRejected, (e) => {
         assert.equal(e.oauthError, undefined, 'a malformed error code is not passed on');
-        assert.match(e.message, /HTTP 400 with a malformed OAuth error code: expired 12\/01\/26 10:00:00 \[credmon\] Successfully refreshed .* \[2Kdone$/);
+        assert.match(
+          e.message,
+          /HTTP 400 with a malformed OAuth error code: expired 12\/01\/26 10:00:00 \[credmon\] Successfully refreshed .* \[2Kdone$/,
+        );
         message = e.message;
       }),
     );
-    const text = await logToFile((logger) => logger.warn(`Failed to refresh scitokens tokens for user bob: ${message}`));
+    const text = await logToFile((logger) =>
+      logger.warn(`Failed to refresh scitokens tokens for user bob: ${message}`),
+    );
     assert.equal(text.split('\n').length, 2, text);
   });
 
@@ -338,7 +392,10 @@ function streamHugeBody(res: ServerResponse, total: number, declare = false): Pr
     let written = 0;
     const chunk = Buffer.alloc(64 * 1024, 'a');
     res.on('close', () => resolve(written));
-    res.writeHead(200, { 'content-type': 'application/json', ...(declare ? { 'content-length': String(total + 20) } : {}) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      ...(declare ? { 'content-length': String(total + 20) } : {}),
+    });
     res.write('{"access_token":"');
     const pump = (): void => {
       while (written < total && !res.destroyed) {
@@ -380,7 +437,11 @@ describe('provider faults: each classified, with one clear, scrubbed line', () =
 
   it('503 with Retry-After as an HTTP-date, read against the injected clock', async () => {
     const nowMs = Date.UTC(2026, 0, 12, 10, 0, 0);
-    const server = await serve(() => ({ status: 503, body: '', headers: { 'retry-after': new Date(nowMs + 90_000).toUTCString() } }));
+    const server = await serve(() => ({
+      status: 503,
+      body: '',
+      headers: { 'retry-after': new Date(nowMs + 90_000).toUTCString() },
+    }));
     await assert.rejects(
       refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, { ...OPTIONS, now: () => nowMs }),
       failsWith(RefreshUnavailable, (e) => assert.equal(e.retryAfterS, 90)),
@@ -474,7 +535,9 @@ describe('provider faults: each classified, with one clear, scrubbed line', () =
     }));
     await assert.rejects(
       refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, { timeoutMs: 30_000 }),
-      failsWith(RefreshUnavailable, (e) => assert.match(e.message, new RegExp(`answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes$`))),
+      failsWith(RefreshUnavailable, (e) =>
+        assert.match(e.message, new RegExp(`answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes$`)),
+      ),
     );
     const bytes = await Promise.race([written, sleep(10_000).then(() => Infinity)]);
     assert.ok(bytes < 16 * 1024 * 1024, `the server wrote ${bytes} bytes before the client closed the connection`);
@@ -510,7 +573,10 @@ describe('provider faults: each classified, with one clear, scrubbed line', () =
     await assert.rejects(
       refreshAccessToken(server.url, REFRESH_TOKEN, CLIENT, OPTIONS),
       failsWith(RefreshUnavailable, (e) =>
-        assert.match(e.message, new RegExp(`an access_token of ${MAX_TOKEN_BYTES + 1} bytes, more than the ${MAX_TOKEN_BYTES}`)),
+        assert.match(
+          e.message,
+          new RegExp(`an access_token of ${MAX_TOKEN_BYTES + 1} bytes, more than the ${MAX_TOKEN_BYTES}`),
+        ),
       ),
     );
     server.respondWith(() => json(200, { access_token: 'at', refresh_token: big, expires_in: 60 }));

@@ -25,7 +25,12 @@ before(async () => {
   const memory = createMemoryLogger('web');
   lines = memory.lines;
   const keys = { jwks: () => Promise.resolve({ keys: [] }) };
-  app = await buildApp({ issuer: 'https://localhost:8443', keys, logger: memory.logger, directory: new CredentialDirectory(root) });
+  app = await buildApp({
+    issuer: 'https://localhost:8443',
+    keys,
+    logger: memory.logger,
+    directory: new CredentialDirectory(root),
+  });
 });
 
 after(async () => {
@@ -34,7 +39,13 @@ after(async () => {
 });
 
 function context(step: ErrorContext['step'], accept?: string): ErrorContext {
-  return { site: WEB_SITE, step, format: step === 'request' ? 'negotiate' : 'html', accept, scrub: createScrub([root]) };
+  return {
+    site: WEB_SITE,
+    step,
+    format: step === 'request' ? 'negotiate' : 'html',
+    accept,
+    scrub: createScrub([root]),
+  };
 }
 
 describe('the web app answers every error through the one error answer', () => {
@@ -50,8 +61,14 @@ describe('the web app answers every error through the one error answer', () => {
   });
 
   it("a login step's refusal: the page and the log line of the one answer", async () => {
-    const response = await app.inject({ method: 'GET', url: '/key/not-a-key', headers: { accept: 'application/json' } });
-    const error = new KeyFileNotFound('This is not a login link that HTCondor made (it must end in 64 hexadecimal characters).');
+    const response = await app.inject({
+      method: 'GET',
+      url: '/key/not-a-key',
+      headers: { accept: 'application/json' },
+    });
+    const error = new KeyFileNotFound(
+      'This is not a login link that HTCondor made (it must end in 64 hexadecimal characters).',
+    );
     const expected = toErrorResponse(error, context('login step'));
     assert.equal(response.statusCode, 404);
     assert.equal(response.headers['content-type'], 'text/html; charset=utf-8', 'a login link always gets a page');
@@ -60,7 +77,12 @@ describe('the web app answers every error through the one error answer', () => {
   });
 
   it("Fastify's own refusals (a body on a GET-only route, a bad content type) go through it too", async () => {
-    const response = await app.inject({ method: 'POST', url: '/', payload: 'x', headers: { 'content-type': 'x/y', accept: 'text/html' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/',
+      payload: 'x',
+      headers: { 'content-type': 'x/y', accept: 'text/html' },
+    });
     assert.ok(response.statusCode >= 400 && response.statusCode < 500, String(response.statusCode));
     assert.match(response.body, /<p class="error" role="alert">/);
     assert.match(response.body, /If this keeps happening, run <code>condor_submit<\/code> again/);

@@ -79,7 +79,9 @@ before(async () => {
   await mkdir(outside);
   const directory = new CredentialDirectory(root);
   await directory.prepare();
-  const endpoint = await startTokenEndpoint(() => json(200, { access_token: 'at-SECRET-fuzz', token_type: 'Bearer', expires_in: 60 }));
+  const endpoint = await startTokenEndpoint(() =>
+    json(200, { access_token: 'at-SECRET-fuzz', token_type: 'Bearer', expires_in: 60 }),
+  );
   const hex = (): string => randomBytes(32).toString('hex');
   const keys = { good: hex(), fifo: hex(), link: hex(), dir: hex(), malformed: hex(), bob: hex() };
   await writeFile(join(root, keys.good), keyFile('alice', endpoint.url), { mode: 0o640 });
@@ -92,7 +94,12 @@ before(async () => {
   await symlink(outside, join(root, 'bob'));
 
   const { logger, lines } = createMemoryLogger('web', false);
-  const app = await buildApp({ issuer: 'https://localhost:8443', keys: { jwks: () => Promise.resolve({ keys: [] }) }, logger, directory });
+  const app = await buildApp({
+    issuer: 'https://localhost:8443',
+    keys: { jwks: () => Promise.resolve({ keys: [] }) },
+    logger,
+    directory,
+  });
   const a = await app.inject({ method: 'GET', url: `/key/${keys.good}` });
   const cookieA = cookieOf(a.headers['set-cookie']);
   const login = await app.inject({ method: 'GET', url: `/login/${keys.good}/scitokens`, headers: { cookie: cookieA } });
@@ -152,7 +159,9 @@ function hostileKey(): fc.Arbitrary<string> {
   return fc.oneof(
     fc.constantFrom(...Object.values(w.keys)),
     fc.constantFrom(...Object.values(w.keys)).map((k) => k.toUpperCase()),
-    fc.constantFrom(...Object.values(w.keys)).map((k) => [...k].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')),
+    fc
+      .constantFrom(...Object.values(w.keys))
+      .map((k) => [...k].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')),
     fc.constantFrom(...Object.values(w.keys)).map((k) => `${k}${'0'}`),
     fc.constantFrom(...Object.values(w.keys)).map((k) => k.slice(1)),
     fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }),
@@ -163,7 +172,9 @@ function hostileKey(): fc.Arbitrary<string> {
 /** Percent-encodes the UTF-8 bytes of `text` (lone surrogates become U+FFFD), keeping RFC 3986 unreserved characters. */
 function percentEncode(text: string): string {
   return [...Buffer.from(text, 'utf8')]
-    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`))
+    .map((b) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`,
+    )
     .join('');
 }
 
@@ -201,7 +212,14 @@ const request = (): fc.Arbitrary<FuzzRequest> =>
         fc.constant(`credmon_session=x; credmon_session=${w.otherCookie.split('=')[1] ?? ''}`),
       ),
       accept: fc.constantFrom(undefined, 'text/html', 'application/json', '*/*', 'text/html;q=0', ''),
-      contentType: fc.constantFrom(undefined, 'application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'x/y'),
+      contentType: fc.constantFrom(
+        undefined,
+        'application/json',
+        'application/x-www-form-urlencoded',
+        'text/plain',
+        'multipart/form-data; boundary=x',
+        'x/y',
+      ),
       body: fc.oneof(
         { weight: 10, arbitrary: fc.string({ maxLength: 100 }) },
         { weight: 3, arbitrary: fc.constant('{"a":') },
@@ -259,17 +277,29 @@ describe(`fuzzing the web app: ${RUNS} hostile requests (seed ${SEED})`, () => {
             statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
             const what = `${options.method} ${options.url.slice(0, 200)}`;
             assert.ok(response.statusCode < 500, `${response.statusCode} for ${what}: ${response.body.slice(0, 300)}`);
-            assert.ok(!response.body.includes('OUTSIDE-CONTENT'), `content from outside the credential directory for ${what}`);
+            assert.ok(
+              !response.body.includes('OUTSIDE-CONTENT'),
+              `content from outside the credential directory for ${what}`,
+            );
           }),
         );
         assert.equal(w.endpoint.requests.length, 0, 'no forged request reaches the token endpoint');
         assert.equal(await snapshot(w.work), w.tree, 'nothing is written, moved or removed');
       }),
-      { seed: SEED, numRuns: Math.ceil(RUNS / BATCH), endOnFailure: true, interruptAfterTimeLimit: 240_000, markInterruptAsFailure: true },
+      {
+        seed: SEED,
+        numRuns: Math.ceil(RUNS / BATCH),
+        endOnFailure: true,
+        interruptAfterTimeLimit: 240_000,
+        markInterruptAsFailure: true,
+      },
     );
     const log = w.lines.join('');
-    for (const key of Object.values(w.keys)) assert.ok(!log.includes(key) && !log.toLowerCase().includes(key), `the log holds the key ${key.slice(0, 8)}…`);
-    t.diagnostic(`${sent} requests in ${Date.now() - started} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+    for (const key of Object.values(w.keys))
+      assert.ok(!log.includes(key) && !log.toLowerCase().includes(key), `the log holds the key ${key.slice(0, 8)}…`);
+    t.diagnostic(
+      `${sent} requests in ${Date.now() - started} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`,
+    );
     assert.ok(sent >= RUNS, `${sent} requests sent`);
   });
 });

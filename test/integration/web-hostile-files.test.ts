@@ -41,7 +41,13 @@ beforeEach(async () => {
   const publicKey = join(work, 'keys', 'public.pem');
   await ensureSigningKey(join(work, 'keys', 'private.pem'), publicKey);
   const { logger, lines } = createMemoryLogger('web');
-  const app = await buildApp({ issuer: 'https://localhost:8443', keys: createIssuerKeySource(publicKey, 'local'), logger, directory, healthTimeoutMs: 500 });
+  const app = await buildApp({
+    issuer: 'https://localhost:8443',
+    keys: createIssuerKeySource(publicKey, 'local'),
+    logger,
+    directory,
+    healthTimeoutMs: 500,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   h = { root, publicKey, app, base: `http://127.0.0.1:${port}`, lines };
@@ -73,7 +79,10 @@ interface Answer {
 
 /** GET through the real server; a request that does not answer in time fails the test instead of hanging it. */
 async function get(path: string): Promise<Answer> {
-  const response = await fetch(`${h.base}${path}`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
+  const response = await fetch(`${h.base}${path}`, {
+    headers: { accept: 'text/html' },
+    signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+  });
   return { status: response.status, body: await response.text() };
 }
 
@@ -102,7 +111,12 @@ describe('a FIFO named like a key file', () => {
     mkfifo(join(h.root, fifoKey));
     await writeKeyFile(bobKey, 'bob');
 
-    const during = await Promise.all([...Array.from({ length: 8 }, () => get(`/key/${fifoKey}`)), get(`/key/${bobKey}`), get(JWKS_PATH), get('/healthz')]);
+    const during = await Promise.all([
+      ...Array.from({ length: 8 }, () => get(`/key/${fifoKey}`)),
+      get(`/key/${bobKey}`),
+      get(JWKS_PATH),
+      get('/healthz'),
+    ]);
     for (const answer of during.slice(0, 8)) assertFifoPage(answer, fifoKey);
     const [bob, jwks, health] = during.slice(8);
     assert.equal(bob?.status, 200, bob?.body);
@@ -112,7 +126,12 @@ describe('a FIFO named like a key file', () => {
     assert.equal(health?.status, 200, health?.body);
 
     // And afterwards, with the FIFO still there and once it is gone: nothing is left holding the I/O threads.
-    const after = await Promise.all([get(`/key/${bobKey}`), get(JWKS_PATH), get('/healthz'), get(`/login/${fifoKey}/scitokens`)]);
+    const after = await Promise.all([
+      get(`/key/${bobKey}`),
+      get(JWKS_PATH),
+      get('/healthz'),
+      get(`/login/${fifoKey}/scitokens`),
+    ]);
     assert.deepEqual(
       after.map((a) => a.status),
       [200, 200, 200, 400],

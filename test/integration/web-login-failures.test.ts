@@ -159,7 +159,10 @@ describe('log hygiene', () => {
     );
     const log = h.lines.join('');
     for (const secret of ['at-SECRET-logged', 'rt-SECRET-logged', CLIENT_SECRET, ...h.codes]) {
-      assert.ok(!log.includes(secret), `the log contains ${JSON.stringify(secret)}:\n${h.lines.filter((l) => l.includes(secret)).join('')}`);
+      assert.ok(
+        !log.includes(secret),
+        `the log contains ${JSON.stringify(secret)}:\n${h.lines.filter((l) => l.includes(secret)).join('')}`,
+      );
     }
   });
 

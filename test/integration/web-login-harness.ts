@@ -64,7 +64,13 @@ export function s256(verifier: string): string {
 }
 
 export function tokenResponse(tag: string): Record<string, unknown> {
-  return { access_token: `at-SECRET-${tag}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-SECRET-${tag}`, scope: 'read:/public write:/public' };
+  return {
+    access_token: `at-SECRET-${tag}`,
+    token_type: 'Bearer',
+    expires_in: 3600,
+    refresh_token: `rt-SECRET-${tag}`,
+    scope: 'read:/public write:/public',
+  };
 }
 
 export interface Harness {
@@ -92,7 +98,11 @@ export class FaultyDirectory extends CredentialDirectory {
   override async readKeyFile(name: string): ReturnType<CredentialDirectory['readKeyFile']> {
     if (this.fault !== undefined) {
       const path = join(this.root, name);
-      throw Object.assign(new Error(`${this.fault}: simulated failure, open '${path}'`), { code: this.fault, path, syscall: 'open' });
+      throw Object.assign(new Error(`${this.fault}: simulated failure, open '${path}'`), {
+        code: this.fault,
+        path,
+        syscall: 'open',
+      });
     }
     return super.readKeyFile(name);
   }
@@ -105,7 +115,13 @@ export function useHarness(): void {
     const endpoint = await startTokenEndpoint((_r, i) => json(200, tokenResponse(String(i))));
     const { logger, lines } = createMemoryLogger('web');
     const dir = new FaultyDirectory(root);
-    const app = await buildApp({ issuer: 'https://localhost:8443', keys: KEYS, logger, directory: dir, now: () => NOW_MS });
+    const app = await buildApp({
+      issuer: 'https://localhost:8443',
+      keys: KEYS,
+      logger,
+      directory: dir,
+      now: () => NOW_MS,
+    });
     h = { root, dir, endpoint, lines, app, secrets: new Set([CLIENT_SECRET]), codes: new Set<string>() };
     respond((_r, i) => json(200, tokenResponse(String(i))));
   });
@@ -116,7 +132,10 @@ export function useHarness(): void {
     try {
       const log = h.lines.join('');
       for (const secret of h.secrets)
-        assert.ok(!log.includes(secret), `the log contains the secret ${JSON.stringify(secret)}:\n${h.lines.filter((l) => l.includes(secret)).join('')}`);
+        assert.ok(
+          !log.includes(secret),
+          `the log contains the secret ${JSON.stringify(secret)}:\n${h.lines.filter((l) => l.includes(secret)).join('')}`,
+        );
     } finally {
       await rm(h.root, { recursive: true, force: true });
     }
@@ -181,7 +200,12 @@ export async function startLogin(cookie: string, key: string, name: string): Pro
 }
 
 /** The provider redirects the browser back with `code` and the state it was given. */
-export async function callback(cookie: string | undefined, provider: string, state: string, code: string): Promise<LightMyRequestResponse> {
+export async function callback(
+  cookie: string | undefined,
+  provider: string,
+  state: string,
+  code: string,
+): Promise<LightMyRequestResponse> {
   h.codes.add(code);
   return get(`/return/${provider}?${new URLSearchParams({ code, state }).toString()}`, cookie);
 }
@@ -230,7 +254,10 @@ export function assertKeyNowhere(key: string, page: string): void {
   const log = h.lines.join('');
   const body = page.split(`href="/key/${key}"`).join('').split(`href="/login/${key}/`).join('');
   for (const form of encodingsOf(key)) {
-    assert.ok(!log.includes(form), `the log holds the key as ${form}:\n${h.lines.filter((l) => l.includes(form)).join('')}`);
+    assert.ok(
+      !log.includes(form),
+      `the log holds the key as ${form}:\n${h.lines.filter((l) => l.includes(form)).join('')}`,
+    );
     assert.ok(!body.includes(form), `the page holds the key as ${form}`);
   }
   assert.ok(!log.toLowerCase().includes(key.slice(0, 9)), 'the log holds more than 8 characters of the key');

@@ -38,10 +38,19 @@ useHarness();
 describe('key files that cannot be read (issue 7, item 8): a clear page, and no key in any log line', () => {
   const permanent: Array<[string, (key: string) => Promise<void>, RegExp]> = [
     ['a FIFO', (key) => Promise.resolve(void execFileSync('mkfifo', [join(h.root, key)])), /FIFO/],
-    ['a symlink', (key) => writeFile(join(h.root, 'elsewhere'), 'x').then(() => symlink(join(h.root, 'elsewhere'), join(h.root, key))), /symbolic link/],
+    [
+      'a symlink',
+      (key) =>
+        writeFile(join(h.root, 'elsewhere'), 'x').then(() => symlink(join(h.root, 'elsewhere'), join(h.root, key))),
+      /symbolic link/,
+    ],
     ['a directory', (key) => mkdir(join(h.root, key)), /directory/],
     ['larger than 1 MiB', (key) => writeFile(join(h.root, key), 'x'.repeat(1024 * 1024 + 1)), /larger than/],
-    ['unreadable (EACCES)', (key) => writeKeyFile(key, [ad(h.endpoint.url, 'scitokens', '')]).then(() => void (h.dir.fault = 'EACCES')), /cannot be read/],
+    [
+      'unreadable (EACCES)',
+      (key) => writeKeyFile(key, [ad(h.endpoint.url, 'scitokens', '')]).then(() => void (h.dir.fault = 'EACCES')),
+      /cannot be read/,
+    ],
   ];
   for (const [label, plant, reason] of permanent) {
     it(`answers a key file that is ${label} with a 422 page that says why`, async () => {
@@ -116,11 +125,22 @@ describe('a user directory that is a symlink (issue 7, item 3)', () => {
       const page = text(response.body);
       assert.match(page, /user directory of alice is a symbolic link/);
       assert.match(page, /refusing to write there/);
-      for (const secret of [CLIENT_SECRET, 'at-SECRET-symlinked', 'rt-SECRET-symlinked', 'code-SECRET-symlinked', outside, h.root]) {
+      for (const secret of [
+        CLIENT_SECRET,
+        'at-SECRET-symlinked',
+        'rt-SECRET-symlinked',
+        'code-SECRET-symlinked',
+        outside,
+        h.root,
+      ]) {
         assert.ok(!response.body.includes(secret), `the page shows ${secret}`);
       }
       assert.deepEqual(await readdir(outside), [], 'nothing is written where the link points');
-      assert.equal(await exists(join(h.root, key)), true, 'the key file is kept for a retry once an admin fixed the directory');
+      assert.equal(
+        await exists(join(h.root, key)),
+        true,
+        'the key file is kept for a retry once an admin fixed the directory',
+      );
       assert.ok(
         h.lines.some((l) => /ERROR/.test(l) && /symbolic link/.test(l)),
         'the admin finds it in the log',
@@ -142,7 +162,9 @@ describe('a flood of one login link (issue 7, item 4)', () => {
     await writeKeyFile(floodKey, [ad(h.endpoint.url, 'scitokens', '', { LocalUser: 'mallory' })]);
     const flood = 10_001;
     for (let sent = 0; sent < flood; sent += 100) {
-      const batch = await Promise.all(Array.from({ length: Math.min(100, flood - sent) }, () => get(`/key/${floodKey}`)));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(100, flood - sent) }, () => get(`/key/${floodKey}`)),
+      );
       for (const r of batch) assert.equal(r.statusCode, 200);
     }
 
@@ -187,7 +209,10 @@ describe('browser-facing headers (issue 7, item 9)', () => {
     const style = /<style>([\s\S]*?)<\/style>/.exec(r?.body ?? '')?.[1] ?? '';
     assert.ok(style.length > 0);
     const hash = createHash('sha256').update(style).digest('base64');
-    assert.match(String(r?.headers['content-security-policy']), new RegExp(`style-src 'sha256-${hash.replace(/[+/]/g, '\\$&')}'`));
+    assert.match(
+      String(r?.headers['content-security-policy']),
+      new RegExp(`style-src 'sha256-${hash.replace(/[+/]/g, '\\$&')}'`),
+    );
     assert.doesNotMatch(r?.body ?? '', /<script|style="/, 'no script and no style attribute to allow');
   });
 
@@ -200,9 +225,13 @@ describe('browser-facing headers (issue 7, item 9)', () => {
 
   it('sends HSTS only over HTTPS: one year for a real host name, five minutes for localhost', async () => {
     const over = async (host: string, proto?: string): Promise<unknown> =>
-      (await h.app.inject({ method: 'GET', url: '/', headers: { host, ...(proto ? { 'x-forwarded-proto': proto } : {}) } })).headers[
-        'strict-transport-security'
-      ];
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: '/',
+          headers: { host, ...(proto ? { 'x-forwarded-proto': proto } : {}) },
+        })
+      ).headers['strict-transport-security'];
     assert.equal(await over('sandbox.example.org:8443', 'https'), 'max-age=31536000');
     assert.equal(await over('localhost:8443', 'https'), 'max-age=300');
     assert.equal(await over('127.0.0.1:8443', 'https'), 'max-age=300');

@@ -61,11 +61,16 @@ describe('GET /return/<provider>: the code exchange and the files HTCondor reads
     assert.equal(form['client_id'], 'client-scitokens');
     assert.equal(form['client_secret'], CLIENT_SECRET);
     assert.match(form['code_verifier'] ?? '', /^[A-Za-z0-9._~-]{43,128}$/);
-    assert.equal(s256(form['code_verifier'] ?? ''), url.searchParams.get('code_challenge'), 'S256(code_verifier) is the code_challenge sent to the provider');
+    assert.equal(
+      s256(form['code_verifier'] ?? ''),
+      url.searchParams.get('code_challenge'),
+      'S256(code_verifier) is the code_challenge sent to the provider',
+    );
 
     const userDir = join(h.root, USER);
     assert.deepEqual(await userFiles(), ['scitokens.meta', 'scitokens.top', 'scitokens.use']);
-    for (const f of ['scitokens.use', 'scitokens.meta', 'scitokens.top']) assert.equal(await mode(join(userDir, f)), 0o400, f);
+    for (const f of ['scitokens.use', 'scitokens.meta', 'scitokens.top'])
+      assert.equal(await mode(join(userDir, f)), 0o400, f);
 
     const use = await readFile(join(userDir, 'scitokens.use'), 'utf8');
     assert.equal(use.split('\n').filter((l) => l !== '').length, 1, '.use is one line');
@@ -83,7 +88,11 @@ describe('GET /return/<provider>: the code exchange and the files HTCondor reads
       use_refresh_token: true,
     });
     const top = await readFile(join(userDir, 'scitokens.top'), 'utf8');
-    assert.deepEqual(JSON.parse(top), { refresh_token: 'rt-SECRET-one', scopes: 'read:/public, write:/public', audience: 'https://storage.example/data' });
+    assert.deepEqual(JSON.parse(top), {
+      refresh_token: 'rt-SECRET-one',
+      scopes: 'read:/public, write:/public',
+      audience: 'https://storage.example/data',
+    });
     assert.ok(top.includes('"scopes": "read:/public, write:/public"'), 'scopes kept byte for byte (bug B1)');
 
     assert.equal(await exists(join(h.root, key)), false, 'the key file is removed once every credential is done');
@@ -98,7 +107,12 @@ describe('GET /return/<provider>: the code exchange and the files HTCondor reads
 
   it('keeps Scopes and Audience with spaces exactly as the key file has them (bug B1)', async () => {
     const key = newKey();
-    await writeKeyFile(key, [ad(h.endpoint.url, 'scitokens', '', { Scopes: 'read:/public write:/public', Audience: 'https://a.example https://b.example' })]);
+    await writeKeyFile(key, [
+      ad(h.endpoint.url, 'scitokens', '', {
+        Scopes: 'read:/public write:/public',
+        Audience: 'https://a.example https://b.example',
+      }),
+    ]);
     respond(() => json(200, tokenResponse('b1')));
     const { cookie } = await openKey(key);
     const url = await startLogin(cookie, key, 'scitokens');
@@ -123,7 +137,10 @@ describe('GET /return/<provider>: the code exchange and the files HTCondor reads
 
   it('completes two providers (one with a handle) in sequence and removes the key file only after the second', async () => {
     const key = newKey();
-    await writeKeyFile(key, [ad(h.endpoint.url, 'scitokens', ''), ad(h.endpoint.url, 'mytokens', 'read', { Scopes: 'read:/public write:/public' })]);
+    await writeKeyFile(key, [
+      ad(h.endpoint.url, 'scitokens', ''),
+      ad(h.endpoint.url, 'mytokens', 'read', { Scopes: 'read:/public write:/public' }),
+    ]);
     respond((r) => json(200, tokenResponse(r.form.get('client_id') ?? 'x')));
     const { cookie, response: first } = await openKey(key);
     assert.match(first.body, new RegExp(`href="/login/${key}/scitokens"`));
@@ -143,7 +160,14 @@ describe('GET /return/<provider>: the code exchange and the files HTCondor reads
     assert.equal(b.searchParams.get('redirect_uri'), 'https://localhost:8443/return/mytokens');
     assert.equal(b.searchParams.get('scope'), 'read:/public write:/public');
     assert.equal((await callback(cookie, 'mytokens', state(b), 'code-SECRET-b')).statusCode, 303);
-    assert.deepEqual(await userFiles(), ['mytokens_read.meta', 'mytokens_read.top', 'mytokens_read.use', 'scitokens.meta', 'scitokens.top', 'scitokens.use']);
+    assert.deepEqual(await userFiles(), [
+      'mytokens_read.meta',
+      'mytokens_read.top',
+      'mytokens_read.use',
+      'scitokens.meta',
+      'scitokens.top',
+      'scitokens.use',
+    ]);
     assert.equal(await exists(join(h.root, key)), false);
 
     const use = JSON.parse(await readFile(join(h.root, USER, 'mytokens_read.use'), 'utf8')) as Record<string, unknown>;
@@ -208,7 +232,10 @@ describe('GET /return/<provider>: responses that must not be accepted', () => {
 
   it('refuses a forged state', async () => {
     const { key, cookie } = await started();
-    await assertRefused(await callback(cookie, 'scitokens', randomBytes(32).toString('base64url'), 'code-SECRET-forged'), key);
+    await assertRefused(
+      await callback(cookie, 'scitokens', randomBytes(32).toString('base64url'), 'code-SECRET-forged'),
+      key,
+    );
   });
 
   it('refuses a missing state', async () => {
@@ -259,7 +286,11 @@ describe('GET /return/<provider>: responses that must not be accepted', () => {
 
   it('shows a provider error (access_denied) as a 403 page in plain words with a link back, and writes nothing', async () => {
     const { key, cookie, url } = await started();
-    const query = new URLSearchParams({ error: 'access_denied', error_description: 'The user <b>denied</b> the request', state: state(url) });
+    const query = new URLSearchParams({
+      error: 'access_denied',
+      error_description: 'The user <b>denied</b> the request',
+      state: state(url),
+    });
     const response = await get(`/return/scitokens?${query.toString()}`, cookie);
     assert.equal(response.statusCode, 403);
     const page = text(response.body);

@@ -7,7 +7,20 @@ import assert from 'node:assert/strict';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AUTHORIZE, CLIENT_SECRET, ad, formatKeyFile, newKey, text, h, writeKeyFile, get, openKey, startLogin, useHarness } from './web-login-harness.js';
+import {
+  AUTHORIZE,
+  CLIENT_SECRET,
+  ad,
+  formatKeyFile,
+  newKey,
+  text,
+  h,
+  writeKeyFile,
+  get,
+  openKey,
+  startLogin,
+  useHarness,
+} from './web-login-harness.js';
 
 useHarness();
 
@@ -117,7 +130,10 @@ describe('GET /key/<key>: the page condor_submit links to', () => {
     const secret = 'cs-SECRET-unquoted-77';
     h.secrets.add(secret);
     // The ClientSecret value lacks its quotes: the line is malformed, and it is the first line.
-    const content = formatKeyFile([ad(h.endpoint.url, 'scitokens', '')]).replace(`ClientSecret = "${CLIENT_SECRET}"`, `ClientSecret = ${secret}`);
+    const content = formatKeyFile([ad(h.endpoint.url, 'scitokens', '')]).replace(
+      `ClientSecret = "${CLIENT_SECRET}"`,
+      `ClientSecret = ${secret}`,
+    );
     await writeFile(join(h.root, key), content);
     const response = await get(`/key/${key}`);
     assert.equal(response.statusCode, 422);
@@ -162,7 +178,10 @@ describe('GET /login/<key>/<name>: sending the browser to the provider', () => {
     const response = await get(`/login/${key}/scitokens`, cookie);
     assert.equal(response.statusCode, 303);
     const location = String(response.headers['location']);
-    assert.ok(!location.includes(CLIENT_SECRET) && !location.includes(encodeURIComponent(CLIENT_SECRET)), 'no client secret in the Location');
+    assert.ok(
+      !location.includes(CLIENT_SECRET) && !location.includes(encodeURIComponent(CLIENT_SECRET)),
+      'no client secret in the Location',
+    );
     const url = new URL(location);
     assert.equal(`${url.origin}${url.pathname}`, AUTHORIZE);
     const p = url.searchParams;

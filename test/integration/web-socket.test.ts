@@ -34,7 +34,12 @@ beforeEach(async () => {
   const publicKey = join(work, 'public.pem');
   await ensureSigningKey(join(work, 'private.pem'), publicKey);
   const { logger } = createMemoryLogger('web');
-  app = await buildApp({ issuer: 'https://localhost:8443', keys: createIssuerKeySource(publicKey, 'local'), logger, directory });
+  app = await buildApp({
+    issuer: 'https://localhost:8443',
+    keys: createIssuerKeySource(publicKey, 'local'),
+    logger,
+    directory,
+  });
 });
 
 afterEach(async () => {
@@ -42,7 +47,10 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: socket, path, headers: { host: 'localhost:8443', ...headers } }, (res) => {
       let body = '';
@@ -57,7 +65,10 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
 
 /** A socket left behind as by a web app killed with SIGKILL: bound, listened on, never closed (never unlinked). */
 async function leaveStaleSocket(): Promise<void> {
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  const child = spawn(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ]);
   await new Promise((resolve) => child.once('exit', resolve));
   assert.ok((await lstat(socket)).isSocket(), 'the killed process left its socket behind');
 }
@@ -95,7 +106,10 @@ describe('listenOnSocket', () => {
     const other = createServer();
     await new Promise<void>((resolve) => other.listen(socket, resolve));
     try {
-      assert.equal(await refusal(), `WEB_LISTEN_SOCKET ${socket}: another process already listens there (a second web app?)`);
+      assert.equal(
+        await refusal(),
+        `WEB_LISTEN_SOCKET ${socket}: another process already listens there (a second web app?)`,
+      );
       assert.ok((await lstat(socket)).isSocket(), 'the other socket is still there');
     } finally {
       await new Promise((resolve) => other.close(resolve));
@@ -114,18 +128,27 @@ describe('listenOnSocket', () => {
     if (process.getuid?.() === 0) {
       await chmod(dir, 0o2750);
       await chown(dir, 4242, 4242);
-      assert.match(await refusal(), /its directory .*\/run belongs to uid 4242, not to this web app \(uid 0\): install -d -o root /);
+      assert.match(
+        await refusal(),
+        /its directory .*\/run belongs to uid 4242, not to this web app \(uid 0\): install -d -o root /,
+      );
       await chown(dir, 0, 0);
     }
     await chmod(dir, 0o1777);
     assert.match(await refusal(), /its directory .*\/run is writable by every user \(mode 1777\)/);
     await rm(dir, { recursive: true });
-    assert.match(await refusal(), /its directory .*\/run does not exist \(create it as root: install -d -o \S+ -g <the web server's group> -m 2750 /);
+    assert.match(
+      await refusal(),
+      /its directory .*\/run does not exist \(create it as root: install -d -o \S+ -g <the web server's group> -m 2750 /,
+    );
   });
 
   it('trusts the X-Forwarded-Proto of the web server on the socket (HSTS over HTTPS only)', async () => {
     await listenOnSocket(app, socket);
-    assert.equal((await get('/healthz', { 'x-forwarded-proto': 'https' })).headers['strict-transport-security'], 'max-age=300');
+    assert.equal(
+      (await get('/healthz', { 'x-forwarded-proto': 'https' })).headers['strict-transport-security'],
+      'max-age=300',
+    );
     assert.equal((await get('/healthz')).headers['strict-transport-security'], undefined);
   });
 });

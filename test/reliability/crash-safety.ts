@@ -163,8 +163,10 @@ export async function runCrashSafety(options: CrashSafetyOptions): Promise<Crash
   const startCredmon = (): ChildProcess => credmon.start();
   const ageHalf = async (): Promise<void> => {
     const old = new Date(Date.now() - 7_200_000);
-    for (const user of local) if (Math.random() < 0.5) await utimes(join(credDir, user, 'scitokens.use'), old, old).catch(() => undefined);
-    for (const cred of oauth) if (Math.random() < 0.5) await utimes(join(credDir, cred, 'mytokens.use'), old, old).catch(() => undefined);
+    for (const user of local)
+      if (Math.random() < 0.5) await utimes(join(credDir, user, 'scitokens.use'), old, old).catch(() => undefined);
+    for (const cred of oauth)
+      if (Math.random() < 0.5) await utimes(join(credDir, cred, 'mytokens.use'), old, old).catch(() => undefined);
   };
 
   const maxRunMs = options.maxRunMs ?? 3_000;
@@ -237,7 +239,12 @@ function checkUseFiles(
     try {
       const use = parseUseFile(user, readFileSync(join(credDir, user, 'scitokens.use'), 'utf8'));
       const [h, p, s] = use.accessToken.split('.');
-      const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s ?? '', 'base64url'));
+      const ok = verify(
+        'sha256',
+        Buffer.from(`${h}.${p}`),
+        { key: publicKey, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(s ?? '', 'base64url'),
+      );
       const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString()) as { sub?: string; exp?: number };
       const fresh = statSync(join(credDir, user, 'scitokens.use')).mtimeMs > Date.now() - 3_600_000;
       if (!ok || claims.sub !== user || (claims.exp ?? 0) < nowS || !fresh) bad.push(`${user}/scitokens.use`);
@@ -283,7 +290,8 @@ function findTempFiles(credDir: string): string[] {
   for (const entry of readdirSync(credDir)) {
     if (entry.endsWith('.tmp')) found.push(entry);
     const dir = join(credDir, entry);
-    if (statSync(dir).isDirectory()) for (const file of readdirSync(dir)) if (file.endsWith('.tmp')) found.push(`${entry}/${file}`);
+    if (statSync(dir).isDirectory())
+      for (const file of readdirSync(dir)) if (file.endsWith('.tmp')) found.push(`${entry}/${file}`);
   }
   return found;
 }
@@ -295,7 +303,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     log: (line) => console.error(line),
   });
   console.log(JSON.stringify({ date: new Date().toISOString(), ...report }, null, 2));
-  const lost = report.badFiles.length + report.tempFilesLeft.length + report.lostRefreshTokens.length + report.invalidUseFiles.length;
+  const lost =
+    report.badFiles.length +
+    report.tempFilesLeft.length +
+    report.lostRefreshTokens.length +
+    report.invalidUseFiles.length;
   process.exitCode = lost === 0 ? 0 : 1;
   if (!existsSync('bench-results')) await mkdir('bench-results');
   await writeFile(join('bench-results', `crash-safety-${Date.now()}.json`), JSON.stringify(report, null, 2));

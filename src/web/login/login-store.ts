@@ -88,7 +88,8 @@ export class LoginStore {
       maxSessionsPerUser: this.maxSessionsPerUser,
       maxPendingPerSession: this.maxPendingPerSession,
     })) {
-      if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`LoginStore ${name} must be a positive integer`);
+      if (!Number.isSafeInteger(value) || value < 1)
+        throw new RangeError(`LoginStore ${name} must be a positive integer`);
     }
   }
 
@@ -129,7 +130,15 @@ export class LoginStore {
 
   startLogin(session: LoginSession, name: string, provider: string, codeVerifier: string): PendingLogin {
     this.expire();
-    const login: PendingLogin = { state: randomToken(), sessionId: session.id, key: session.key, name, provider, codeVerifier, createdAtMs: this.now() };
+    const login: PendingLogin = {
+      state: randomToken(),
+      sessionId: session.id,
+      key: session.key,
+      name,
+      provider,
+      codeVerifier,
+      createdAtMs: this.now(),
+    };
     this.pending.set(login.state, login);
     this.active.add(session.id);
     const ofSession = addTo(this.pendingBySession, session.id, login.state);

@@ -15,7 +15,8 @@ export function renderKeyPage(session: LoginSession, paths: SitePaths): string {
     const done = session.done.get(name);
     const status = done
       ? html`<span class="ok">✔ Logged in${done.subject ? html` as ${done.subject}` : ''}</span>`
-      : html`<span class="todo">Not yet</span> <a class="button" href="${paths.login(session.key, name)}">Log in to ${r ? r.provider : name}</a>`;
+      : html`<span class="todo">Not yet</span>
+          <a class="button" href="${paths.login(session.key, name)}">Log in to ${r ? r.provider : name}</a>`;
     return html`<tr>
       <th scope="row">${r ? describeRequest(r) : name}</th>
       <td>${r?.scopes || '(provider default)'}</td>
@@ -25,12 +26,14 @@ export function renderKeyPage(session: LoginSession, paths: SitePaths): string {
   });
   const lead = all
     ? html`<p class="note">
-        <strong>All done.</strong> HTCondor now holds the tokens your job asked for and will keep them fresh. Go back to your terminal and
-        <strong>run the same <code>condor_submit</code> command again</strong>; you may close this window.
+        <strong>All done.</strong> HTCondor now holds the tokens your job asked for and will keep them fresh. Go back to
+        your terminal and <strong>run the same <code>condor_submit</code> command again</strong>; you may close this
+        window.
       </p>`
     : html`<p>
-        Your job, submitted as local user <strong>${session.localUser}</strong>, needs tokens from the providers below. Log in to each one; HTCondor then keeps
-        the tokens fresh for as long as you have jobs. When every row says “Logged in”, run <code>condor_submit</code> again.
+        Your job, submitted as local user <strong>${session.localUser}</strong>, needs tokens from the providers below.
+        Log in to each one; HTCondor then keeps the tokens fresh for as long as you have jobs. When every row says
+        “Logged in”, run <code>condor_submit</code> again.
       </p>`;
   return renderPage(
     WEB_SITE,
@@ -61,8 +64,10 @@ export function renderIndexPage(): string {
     WEB_SITE,
     'Tokens for your HTCondor jobs',
     html`<p>
-      This site lets HTCondor obtain OAuth tokens on your behalf. You do not start here: when a job needs a token you have not granted yet,
-      <code>condor_submit</code> prints a link to this site. Open that link, log in to each provider it lists, then run <code>condor_submit</code> again.
+      This site lets HTCondor obtain OAuth tokens on your behalf. You do not start here: when a job needs a token you
+      have not granted yet,
+      <code>condor_submit</code> prints a link to this site. Open that link, log in to each provider it lists, then run
+      <code>condor_submit</code> again.
     </p>`,
   );
 }

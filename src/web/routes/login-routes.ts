@@ -1,7 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KEY_FILE_NAME, credentialName, storeOAuthLogin, type CredentialDirectory, type KeyFileRequest } from '../../credentials/index.js';
-import { buildAuthorizationUrl, createPkcePair, exchangeAuthorizationCode, type AudienceParameter } from '../../oauth/index.js';
-import { AuthorizationDenied, CredentialFileInvalid, KeyFileNotFound, OAuthStateMismatch } from '../../shared/errors.js';
+import {
+  KEY_FILE_NAME,
+  credentialName,
+  storeOAuthLogin,
+  type CredentialDirectory,
+  type KeyFileRequest,
+} from '../../credentials/index.js';
+import {
+  buildAuthorizationUrl,
+  createPkcePair,
+  exchangeAuthorizationCode,
+  type AudienceParameter,
+} from '../../oauth/index.js';
+import {
+  AuthorizationDenied,
+  CredentialFileInvalid,
+  KeyFileNotFound,
+  OAuthStateMismatch,
+} from '../../shared/errors.js';
 import { toErrorResponse } from '../../html/index.js';
 import { createScrub, sendErrorResponse } from '../error-handler.js';
 import { SESSION_COOKIE, readCookie, sessionCookie } from '../login/cookies.js';
@@ -37,7 +53,8 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
   // Never shown nor logged: the credential directory's path (keys are cut to 8 characters by the mapper itself).
   const scrub = createScrub([directory.root]);
 
-  const sessionOf = (request: FastifyRequest): LoginSession | undefined => store.getSession(readCookie(request.headers.cookie, SESSION_COOKIE));
+  const sessionOf = (request: FastifyRequest): LoginSession | undefined =>
+    store.getSession(readCookie(request.headers.cookie, SESSION_COOKIE));
 
   const sendPage = (reply: FastifyReply, status: number, body: string): FastifyReply =>
     reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
@@ -45,7 +62,11 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
   // Always a page (a browser follows these links), with a way back to the login page when there is one.
   const sendError = (reply: FastifyReply, request: FastifyRequest, error: unknown, retryKey?: string): FastifyReply => {
     const retry = retryKey === undefined ? undefined : { href: paths.key(retryKey), label: 'Back to the login page' };
-    return sendErrorResponse(reply, request.log, toErrorResponse(error, { site: WEB_SITE, step: 'login step', format: 'html', scrub, retry }));
+    return sendErrorResponse(
+      reply,
+      request.log,
+      toErrorResponse(error, { site: WEB_SITE, step: 'login step', format: 'html', scrub, retry }),
+    );
   };
 
   const readRequests = (key: string): Promise<KeyFileRequest[]> => readKeyRequests(directory, key);
@@ -59,7 +80,11 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
   app.get<{ Params: { key: string } }>('/key/:key', async (request, reply) => {
     const { key } = request.params;
     if (!KEY_FILE_NAME.test(key))
-      return sendError(reply, request, new KeyFileNotFound('This is not a login link that HTCondor made (it must end in 64 hexadecimal characters).'));
+      return sendError(
+        reply,
+        request,
+        new KeyFileNotFound('This is not a login link that HTCondor made (it must end in 64 hexadecimal characters).'),
+      );
     const existing = sessionOf(request);
     let requests: KeyFileRequest[];
     try {
@@ -71,14 +96,23 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
       return sendError(reply, request, error);
     }
     const requested = new Map(
-      requests.map((r) => [credentialName(r.provider, r.handle), { provider: r.provider, handle: r.handle, scopes: r.scopes, audience: r.audience }] as const),
+      requests.map(
+        (r) =>
+          [
+            credentialName(r.provider, r.handle),
+            { provider: r.provider, handle: r.handle, scopes: r.scopes, audience: r.audience },
+          ] as const,
+      ),
     );
     const first = requests[0];
     if (!first) return sendError(reply, request, new CredentialFileInvalid(keyLabel(key), 'holds no request'));
     let session = existing;
     if (!session || session.key !== key) {
       session = store.createSession(key, first.localUser, requested);
-      request.log.info({ user: first.localUser, credentials: [...requested.keys()] }, 'New login session from a key file');
+      request.log.info(
+        { user: first.localUser, credentials: [...requested.keys()] },
+        'New login session from a key file',
+      );
       void reply.header('set-cookie', sessionCookie(session.id, SESSION_MAX_AGE_S, `${paths.base}/`));
     }
     return sendPage(reply, 200, renderKeyPage(session, paths));
@@ -102,7 +136,8 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
       return sendError(reply, request, error);
     }
     const target = requests.find((r) => credentialName(r.provider, r.handle) === name);
-    if (!target) return sendError(reply, request, new KeyFileNotFound(`This login link does not ask for ${name}.`), key);
+    if (!target)
+      return sendError(reply, request, new KeyFileNotFound(`This login link does not ask for ${name}.`), key);
     const pkce = createPkcePair();
     const login = store.startLogin(session, name, target.provider, pkce.verifier);
     const location = buildAuthorizationUrl({
@@ -119,43 +154,67 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
     return reply.header('cache-control', 'no-store').redirect(location, 303);
   });
 
-  app.get<{ Params: { provider: string }; Querystring: Record<string, string | undefined> }>('/return/:provider', async (request, reply) => {
-    const q = request.query;
-    const session = sessionOf(request);
-    let login;
-    try {
-      login = store.consumeState(typeof q['state'] === 'string' ? q['state'] : undefined, session?.id, request.params.provider);
-    } catch (error) {
-      return sendError(reply, request, error, session?.key);
-    }
-    const retryKey = login.key;
-    if (typeof q['error'] === 'string') {
-      const description = typeof q['error_description'] === 'string' ? q['error_description'].slice(0, 300) : undefined;
-      return sendError(reply, request, new AuthorizationDenied(q['error'], description), retryKey);
-    }
-    const code = typeof q['code'] === 'string' ? q['code'] : '';
-    if (code === '') return sendError(reply, request, new OAuthStateMismatch('The provider came back without an authorization code.'), retryKey);
-    try {
-      const requests = await readRequests(login.key);
-      const target = requests.find((r) => credentialName(r.provider, r.handle) === login.name);
-      if (!target) throw new KeyFileNotFound(`The key file no longer asks for ${login.name}.`);
-      const tokens = await exchangeAuthorizationCode(target.tokenUrl, code, target.returnUrl, login.codeVerifier, target, {
-        timeoutMs: options.tokenTimeoutMs,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      });
-      const name = await storeOAuthLogin(directory, target, tokens, Math.floor(options.now() / 1000));
-      const scope = typeof tokens.raw['scope'] === 'string' ? tokens.raw['scope'] : undefined;
-      session?.done.set(name, { scope, subject: subjectOf(tokens.accessToken) });
-      request.log.info({ user: target.localUser, credential: name, refreshable: tokens.refreshToken !== undefined }, 'Stored tokens from a completed login');
-      if (session && session.done.size === session.names.length) {
-        await directory.removeKeyFile(login.key);
-        request.log.info({ user: target.localUser }, 'Every login of the key file is done; removed the key file');
+  app.get<{ Params: { provider: string }; Querystring: Record<string, string | undefined> }>(
+    '/return/:provider',
+    async (request, reply) => {
+      const q = request.query;
+      const session = sessionOf(request);
+      let login;
+      try {
+        login = store.consumeState(
+          typeof q['state'] === 'string' ? q['state'] : undefined,
+          session?.id,
+          request.params.provider,
+        );
+      } catch (error) {
+        return sendError(reply, request, error, session?.key);
       }
-      return reply.header('cache-control', 'no-store').redirect(paths.key(login.key), 303);
-    } catch (error) {
-      return sendError(reply, request, error, retryKey);
-    }
-  });
+      const retryKey = login.key;
+      if (typeof q['error'] === 'string') {
+        const description =
+          typeof q['error_description'] === 'string' ? q['error_description'].slice(0, 300) : undefined;
+        return sendError(reply, request, new AuthorizationDenied(q['error'], description), retryKey);
+      }
+      const code = typeof q['code'] === 'string' ? q['code'] : '';
+      if (code === '')
+        return sendError(
+          reply,
+          request,
+          new OAuthStateMismatch('The provider came back without an authorization code.'),
+          retryKey,
+        );
+      try {
+        const requests = await readRequests(login.key);
+        const target = requests.find((r) => credentialName(r.provider, r.handle) === login.name);
+        if (!target) throw new KeyFileNotFound(`The key file no longer asks for ${login.name}.`);
+        const tokens = await exchangeAuthorizationCode(
+          target.tokenUrl,
+          code,
+          target.returnUrl,
+          login.codeVerifier,
+          target,
+          {
+            timeoutMs: options.tokenTimeoutMs,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+          },
+        );
+        const name = await storeOAuthLogin(directory, target, tokens, Math.floor(options.now() / 1000));
+        const scope = typeof tokens.raw['scope'] === 'string' ? tokens.raw['scope'] : undefined;
+        session?.done.set(name, { scope, subject: subjectOf(tokens.accessToken) });
+        request.log.info(
+          { user: target.localUser, credential: name, refreshable: tokens.refreshToken !== undefined },
+          'Stored tokens from a completed login',
+        );
+        if (session && session.done.size === session.names.length) {
+          await directory.removeKeyFile(login.key);
+          request.log.info({ user: target.localUser }, 'Every login of the key file is done; removed the key file');
+        }
+        return reply.header('cache-control', 'no-store').redirect(paths.key(login.key), 303);
+      } catch (error) {
+        return sendError(reply, request, error, retryKey);
+      }
+    },
+  );
 }
 
 /** The `sub` of a JWT access token, shown as "Logged in as …"; opaque tokens have none. */

@@ -69,7 +69,10 @@ describe('parseCredmonConfig', () => {
   });
 
   it('splits LOCAL_CREDMON_TOKEN_AUDIENCE on whitespace, not on commas', () => {
-    const config = parse({ ...BASE, LOCAL_CREDMON_TOKEN_AUDIENCE: '  https://a.example/ \t https://b.example,https://c.example\n' });
+    const config = parse({
+      ...BASE,
+      LOCAL_CREDMON_TOKEN_AUDIENCE: '  https://a.example/ \t https://b.example,https://c.example\n',
+    });
     assert.deepEqual(config.local.audience, ['https://a.example/', 'https://b.example,https://c.example']);
   });
 
@@ -86,7 +89,10 @@ describe('parseCredmonConfig', () => {
   });
 
   it('requires an audience for scitoken:2.0 whatever its case', () => {
-    const problems = problemsOf({ SEC_CREDENTIAL_DIRECTORY_OAUTH: '/creds', LOCAL_CREDMON_TOKEN_VERSION: 'SciToken:2.0' });
+    const problems = problemsOf({
+      SEC_CREDENTIAL_DIRECTORY_OAUTH: '/creds',
+      LOCAL_CREDMON_TOKEN_VERSION: 'SciToken:2.0',
+    });
     assert.equal(problems.length, 1);
     assert.match(problems[0] ?? '', /LOCAL_CREDMON_TOKEN_AUDIENCE/);
   });
@@ -119,7 +125,10 @@ describe('parseCredmonConfig', () => {
     }
     assert.equal(problems.length, expected.length, problems.join('\n'));
     // The message of the error lists them all too, so an admin sees everything in one log line.
-    assert.throws(() => parse({ LOCAL_CREDMON_TOKEN_LIFETIME: '0' }), /SEC_CREDENTIAL_DIRECTORY_OAUTH[\s\S]*LOCAL_CREDMON_TOKEN_LIFETIME/);
+    assert.throws(
+      () => parse({ LOCAL_CREDMON_TOKEN_LIFETIME: '0' }),
+      /SEC_CREDENTIAL_DIRECTORY_OAUTH[\s\S]*LOCAL_CREDMON_TOKEN_LIFETIME/,
+    );
   });
 
   for (const bad of ['0', '-5', '1.5', '1200s', 'twenty']) {
@@ -141,7 +150,11 @@ describe('parseCredmonConfig', () => {
       LOCAL_CREDMON_PUBLIC_KEY: './scitokens.pem',
       LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: 'groups.map',
     });
-    for (const knob of ['SEC_CREDENTIAL_DIRECTORY_OAUTH', 'LOCAL_CREDMON_PUBLIC_KEY', 'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE']) {
+    for (const knob of [
+      'SEC_CREDENTIAL_DIRECTORY_OAUTH',
+      'LOCAL_CREDMON_PUBLIC_KEY',
+      'LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE',
+    ]) {
       assert.ok(
         problems.some((p) => p.startsWith(`${knob} = `) && p.includes('absolute')),
         `${knob}: ${problems.join('\n')}`,
@@ -161,12 +174,19 @@ describe('parseCredmonConfig', () => {
   });
 
   it('strips a trailing slash from the issuer', () => {
-    assert.equal(parse({ ...BASE, LOCAL_CREDMON_ISSUER: 'https://issuer.example/' }).local.issuer, 'https://issuer.example');
+    assert.equal(
+      parse({ ...BASE, LOCAL_CREDMON_ISSUER: 'https://issuer.example/' }).local.issuer,
+      'https://issuer.example',
+    );
   });
 
   it('honours the subsystem prefix for daemon knobs', () => {
     const config = parseCredmonConfig(
-      lookupFrom(new Map(Object.entries({ ...BASE, MYCRED_SCAN_INTERVAL: '5', MYCRED_DEBUG: 'D_FULLDEBUG', MYCRED_LOG: '/tmp/x.log' }))),
+      lookupFrom(
+        new Map(
+          Object.entries({ ...BASE, MYCRED_SCAN_INTERVAL: '5', MYCRED_DEBUG: 'D_FULLDEBUG', MYCRED_LOG: '/tmp/x.log' }),
+        ),
+      ),
       'MYCRED',
     );
     assert.equal(config.scanIntervalS, 5);

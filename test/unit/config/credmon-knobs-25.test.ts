@@ -28,7 +28,11 @@ function failure(knobs: Record<string, string>): ConfigInvalid {
 
 describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
   it('LOCAL_CREDMON_PROVIDER_NAMES (comma and/or space separated) wins over LOCAL_CREDMON_PROVIDER_NAME', () => {
-    const config = parse({ ...V25, LOCAL_CREDMON_PROVIDER_NAMES: 'scitokens, chemistry  physics,', LOCAL_CREDMON_PROVIDER_NAME: 'old' });
+    const config = parse({
+      ...V25,
+      LOCAL_CREDMON_PROVIDER_NAMES: 'scitokens, chemistry  physics,',
+      LOCAL_CREDMON_PROVIDER_NAME: 'old',
+    });
     assert.deepEqual(
       config.localProviders.map((p) => p.providerName),
       ['scitokens', 'chemistry', 'physics'],
@@ -40,7 +44,9 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
 
   it('an empty LOCAL_CREDMON_PROVIDER_NAMES falls back to LOCAL_CREDMON_PROVIDER_NAME, then to scitokens', () => {
     assert.deepEqual(
-      parse({ ...V25, LOCAL_CREDMON_PROVIDER_NAMES: ' , ', LOCAL_CREDMON_PROVIDER_NAME: 'mine' }).localProviders.map((p) => p.providerName),
+      parse({ ...V25, LOCAL_CREDMON_PROVIDER_NAMES: ' , ', LOCAL_CREDMON_PROVIDER_NAME: 'mine' }).localProviders.map(
+        (p) => p.providerName,
+      ),
       ['mine'],
     );
     assert.deepEqual(
@@ -127,7 +133,10 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
     assert.equal(old.local.authzTemplateExpr, undefined);
     assert.equal(old.local.authzGroupRequirement, undefined);
     const warnings = old.warnings.join('\n');
-    assert.match(warnings, /LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR is set, but HTCondor 23\.9\.6 does not know it .*no scope from it/);
+    assert.match(
+      warnings,
+      /LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR is set, but HTCondor 23\.9\.6 does not know it .*no scope from it/,
+    );
     assert.match(warnings, /LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT is set, .*every user gets a token/);
   });
 
@@ -141,7 +150,10 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
 
   it('OAUTH2_CREDMON_PROVIDER_NAMES defaults to *; a list is split on commas and spaces', () => {
     assert.deepEqual(parse(V25).oauthProviders, ['*']);
-    assert.deepEqual(parse({ ...V25, OAUTH2_CREDMON_PROVIDER_NAMES: 'box,  github' }).oauthProviders, ['box', 'github']);
+    assert.deepEqual(parse({ ...V25, OAUTH2_CREDMON_PROVIDER_NAMES: 'box,  github' }).oauthProviders, [
+      'box',
+      'github',
+    ]);
   });
 
   it('tells whether <provider>_CLIENT_ID is configured', () => {
@@ -166,16 +178,26 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
     ] as const) {
       const error = failure({ ...V25, [knob]: value });
       assert.equal(error.exitStatus, 99, `${knob} = ${value}`);
-      assert.match(error.problems.join('\n'), /contains disallowed characters and CREDMON_ALLOW_SPECIAL_CHAR_NAMES is False/);
+      assert.match(
+        error.problems.join('\n'),
+        /contains disallowed characters and CREDMON_ALLOW_SPECIAL_CHAR_NAMES is False/,
+      );
     }
   });
 
   it('CREDMON_ALLOW_SPECIAL_CHAR_NAMES = true allows _ in provider names on 25.x; 23.9 keeps its own rule', () => {
-    const config = parse({ ...V25, CREDMON_ALLOW_SPECIAL_CHAR_NAMES: 'true', LOCAL_CREDMON_PROVIDER_NAMES: 'my_tokens' });
+    const config = parse({
+      ...V25,
+      CREDMON_ALLOW_SPECIAL_CHAR_NAMES: 'true',
+      LOCAL_CREDMON_PROVIDER_NAMES: 'my_tokens',
+    });
     assert.equal(config.local.providerName, 'my_tokens');
     assert.equal(parse({ ...V23, LOCAL_CREDMON_PROVIDER_NAME: 'my.tokens' }).local.providerName, 'my.tokens');
     assert.equal(failure({ ...V23, LOCAL_CREDMON_PROVIDER_NAME: '-x/y' }).exitStatus, 1);
-    assert.match(failure({ ...V25, CREDMON_ALLOW_SPECIAL_CHAR_NAMES: 'maybe' }).problems.join('\n'), /CREDMON_ALLOW_SPECIAL_CHAR_NAMES = maybe/);
+    assert.match(
+      failure({ ...V25, CREDMON_ALLOW_SPECIAL_CHAR_NAMES: 'maybe' }).problems.join('\n'),
+      /CREDMON_ALLOW_SPECIAL_CHAR_NAMES = maybe/,
+    );
   });
 
   it('on 23.9, each 24.x/25.x knob that is set is reported once, named, with what the credmon does instead', () => {
@@ -213,13 +235,22 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
   });
 
   it('a 25.x knob with a bad value does not break 23.9 (it is ignored there, not parsed)', () => {
-    const config = parse({ ...V23, LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: 'nonsense', LOCAL_CREDMON_PROVIDER_NAMES: 'a_b' });
+    const config = parse({
+      ...V23,
+      LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: 'nonsense',
+      LOCAL_CREDMON_PROVIDER_NAMES: 'a_b',
+    });
     assert.equal(config.local.privateKeyAlgorithm, 'ES256');
     assert.equal(config.warnings.length, 2);
   });
 
   it('a knob is reported once even when several providers would read it', () => {
-    const config = parse({ ...BASE, CONDOR_VERSION: '24.12.0', LOCAL_CREDMON_PROVIDER_NAMES: 'a b c', LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: 'RS256' });
+    const config = parse({
+      ...BASE,
+      CONDOR_VERSION: '24.12.0',
+      LOCAL_CREDMON_PROVIDER_NAMES: 'a b c',
+      LOCAL_CREDMON_PRIVATE_KEY_ALGORITHM: 'RS256',
+    });
     assert.equal(config.localProviders.length, 3);
     assert.deepEqual(config.warnings.filter((w) => w.includes('PRIVATE_KEY_ALGORITHM')).length, 1);
     assert.ok(config.localProviders.every((p) => p.privateKeyAlgorithm === 'ES256'));
@@ -232,7 +263,13 @@ describe('parseCredmonConfig: HTCondor 24.x/25.x knobs', () => {
   });
 
   it('a provider in both the local and the OAuth2 lists is reported (upstream warns and continues)', () => {
-    const config = parse({ ...V25, LOCAL_CREDMON_PROVIDER_NAMES: 'scitokens', OAUTH2_CREDMON_PROVIDER_NAMES: 'scitokens box' });
-    assert.deepEqual(config.warnings, ['Credential providers named scitokens overlap between local and oauth2 credmons, continuing anyway...']);
+    const config = parse({
+      ...V25,
+      LOCAL_CREDMON_PROVIDER_NAMES: 'scitokens',
+      OAUTH2_CREDMON_PROVIDER_NAMES: 'scitokens box',
+    });
+    assert.deepEqual(config.warnings, [
+      'Credential providers named scitokens overlap between local and oauth2 credmons, continuing anyway...',
+    ]);
   });
 });

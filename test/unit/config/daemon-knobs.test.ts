@@ -12,7 +12,12 @@ describe('parseDaemonLog', () => {
     assert.deepEqual(parseDaemonLog(lookup({}), 'CREDMON_OAUTH', problems), {
       logFile: undefined,
       debug: false,
-      logBounds: { limit: { unit: 'bytes', value: 10 * 1024 * 1024 }, maxRotated: 1, truncateOnOpen: false, knob: 'MAX_DEFAULT_LOG' },
+      logBounds: {
+        limit: { unit: 'bytes', value: 10 * 1024 * 1024 },
+        maxRotated: 1,
+        truncateOnOpen: false,
+        knob: 'MAX_DEFAULT_LOG',
+      },
     });
     assert.deepEqual(problems, []);
   });

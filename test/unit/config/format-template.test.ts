@@ -4,7 +4,10 @@ import { formatTemplate } from '../../../src/config/format-template.js';
 
 describe('formatTemplate', () => {
   it('replaces every {username}', () => {
-    assert.equal(formatTemplate('read:/user/{username} write:/user/{username}', { username: 'alice' }), 'read:/user/alice write:/user/alice');
+    assert.equal(
+      formatTemplate('read:/user/{username} write:/user/{username}', { username: 'alice' }),
+      'read:/user/alice write:/user/alice',
+    );
   });
 
   it('turns {{ and }} into literal braces, as Python str.format does', () => {

@@ -45,16 +45,31 @@ describe('parseLogBounds (MAX_<NAME>_LOG, MAX_DEFAULT_LOG, MAX_NUM_<NAME>_LOG, T
 
   it('defaults to 10 MiB, one .old, no truncation, as HTCondor', () => {
     assert.deepEqual(bounds({}), {
-      result: { limit: { unit: 'bytes', value: 10 * MIB }, maxRotated: 1, truncateOnOpen: false, knob: 'MAX_DEFAULT_LOG' },
+      result: {
+        limit: { unit: 'bytes', value: 10 * MIB },
+        maxRotated: 1,
+        truncateOnOpen: false,
+        knob: 'MAX_DEFAULT_LOG',
+      },
       problems: [],
     });
   });
 
   it('takes MAX_DEFAULT_LOG, and MAX_<NAME>_LOG over it (a time too); reads the count and truncation', () => {
     assert.deepEqual(bounds({ MAX_DEFAULT_LOG: '1 Mb' }).result.limit, { unit: 'bytes', value: MIB });
-    const own = bounds({ MAX_DEFAULT_LOG: '1 Mb', MAX_CREDMON_OAUTH_LOG: '1 Day', MAX_NUM_CREDMON_OAUTH_LOG: '5', TRUNC_CREDMON_OAUTH_LOG_ON_OPEN: 'True' });
+    const own = bounds({
+      MAX_DEFAULT_LOG: '1 Mb',
+      MAX_CREDMON_OAUTH_LOG: '1 Day',
+      MAX_NUM_CREDMON_OAUTH_LOG: '5',
+      TRUNC_CREDMON_OAUTH_LOG_ON_OPEN: 'True',
+    });
     assert.deepEqual(own, {
-      result: { limit: { unit: 'seconds', value: 86_400 }, maxRotated: 5, truncateOnOpen: true, knob: 'MAX_CREDMON_OAUTH_LOG' },
+      result: {
+        limit: { unit: 'seconds', value: 86_400 },
+        maxRotated: 5,
+        truncateOnOpen: true,
+        knob: 'MAX_CREDMON_OAUTH_LOG',
+      },
       problems: [],
     });
     assert.equal(bounds({ MAX_CREDMON_OAUTH_LOG: '0' }).result.limit.value, 0, '0 = without bound');
@@ -67,7 +82,12 @@ describe('parseLogBounds (MAX_<NAME>_LOG, MAX_DEFAULT_LOG, MAX_NUM_<NAME>_LOG, T
       MAX_NUM_CREDMON_OAUTH_LOG: '-2',
       TRUNC_CREDMON_OAUTH_LOG_ON_OPEN: 'maybe',
     });
-    assert.deepEqual(result, { limit: { unit: 'bytes', value: 10 * MIB }, maxRotated: 1, truncateOnOpen: false, knob: 'MAX_CREDMON_OAUTH_LOG' });
+    assert.deepEqual(result, {
+      limit: { unit: 'bytes', value: 10 * MIB },
+      maxRotated: 1,
+      truncateOnOpen: false,
+      knob: 'MAX_CREDMON_OAUTH_LOG',
+    });
     assert.deepEqual(problems, [
       'MAX_DEFAULT_LOG = 1 Hr: must be a size, not a time (set MAX_CREDMON_OAUTH_LOG for a time)',
       'MAX_CREDMON_OAUTH_LOG = big: expected an integer >= 0, optionally followed by Bytes, Kb, Mb, Gb, Tb, Sec, Min, Hr, Day or Wk',

@@ -60,8 +60,17 @@ describe('parseWebConfig', () => {
   });
 
   it('keeps the login pages up when a knob only the local issuer uses is wrong', () => {
-    const knobs = { ...BASE, LOCAL_CREDMON_TOKEN_VERSION: 'scitoken:2.0', LOCAL_CREDMON_TOKEN_LIFETIME: 'soon', LOCAL_CREDMON_AUTHZ_TEMPLATE: '{nope}' };
-    assert.throws(() => parseCredmonConfig(lookupFrom(new Map(Object.entries(knobs)))), ConfigInvalid, 'the credmon refuses it');
+    const knobs = {
+      ...BASE,
+      LOCAL_CREDMON_TOKEN_VERSION: 'scitoken:2.0',
+      LOCAL_CREDMON_TOKEN_LIFETIME: 'soon',
+      LOCAL_CREDMON_AUTHZ_TEMPLATE: '{nope}',
+    };
+    assert.throws(
+      () => parseCredmonConfig(lookupFrom(new Map(Object.entries(knobs)))),
+      ConfigInvalid,
+      'the credmon refuses it',
+    );
     assert.equal(parse(knobs).credDir, '/var/lib/condor/oauth_credentials');
   });
 
@@ -97,28 +106,53 @@ describe('parseWebConfig', () => {
     assert.equal(basePath('https://ap.example.org/'), '');
     assert.equal(basePath('https://ap.example.org/credmon'), '/credmon');
     assert.equal(basePath('https://ap.example.org/tokens/credmon/'), '/tokens/credmon');
-    assert.match(problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'https://ap.example.org/a%22b' }).join(), /CREDMON_WEB_PREFIX = .*path/);
-    assert.match(problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'credmon' }).join(), /CREDMON_WEB_PREFIX = credmon: not a URL/);
+    assert.match(
+      problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'https://ap.example.org/a%22b' }).join(),
+      /CREDMON_WEB_PREFIX = .*path/,
+    );
+    assert.match(
+      problemsOf({ ...BASE, CREDMON_WEB_PREFIX: 'credmon' }).join(),
+      /CREDMON_WEB_PREFIX = credmon: not a URL/,
+    );
   });
 
   it('listens on a Unix socket unless WEB_LISTEN_HOST or WEB_LISTEN_PORT asks for TCP, and never on both', () => {
     const listen = (env: Record<string, string>) => parse({ ...BASE, ...env }).listen;
     assert.deepEqual(listen({ WEB_LISTEN_SOCKET: '/run/web/app.sock' }), { kind: 'socket', path: '/run/web/app.sock' });
-    assert.deepEqual(listen({ WEB_LISTEN_SOCKET: ' ', WEB_LISTEN_HOST: '' }), { kind: 'socket', path: '/run/credmon-sandbox-web/web.sock' });
+    assert.deepEqual(listen({ WEB_LISTEN_SOCKET: ' ', WEB_LISTEN_HOST: '' }), {
+      kind: 'socket',
+      path: '/run/credmon-sandbox-web/web.sock',
+    });
     assert.deepEqual(listen({ WEB_LISTEN_PORT: '8081' }), { kind: 'tcp', host: '127.0.0.1', port: 8081 });
     assert.deepEqual(listen({ WEB_LISTEN_HOST: '127.0.0.1' }), { kind: 'tcp', host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(listen({ WEB_LISTEN_SOCKET: '', WEB_LISTEN_PORT: '8081' }), { kind: 'tcp', host: '127.0.0.1', port: 8081 });
-    const problems = problemsOf({ ...BASE, WEB_LISTEN_SOCKET: '/run/web.sock', WEB_LISTEN_PORT: '8081', WEB_DEBUG: 'maybe' });
+    assert.deepEqual(listen({ WEB_LISTEN_SOCKET: '', WEB_LISTEN_PORT: '8081' }), {
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: 8081,
+    });
+    const problems = problemsOf({
+      ...BASE,
+      WEB_LISTEN_SOCKET: '/run/web.sock',
+      WEB_LISTEN_PORT: '8081',
+      WEB_DEBUG: 'maybe',
+    });
     assert.deepEqual(problems, [
       'WEB_LISTEN_SOCKET = /run/web.sock and WEB_LISTEN_PORT are both set: the web app listens on a Unix socket or on TCP; unset one',
       'WEB_DEBUG = maybe: expected true or false',
     ]);
-    assert.match(problemsOf({ ...BASE, WEB_LISTEN_SOCKET: 'web.sock' }).join(), /^WEB_LISTEN_SOCKET = web\.sock: expected an absolute path$/);
+    assert.match(
+      problemsOf({ ...BASE, WEB_LISTEN_SOCKET: 'web.sock' }).join(),
+      /^WEB_LISTEN_SOCKET = web\.sock: expected an absolute path$/,
+    );
     const long = `/run/${'x'.repeat(103)}`;
     assert.deepEqual(problemsOf({ ...BASE, WEB_LISTEN_SOCKET: long }), [
       `WEB_LISTEN_SOCKET = ${long}: longer than 107 bytes, the limit of a Unix socket's path`,
     ]);
-    assert.equal(parse({ ...BASE, WEB_LISTEN_SOCKET: `/run/${'x'.repeat(102)}` }).listen.kind, 'socket', '107 bytes fit');
+    assert.equal(
+      parse({ ...BASE, WEB_LISTEN_SOCKET: `/run/${'x'.repeat(102)}` }).listen.kind,
+      'socket',
+      '107 bytes fit',
+    );
   });
 
   for (const port of ['0', '65536', '80.5', ' 8o8o', '-1', '1e3']) {

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CredentialDirectory } from '../../../src/credentials/credential-directory.js';
-import { CredentialDirectoryUnusable, CredentialFileInvalid, CredentialNameInvalid } from '../../../src/shared/errors.js';
+import {
+  CredentialDirectoryUnusable,
+  CredentialFileInvalid,
+  CredentialNameInvalid,
+} from '../../../src/shared/errors.js';
 
 const KEY = 'ab'.repeat(32);
 let base: string;
@@ -65,7 +69,12 @@ describe('CredentialDirectory files', () => {
 
   it('returns undefined for a missing file and an empty list for a missing user', () => {
     assert.equal(new CredentialDirectory(base).readUserFileSync('nobody', 'x.use'), undefined);
-    assert.deepEqual(new CredentialDirectory(base).readUserDirectorySync('nobody', Date.now()), { files: [], others: [], removedTempFiles: 0, exists: false });
+    assert.deepEqual(new CredentialDirectory(base).readUserDirectorySync('nobody', Date.now()), {
+      files: [],
+      others: [],
+      removedTempFiles: 0,
+      exists: false,
+    });
   });
 
   it('refuses to follow a symlinked credential file', async () => {
@@ -79,13 +88,18 @@ describe('CredentialDirectory files', () => {
         return true;
       },
     );
-    assert.deepEqual(new CredentialDirectory(base).readUserDirectorySync('alice', Date.now()).others, [{ name: 'x.use', type: 'a symbolic link' }]);
+    assert.deepEqual(new CredentialDirectory(base).readUserDirectorySync('alice', Date.now()).others, [
+      { name: 'x.use', type: 'a symbolic link' },
+    ]);
   });
 
   it('refuses unsafe user and file names before touching the disk', async () => {
     const dir = new CredentialDirectory(base);
     assert.throws(() => new CredentialDirectory(base).readUserFileSync('..', 'x.use'), CredentialNameInvalid);
-    assert.throws(() => new CredentialDirectory(base).readUserFileSync('alice', '../../etc/passwd'), CredentialNameInvalid);
+    assert.throws(
+      () => new CredentialDirectory(base).readUserFileSync('alice', '../../etc/passwd'),
+      CredentialNameInvalid,
+    );
     await assert.rejects(dir.writeUserFile('a/b', 'x.use', 'x'), CredentialNameInvalid);
     await assert.rejects(dir.writeUserFile('alice', '.', 'x'), CredentialNameInvalid);
     assert.deepEqual(await readdir(base), []);
@@ -189,7 +203,10 @@ describe('CredentialDirectory and hostile entries', () => {
       delay(2000).then(() => 'hung'),
     ]);
     assert.ok(outcome instanceof CredentialFileInvalid, String(outcome));
-    assert.ok(!outcome.message.includes(KEY) && !outcome.path.includes(KEY), 'a key file is a capability: never named in full');
+    assert.ok(
+      !outcome.message.includes(KEY) && !outcome.path.includes(KEY),
+      'a key file is a capability: never named in full',
+    );
     assert.match(outcome.message, /abababab…: is a FIFO, not a regular file/);
   });
 
@@ -198,11 +215,14 @@ describe('CredentialDirectory and hostile entries', () => {
     try {
       await symlink(elsewhere, join(base, 'mallory'));
       const dir = new CredentialDirectory(base);
-      await assert.rejects(dir.writeUserFile('mallory', 'scitokens.meta', '{"client_secret": "s"}'), (error: unknown) => {
-        assert.ok(error instanceof CredentialDirectoryUnusable);
-        assert.match(error.message, /mallory is a symbolic link, not a directory/);
-        return true;
-      });
+      await assert.rejects(
+        dir.writeUserFile('mallory', 'scitokens.meta', '{"client_secret": "s"}'),
+        (error: unknown) => {
+          assert.ok(error instanceof CredentialDirectoryUnusable);
+          assert.match(error.message, /mallory is a symbolic link, not a directory/);
+          return true;
+        },
+      );
       await assert.rejects(dir.writeUserFile('mallory', 'scitokens.use', 'x', { createDirectory: false }));
       assert.deepEqual(await readdir(elsewhere), []);
     } finally {

@@ -102,7 +102,15 @@ describe('parseKeyFile', () => {
     assert.equal(request?.tokenUrl, 'https://issuer.example.org/token');
   });
 
-  for (const name of ['Provider', 'LocalUser', 'ClientId', 'ClientSecret', 'AuthorizationUrl', 'TokenUrl', 'ReturnUrl']) {
+  for (const name of [
+    'Provider',
+    'LocalUser',
+    'ClientId',
+    'ClientSecret',
+    'AuthorizationUrl',
+    'TokenUrl',
+    'ReturnUrl',
+  ]) {
     it(`rejects an ad without ${name}`, () => rejects(ad({ [name]: undefined }), new RegExp(`${name} is missing`)));
   }
 

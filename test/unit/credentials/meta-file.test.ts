@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { formatMetaFile, parseMetaFile } from '../../../src/credentials/meta-file.js';
 import { CredentialFileInvalid } from '../../../src/shared/errors.js';
 
-const META = '{"client_id": "cid", "client_secret": "csecret", "token_url": "https://issuer.example.org/token", "use_refresh_token": true}';
+const META =
+  '{"client_id": "cid", "client_secret": "csecret", "token_url": "https://issuer.example.org/token", "use_refresh_token": true}';
 
 describe('parseMetaFile', () => {
   it('reads the web app .meta', () => {
@@ -17,7 +18,10 @@ describe('parseMetaFile', () => {
 
   it('reads use_refresh_token false, and defaults a missing one to true', () => {
     assert.equal(parseMetaFile('m', META.replace('true', 'false')).useRefreshToken, false);
-    assert.equal(parseMetaFile('m', '{"client_id": "a", "client_secret": "b", "token_url": "https://t/"}').useRefreshToken, true);
+    assert.equal(
+      parseMetaFile('m', '{"client_id": "a", "client_secret": "b", "token_url": "https://t/"}').useRefreshToken,
+      true,
+    );
   });
 
   it('round-trips through formatMetaFile with the web app bytes', () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KEY_FILE_NAME, assertSafeName, credentialName, isSafeName, providerOfCredential } from '../../../src/credentials/names.js';
+import {
+  KEY_FILE_NAME,
+  assertSafeName,
+  credentialName,
+  isSafeName,
+  providerOfCredential,
+} from '../../../src/credentials/names.js';
 import { CredentialNameInvalid } from '../../../src/shared/errors.js';
 
 describe('assertSafeName', () => {
@@ -11,7 +17,21 @@ describe('assertSafeName', () => {
     });
   }
 
-  for (const bad of ['..', '.', 'a/b', '../x', '', 'with space', 'alice\n', 'line\nbreak', '.hidden', 'tab\t', 'a\u0000b', 'é', 'a'.repeat(201)]) {
+  for (const bad of [
+    '..',
+    '.',
+    'a/b',
+    '../x',
+    '',
+    'with space',
+    'alice\n',
+    'line\nbreak',
+    '.hidden',
+    'tab\t',
+    'a\u0000b',
+    'é',
+    'a'.repeat(201),
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => {
       assert.equal(isSafeName(bad), false);
       assert.throws(

@@ -6,15 +6,26 @@ import { CredentialFileInvalid } from '../../../src/shared/errors.js';
 describe('parseTopFile', () => {
   it('reads the raw user name the credd LOCAL store writes as a local request', () => {
     assert.deepEqual(parseTopFile('alice/scitokens.top', 'alice'), { kind: 'local-request', text: 'alice' });
-    assert.deepEqual(parseTopFile('x.top', 'SciTokens credential request\n'), { kind: 'local-request', text: 'SciTokens credential request\n' });
+    assert.deepEqual(parseTopFile('x.top', 'SciTokens credential request\n'), {
+      kind: 'local-request',
+      text: 'SciTokens credential request\n',
+    });
   });
 
   it('reads a web-app JSON .top as OAuth and keeps every other key', () => {
-    const top = parseTopFile('alice/mytokens.top', '{"refresh_token": "rt-1", "scopes": "read:/a write:/b", "audience": "https://x", "extra": {"n": 1}}');
+    const top = parseTopFile(
+      'alice/mytokens.top',
+      '{"refresh_token": "rt-1", "scopes": "read:/a write:/b", "audience": "https://x", "extra": {"n": 1}}',
+    );
     assert.equal(top.kind, 'oauth');
     assert.ok(top.kind === 'oauth');
     assert.equal(top.refreshToken, 'rt-1');
-    assert.deepEqual(top.fields, { refresh_token: 'rt-1', scopes: 'read:/a write:/b', audience: 'https://x', extra: { n: 1 } });
+    assert.deepEqual(top.fields, {
+      refresh_token: 'rt-1',
+      scopes: 'read:/a write:/b',
+      audience: 'https://x',
+      extra: { n: 1 },
+    });
   });
 
   it('reads a multi-line JSON .top (condor_store_cred add-oauth -S) with leading whitespace', () => {
@@ -56,7 +67,8 @@ describe('parseTopFile', () => {
 
 describe('formatOAuthTopFile', () => {
   it('replaces refresh_token and keeps scopes and audience byte-for-byte, spaces included', () => {
-    const original = '{"refresh_token": "old", "scopes": "read:/public  write:/home/alice ", "audience": " https://a https://b"}';
+    const original =
+      '{"refresh_token": "old", "scopes": "read:/public  write:/home/alice ", "audience": " https://a https://b"}';
     const top = parseTopFile('x.top', original);
     assert.ok(top.kind === 'oauth');
     assert.equal(
@@ -66,12 +78,18 @@ describe('formatOAuthTopFile', () => {
   });
 
   it('adds refresh_token when the old .top had none, keeping the other keys in order', () => {
-    assert.equal(formatOAuthTopFile({ scopes: 's', audience: 'a' }, 'rt'), '{"scopes": "s", "audience": "a", "refresh_token": "rt"}');
+    assert.equal(
+      formatOAuthTopFile({ scopes: 's', audience: 'a' }, 'rt'),
+      '{"scopes": "s", "audience": "a", "refresh_token": "rt"}',
+    );
   });
 });
 
 describe('pythonJson', () => {
   it('writes one line with Python json.dumps separators', () => {
-    assert.equal(pythonJson({ a: 1, b: [true, null, 'x'], c: { d: 'é"' } }), '{"a": 1, "b": [true, null, "x"], "c": {"d": "é\\""}}');
+    assert.equal(
+      pythonJson({ a: 1, b: [true, null, 'x'], c: { d: 'é"' } }),
+      '{"a": 1, "b": [true, null, "x"], "c": {"d": "é\\""}}',
+    );
   });
 });

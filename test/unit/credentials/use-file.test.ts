@@ -20,11 +20,17 @@ describe('parseUseFile', () => {
   });
 
   it('reads an opaque OAuth access token without exp', () => {
-    assert.deepEqual(parseUseFile('a.use', '{"access_token": "opaque", "token_type": "Bearer", "expires_in": 3600, "expires_at": 1.5}\n'), {
-      accessToken: 'opaque',
-      expiresInS: 3600,
-      expEpochS: undefined,
-    });
+    assert.deepEqual(
+      parseUseFile(
+        'a.use',
+        '{"access_token": "opaque", "token_type": "Bearer", "expires_in": 3600, "expires_at": 1.5}\n',
+      ),
+      {
+        accessToken: 'opaque',
+        expiresInS: 3600,
+        expEpochS: undefined,
+      },
+    );
   });
 
   it('reads a bare token on the first line (LOCAL_CREDMON_TOKEN_USE_JSON = false)', () => {
@@ -66,10 +72,19 @@ describe('formatLocalUseFile', () => {
 describe('formatOAuthUseFile', () => {
   it('drops refresh_token, adds expires_at and stays on one line', () => {
     const content = formatOAuthUseFile(
-      { access_token: 'at-1', token_type: 'Bearer', refresh_token: 'rt-1', expires_in: 3600, scope: 'read:/public write:/x' },
+      {
+        access_token: 'at-1',
+        token_type: 'Bearer',
+        refresh_token: 'rt-1',
+        expires_in: 3600,
+        scope: 'read:/public write:/x',
+      },
       1_700_000_000,
     );
-    assert.equal(content, '{"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600, "scope": "read:/public write:/x", "expires_at": 1700003600}');
+    assert.equal(
+      content,
+      '{"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600, "scope": "read:/public write:/x", "expires_at": 1700003600}',
+    );
     assert.ok(!content.includes('\n'));
     assert.ok(!content.includes('rt-1'));
     assert.deepEqual(parseUseFile('x.use', content), { accessToken: 'at-1', expiresInS: 3600, expEpochS: undefined });

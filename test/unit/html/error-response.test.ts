@@ -22,7 +22,13 @@ const login: ErrorContext = {
   scrub: createScrub([ROOT]),
   retry: { href: `/key/${KEY}`, label: 'Back to the login page' },
 };
-const request = (accept: string | undefined): ErrorContext => ({ site: WEB_SITE, step: 'request', format: 'negotiate', accept, scrub: createScrub([ROOT]) });
+const request = (accept: string | undefined): ErrorContext => ({
+  site: WEB_SITE,
+  step: 'request',
+  format: 'negotiate',
+  accept,
+  scrub: createScrub([ROOT]),
+});
 
 function text(body: string): string {
   return body
@@ -48,7 +54,10 @@ describe('the web app through the one error answer', () => {
   });
 
   it("a login step that fails on the server's side: level error, the directory's path and the key never shown", () => {
-    const r = toErrorResponse(new errors.CredentialDirectoryUnusable(`${ROOT}/alice is a symbolic link (key ${KEY})`), { ...login, retry: undefined });
+    const r = toErrorResponse(new errors.CredentialDirectoryUnusable(`${ROOT}/alice is a symbolic link (key ${KEY})`), {
+      ...login,
+      retry: undefined,
+    });
     assert.equal(r.status, 503);
     assert.deepEqual([r.log.level, r.log.message], ['error', 'login step failed']);
     for (const shown of [r.body, r.log.fields.err]) {
@@ -61,15 +70,24 @@ describe('the web app through the one error answer', () => {
   });
 
   it("a provider's refusal (the former hand-built 403 page): plain words, the description as text, the retry link", () => {
-    const r = toErrorResponse(new errors.AuthorizationDenied('access_denied', 'The user <b>denied</b> the request'), login);
+    const r = toErrorResponse(
+      new errors.AuthorizationDenied('access_denied', 'The user <b>denied</b> the request'),
+      login,
+    );
     assert.equal(r.status, 403);
     const page = text(r.body);
     assert.match(page, /Access was not granted/);
-    assert.match(page, /You \(or the provider\) declined the request, so no token was stored\. The provider said: access_denied: The user <b>denied<\/b>/);
+    assert.match(
+      page,
+      /You \(or the provider\) declined the request, so no token was stored\. The provider said: access_denied: The user <b>denied<\/b>/,
+    );
     assert.ok(!r.body.includes('<b>denied</b>'));
     assert.match(r.body, new RegExp(`href="/key/${KEY}"`));
     const other = toErrorResponse(new errors.AuthorizationDenied('invalid_scope', undefined), login);
-    assert.match(text(other.body), /The provider did not grant the request, so no token was stored\. The provider said: invalid_scope/);
+    assert.match(
+      text(other.body),
+      /The provider did not grant the request, so no token was stored\. The provider said: invalid_scope/,
+    );
   });
 
   it('the not-found answer (the former JSON of build-app.ts): JSON unless the browser asks for HTML', () => {
@@ -88,7 +106,10 @@ describe('the web app through the one error answer', () => {
     const r = toErrorResponse(new Error(`EIO at ${ROOT}/secret`), request('application/json'));
     assert.equal(r.status, 500);
     assert.deepEqual([r.log.level, r.log.message], ['error', 'request failed']);
-    assert.deepEqual(JSON.parse(r.body), { error: 'Server error', message: 'Something went wrong on the server. The details are in its log.' });
+    assert.deepEqual(JSON.parse(r.body), {
+      error: 'Server error',
+      message: 'Something went wrong on the server. The details are in its log.',
+    });
     assert.ok(!r.log.fields.err.includes(ROOT));
   });
 });

@@ -8,12 +8,16 @@ import { groupsFor } from '../../../src/issuer/group-mapfile.js';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function localConfig(knobs: Record<string, string>): LocalIssuerConfig {
-  return parseCredmonConfig(lookupFrom(new Map(Object.entries({ SEC_CREDENTIAL_DIRECTORY_OAUTH: '/creds', ...knobs })))).local;
+  return parseCredmonConfig(lookupFrom(new Map(Object.entries({ SEC_CREDENTIAL_DIRECTORY_OAUTH: '/creds', ...knobs }))))
+    .local;
 }
 
 describe('buildClaims', () => {
   it('builds upstream 23.9.6 claims with the default templates', () => {
-    const config = localConfig({ LOCAL_CREDMON_TOKEN_AUDIENCE: 'https://localhost https://ap.example.org', FULL_HOSTNAME: 'ap.example.org' });
+    const config = localConfig({
+      LOCAL_CREDMON_TOKEN_AUDIENCE: 'https://localhost https://ap.example.org',
+      FULL_HOSTNAME: 'ap.example.org',
+    });
     const { jti, ...claims } = buildClaims(config, 'alice', [], 1_700_000_000.9);
     assert.deepEqual(claims, {
       sub: 'alice',
@@ -43,7 +47,10 @@ describe('buildClaims', () => {
     });
     const groups = groupsFor('* bob other\n* alice physics,cms\n', 'alice');
     const claims = buildClaims(config, 'alice', groups, 100);
-    assert.equal(claims.scope, 'read:/home/alice read:/groups/physics write:/groups/physics/{tmp} read:/groups/cms write:/groups/cms/{tmp}');
+    assert.equal(
+      claims.scope,
+      'read:/home/alice read:/groups/physics write:/groups/physics/{tmp} read:/groups/cms write:/groups/cms/{tmp}',
+    );
     assert.equal(claims.iss, 'https://issuer.example');
     assert.equal(claims.exp - claims.iat, 60);
   });
@@ -69,7 +76,12 @@ describe('buildClaims', () => {
 
 describe('the token profile (LOCAL_CREDMON_TOKEN_VERSION)', () => {
   const claimsFor = (version: string): Record<string, unknown> =>
-    buildClaims(localConfig({ LOCAL_CREDMON_TOKEN_AUDIENCE: 'a', LOCAL_CREDMON_TOKEN_VERSION: version }), 'alice', [], 0);
+    buildClaims(
+      localConfig({ LOCAL_CREDMON_TOKEN_AUDIENCE: 'a', LOCAL_CREDMON_TOKEN_VERSION: version }),
+      'alice',
+      [],
+      0,
+    );
 
   for (const version of ['wlcg', 'wlcg:1.0', 'WLCG:1.0', ' wlcg:1.0 ']) {
     it(`writes "wlcg.ver": "1.0" and no ver for ${JSON.stringify(version)} (HTCondor 24.7.3+, HTCONDOR-2954)`, () => {

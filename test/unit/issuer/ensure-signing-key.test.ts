@@ -47,7 +47,9 @@ describe('ensureSigningKey', () => {
   });
 
   it('keeps an admin-provided RSA key untouched and derives the missing public key from it', async () => {
-    const adminPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
+    const adminPem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ format: 'pem', type: 'pkcs1' })
+      .toString();
     const path = join(dir, 'admin.pem');
     await writeFile(path, adminPem, { mode: 0o600 });
     const pubPath = join(dir, 'admin.pub');
@@ -74,7 +76,10 @@ describe('ensureSigningKey', () => {
   });
 
   it('two concurrent first starts generate one key between them', async () => {
-    const outcomes = await Promise.all([ensureSigningKey(privatePath, publicPath), ensureSigningKey(privatePath, publicPath)]);
+    const outcomes = await Promise.all([
+      ensureSigningKey(privatePath, publicPath),
+      ensureSigningKey(privatePath, publicPath),
+    ]);
     assert.deepEqual(outcomes.filter((o) => o === 'generated').length, 1);
   });
 });

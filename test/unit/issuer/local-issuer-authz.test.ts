@@ -15,7 +15,11 @@ import { LocalIssuer, ScopeExpression, parseClassAdString, type ClassAdEvaluator
 import { parseSigningKey } from '../../../src/issuer/signing-key.js';
 import { ClassAdEvaluationFailed, ConfigInvalid, IssuerUndecided } from '../../../src/shared/errors.js';
 
-const KEY = parseSigningKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString(), 'local', 'test');
+const KEY = parseSigningKey(
+  generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString(),
+  'local',
+  'test',
+);
 
 function config(knobs: Record<string, string>): LocalIssuerConfig {
   const all = { SEC_CREDENTIAL_DIRECTORY_OAUTH: '/creds', LOCAL_CREDMON_TOKEN_AUDIENCE: 'https://localhost', ...knobs };
@@ -111,14 +115,21 @@ describe('ScopeExpression', () => {
 describe('LocalIssuer with LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR', () => {
   it("adds the expression's value after the user template's scopes, as upstream does", () => {
     const { evaluate } = fakeEvaluator();
-    const issuer = new LocalIssuer(config({ LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: 'strcat("read:/x/", Username)' }), KEY, recordingLog(), { evaluate });
+    const issuer = new LocalIssuer(
+      config({ LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: 'strcat("read:/x/", Username)' }),
+      KEY,
+      recordingLog(),
+      { evaluate },
+    );
     assert.equal(scopeOf(issuer.issue('alice', 1_700_000_000).jwt), 'read:/user/alice write:/user/alice read:/x/alice');
   });
 
   it('a token signed before the expression was configured is no longer current (it is re-signed with the scope)', () => {
     const { evaluate } = fakeEvaluator();
     const before = new LocalIssuer(config({}), KEY, recordingLog());
-    const after = new LocalIssuer(config({ LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: 'x' }), KEY, recordingLog(), { evaluate });
+    const after = new LocalIssuer(config({ LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: 'x' }), KEY, recordingLog(), {
+      evaluate,
+    });
     const old = before.issue('alice', Math.floor(Date.now() / 1000)).jwt;
     assert.ok(before.isCurrent(old, 'alice'));
     assert.ok(!after.isCurrent(old, 'alice'));
@@ -171,7 +182,11 @@ describe('LocalIssuer with LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT', () => {
 
   it('signs for members; a non-member gets the empty token upstream writes, and it stays current', () => {
     const log = recordingLog();
-    const issuer = new LocalIssuer(config({ LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: 'physics', LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: mapfile }), KEY, log);
+    const issuer = new LocalIssuer(
+      config({ LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: 'physics', LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: mapfile }),
+      KEY,
+      log,
+    );
     const alice = issuer.issue('alice', Math.floor(Date.now() / 1000));
     assert.equal(decodeJwt(alice.jwt).sub, 'alice');
     assert.ok(issuer.isCurrent(alice.jwt, 'alice'));
@@ -185,7 +200,11 @@ describe('LocalIssuer with LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT', () => {
   it('a user who leaves the group is refused at the next check (the mapfile is re-read when it changes)', async () => {
     const file = join(dir, 'changing');
     await writeFile(file, '* carol physics\n');
-    const issuer = new LocalIssuer(config({ LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: 'physics', LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: file }), KEY, recordingLog());
+    const issuer = new LocalIssuer(
+      config({ LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: 'physics', LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: file }),
+      KEY,
+      recordingLog(),
+    );
     const token = issuer.issue('carol', Math.floor(Date.now() / 1000)).jwt;
     assert.ok(issuer.isCurrent(token, 'carol'));
     await writeFile(file, '* carol biology\n# changed\n');
@@ -195,7 +214,10 @@ describe('LocalIssuer with LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT', () => {
 
   it('writes no token at all while the mapfile cannot be read (it cannot tell who may have one)', () => {
     const issuer = new LocalIssuer(
-      config({ LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: 'physics', LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: join(dir, 'missing') }),
+      config({
+        LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: 'physics',
+        LOCAL_CREDMON_AUTHZ_GROUP_MAPFILE: join(dir, 'missing'),
+      }),
       KEY,
       recordingLog(),
     );

@@ -22,7 +22,9 @@ const config = parseCredmonConfig(
 ).local;
 
 function ecKey(kid = 'local') {
-  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString();
+  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ format: 'pem', type: 'sec1' })
+    .toString();
   return parseSigningKey(pem, kid, 'test');
 }
 
@@ -61,7 +63,9 @@ describe('signToken and toPublicJwk', () => {
   });
 
   it('signs RS256 with an RSA key and publishes n and e', async () => {
-    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ format: 'pem', type: 'pkcs1' })
+      .toString();
     const key = parseSigningKey(pem, 'rsa-1', 'test');
     const jwt = signToken(key, buildClaims(config, 'bob', [], Math.floor(Date.now() / 1000)));
     const jwk = await toPublicJwk(key.publicKey, key.kid);

@@ -44,10 +44,14 @@ describe('loadSigningKey', () => {
   });
 
   it('loads an EC P-256 PKCS#8 key as ES256 and a P-384 key as ES384', async () => {
-    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     assert.match(p256, /BEGIN PRIVATE KEY/);
     assert.equal((await loadSigningKey(await keyFile(p256), 'k')).alg, 'ES256');
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     assert.equal((await loadSigningKey(await keyFile(p384), 'k')).alg, 'ES384');
   });
 
@@ -62,15 +66,23 @@ describe('loadSigningKey', () => {
 
   it('says a missing key file "does not exist", naming the knob and the path', async () => {
     const path = join(dir, 'missing.pem');
-    await assert.rejects(loadSigningKey(path, 'local'), rejectsWith(new RegExp(`LOCAL_CREDMON_PRIVATE_KEY ${path} does not exist`)));
+    await assert.rejects(
+      loadSigningKey(path, 'local'),
+      rejectsWith(new RegExp(`LOCAL_CREDMON_PRIVATE_KEY ${path} does not exist`)),
+    );
   });
 
   it('refuses garbage', async () => {
-    await assert.rejects(loadSigningKey(await keyFile('hello, I am not a key\n'), 'local'), rejectsWith(/not a PEM private key/));
+    await assert.rejects(
+      loadSigningKey(await keyFile('hello, I am not a key\n'), 'local'),
+      rejectsWith(/not a PEM private key/),
+    );
   });
 
   it('refuses a public key given as the private key', async () => {
-    const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .publicKey.export({ format: 'pem', type: 'spki' })
+      .toString();
     await assert.rejects(loadSigningKey(await keyFile(pub), 'local'), rejectsWith(/LOCAL_CREDMON_PRIVATE_KEY/));
   });
 
@@ -86,22 +98,31 @@ describe('loadSigningKey', () => {
   });
 
   it('refuses a 1024-bit RSA key', async () => {
-    const pem = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
+    const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs1' })
+      .toString();
     await assert.rejects(loadSigningKey(await keyFile(pem), 'local'), rejectsWith(/1024 bits is too short/));
   });
 
   it('refuses an EC key on an unsupported curve', async () => {
-    const pem = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString();
+    const pem = generateKeyPairSync('ec', { namedCurve: 'secp256k1' })
+      .privateKey.export({ format: 'pem', type: 'sec1' })
+      .toString();
     await assert.rejects(loadSigningKey(await keyFile(pem), 'local'), rejectsWith(/curve/));
   });
 });
 
 describe('loadPublicKey', () => {
   it('loads an SPKI public key and names LOCAL_CREDMON_PUBLIC_KEY when it is missing', async () => {
-    const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .publicKey.export({ format: 'pem', type: 'spki' })
+      .toString();
     const path = join(dir, 'scitokens.pem');
     await writeFile(path, pub);
     assert.equal((await loadPublicKey(path)).type, 'public');
-    await assert.rejects(loadPublicKey(join(dir, 'nope.pem')), rejectsWith(/LOCAL_CREDMON_PUBLIC_KEY .* does not exist/));
+    await assert.rejects(
+      loadPublicKey(join(dir, 'nope.pem')),
+      rejectsWith(/LOCAL_CREDMON_PUBLIC_KEY .* does not exist/),
+    );
   });
 });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RotatingLogFile, type RotationPolicy } from '../../../src/log/rotating-file.js';
 
-const POLICY: RotationPolicy = { maxBytes: 200, maxSeconds: 0, maxRotated: 1, truncateOnOpen: false, knob: 'MAX_TEST_LOG' };
+const POLICY: RotationPolicy = {
+  maxBytes: 200,
+  maxSeconds: 0,
+  maxRotated: 1,
+  truncateOnOpen: false,
+  knob: 'MAX_TEST_LOG',
+};
 const notice = (level: 30 | 40, message: string): string => `${level === 40 ? 'WARNING: ' : ''}${message}\n`;
 
 function withDir(run: (dir: string) => Promise<void>): () => Promise<void> {
@@ -79,7 +85,10 @@ describe('RotatingLogFile', () => {
       await new Promise((r) => setTimeout(r, 50));
       const stuck = readFileSync(path, 'utf8');
       assert.equal(stuck.match(/WARNING: Cannot rotate/g)?.length, 1, stuck);
-      assert.match(stuck, /Cannot rotate .*Log to .*Log\.old \((EISDIR|ENOTEMPTY|EEXIST)\); logging goes on in .*Log past MAX_TEST_LOG/);
+      assert.match(
+        stuck,
+        /Cannot rotate .*Log to .*Log\.old \((EISDIR|ENOTEMPTY|EEXIST)\); logging goes on in .*Log past MAX_TEST_LOG/,
+      );
       assert.match(stuck, /early 29 /, 'every line stayed in the current file');
       rmSync(`${path}.old`, { recursive: true });
       time.advance(61_000);

@@ -30,7 +30,10 @@ describe('buildAuthorizationUrl', () => {
   });
 
   it('passes space-separated scopes through unchanged and trims comma-separated ones', () => {
-    assert.equal(new URL(buildAuthorizationUrl({ ...BASE, scopes: 'read:/public write:/public' })).searchParams.get('scope'), 'read:/public write:/public');
+    assert.equal(
+      new URL(buildAuthorizationUrl({ ...BASE, scopes: 'read:/public write:/public' })).searchParams.get('scope'),
+      'read:/public write:/public',
+    );
     assert.equal(new URL(buildAuthorizationUrl({ ...BASE, scopes: ' a ,, b , ' })).searchParams.get('scope'), 'a b');
   });
 
@@ -51,7 +54,9 @@ describe('buildAuthorizationUrl', () => {
   });
 
   it('keeps a query the authorization URL already has', () => {
-    const url = new URL(buildAuthorizationUrl({ ...BASE, authorizationUrl: 'https://provider.example/authorize?tenant=abc' }));
+    const url = new URL(
+      buildAuthorizationUrl({ ...BASE, authorizationUrl: 'https://provider.example/authorize?tenant=abc' }),
+    );
     assert.equal(url.searchParams.get('tenant'), 'abc');
     assert.equal(url.searchParams.get('response_type'), 'code');
   });

@@ -4,7 +4,12 @@ import { createSecretScrubber, REDACTED, scrubSecrets } from '../../../src/oauth
 import { assertNoSecretLeak, findSecretLeaks, secretEncodings } from '../../helpers/secret-scan.js';
 
 /** Secrets with the characters that encodings change: + / = & % space quote backslash, non-ASCII. */
-const SECRETS = ['cs+SECRET/with=all&the%odd chars"\\é', 'rt/9Qx+Zz==', 'code with  spaces+plus', 'verifier_-.~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ'];
+const SECRETS = [
+  'cs+SECRET/with=all&the%odd chars"\\é',
+  'rt/9Qx+Zz==',
+  'code with  spaces+plus',
+  'verifier_-.~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ',
+];
 
 describe('secret-scan test helper', () => {
   it('finds each encoding it lists (so a scan that finds nothing means something)', () => {
@@ -35,7 +40,13 @@ describe('scrubSecrets', () => {
 
   it('removes secrets from an echoed form body, a JSON body and a Basic header together', () => {
     const [clientSecret = '', refreshToken = '', code = '', verifier = ''] = SECRETS;
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, code, code_verifier: verifier, client_secret: clientSecret });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      code,
+      code_verifier: verifier,
+      client_secret: clientSecret,
+    });
     const enc = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
     const basic = Buffer.from(`${enc('my client')}:${enc(clientSecret)}`).toString('base64');
     const text = `you sent ${form.toString()} with Authorization: Basic ${basic} and ${JSON.stringify({ refresh_token: refreshToken, code })}`;

@@ -5,8 +5,12 @@ import { OAuthStateMismatch } from '../../../src/shared/errors.js';
 
 const KEY = 'a'.repeat(64);
 
-function requested(names: string[]): Map<string, { provider: string; handle: string; scopes: string; audience: string }> {
-  return new Map(names.map((n) => [n, { provider: n.split('_')[0] ?? n, handle: n.split('_')[1] ?? '', scopes: '', audience: '' }]));
+function requested(
+  names: string[],
+): Map<string, { provider: string; handle: string; scopes: string; audience: string }> {
+  return new Map(
+    names.map((n) => [n, { provider: n.split('_')[0] ?? n, handle: n.split('_')[1] ?? '', scopes: '', audience: '' }]),
+  );
 }
 
 function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
@@ -116,7 +120,10 @@ describe('LoginStore bounds: a flood costs the flooder', () => {
     for (let i = 0; i < 10_001; i++) store.createSession(KEY, 'mallory', requested(['scitokens']));
     assert.equal(store.getSession(bob.id), bob);
     assert.equal(store.consumeState(login.state, bob.id, 'scitokens').codeVerifier, 'v-bob');
-    assert.ok(store.size.sessions <= 1 + 16, `the flooded key holds at most 16 sessions, store has ${store.size.sessions}`);
+    assert.ok(
+      store.size.sessions <= 1 + 16,
+      `the flooded key holds at most 16 sessions, store has ${store.size.sessions}`,
+    );
   });
 
   it('keeps a session that started a login when its own link is flooded (idle sessions go first)', () => {
@@ -144,7 +151,10 @@ describe('LoginStore bounds: a flood costs the flooder', () => {
     const store = new LoginStore({ maxSessionsPerUser: 3, maxEntries: 5 });
     const bob = store.createSession(OTHER_KEY, 'bob', requested(['x']));
     const carol = store.createSession(OTHER_KEY.replace(/^b/, 'c'), 'carol', requested(['x']));
-    const ids = Array.from({ length: 50 }, (_, i) => store.createSession(i.toString(16).padStart(64, '0'), 'mallory', requested(['x'])).id);
+    const ids = Array.from(
+      { length: 50 },
+      (_, i) => store.createSession(i.toString(16).padStart(64, '0'), 'mallory', requested(['x'])).id,
+    );
     assert.equal(store.getSession(bob.id), bob);
     assert.equal(store.getSession(carol.id), carol);
     assert.equal(ids.filter((id) => store.getSession(id) !== undefined).length, 3);

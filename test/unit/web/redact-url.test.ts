@@ -24,7 +24,10 @@ describe('redactKeys', () => {
   it('recognises a key whose characters are percent-encoded, wholly or in part', () => {
     const encoded = [...key].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
     assert.equal(redactKeys(`/key/${encoded}`), '/key/01234567…');
-    assert.equal(redactKeys(`/key/${key.slice(0, 30)}%${key.charCodeAt(30).toString(16).toUpperCase()}${key.slice(31)}`), '/key/01234567…');
+    assert.equal(
+      redactKeys(`/key/${key.slice(0, 30)}%${key.charCodeAt(30).toString(16).toUpperCase()}${key.slice(31)}`),
+      '/key/01234567…',
+    );
   });
 
   it('leaves short hex, words and other escapes alone', () => {
