@@ -105,7 +105,7 @@ async function main(): Promise<void> {
 
   let issuers: ReadonlyMap<string, LocalIssuer | Error>;
   try {
-    issuers = await setUpLocalIssuers(config.localProviders, log);
+    issuers = await setUpLocalIssuers(config.localProviders, log, { classadPath: process.env['PATH'] });
   } catch (error) {
     // A scope expression that cannot be evaluated at all (bad syntax, no classad_eval) is a configuration error.
     log.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));

@@ -41,7 +41,13 @@ export class LocalRunner {
         issuers: [...context.issuers].map(([provider, issuer]) =>
           issuer instanceof Error
             ? { provider, kind: 'error' as const, message: issuer.message }
-            : { provider, kind: 'key' as const, config: issuer.config, key: issuer.key },
+            : {
+                provider,
+                kind: 'key' as const,
+                config: issuer.config,
+                key: issuer.key,
+                classadPath: issuer.classadPath,
+              },
         ),
         handles: context.handles,
         processStartMs: context.processStartMs,

@@ -8,7 +8,13 @@ export interface WorkerSetup {
   readonly root: string;
   /** One per local provider. */
   readonly issuers: ReadonlyArray<
-    | { readonly provider: string; readonly kind: 'key'; readonly config: LocalIssuerConfig; readonly key: SigningKey }
+    | {
+        readonly provider: string;
+        readonly kind: 'key';
+        readonly config: LocalIssuerConfig;
+        readonly key: SigningKey;
+        readonly classadPath: string | undefined;
+      }
     | { readonly provider: string; readonly kind: 'error'; readonly message: string }
   >;
   readonly handles: boolean;

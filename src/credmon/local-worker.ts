@@ -17,9 +17,14 @@ const issuers = new Map(
   setup.issuers.map((i) => [
     i.provider,
     i.kind === 'key'
-      ? new LocalIssuer(i.config, i.key, {
-          warn: (fields, message) => port.postMessage({ type: 'warning', fields, message } satisfies WorkerResponse),
-        })
+      ? new LocalIssuer(
+          i.config,
+          i.key,
+          {
+            warn: (fields, message) => port.postMessage({ type: 'warning', fields, message } satisfies WorkerResponse),
+          },
+          { classadPath: i.classadPath },
+        )
       : new Error(i.message),
   ]),
 );

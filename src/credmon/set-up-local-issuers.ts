@@ -13,9 +13,12 @@ import { SigningKeyInvalid, describeError } from '../shared/errors.js';
 export async function setUpLocalIssuers(
   providers: readonly LocalIssuerConfig[],
   log: Logger,
+  options: { readonly classadPath?: string | undefined } = {},
 ): Promise<Map<string, LocalIssuer | Error>> {
   const issuers = new Map<string, LocalIssuer | Error>();
-  for (const provider of providers) issuers.set(provider.providerName, await setUpLocalIssuer(provider, log));
+  for (const provider of providers) {
+    issuers.set(provider.providerName, await setUpLocalIssuer(provider, log, options.classadPath));
+  }
   for (const [provider, local] of issuers) {
     if (local instanceof LocalIssuer)
       local.scopeExpression?.check(`LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR of provider ${provider}`);
@@ -23,7 +26,11 @@ export async function setUpLocalIssuers(
   return issuers;
 }
 
-async function setUpLocalIssuer(provider: LocalIssuerConfig, parentLog: Logger): Promise<LocalIssuer | Error> {
+async function setUpLocalIssuer(
+  provider: LocalIssuerConfig,
+  parentLog: Logger,
+  classadPath: string | undefined,
+): Promise<LocalIssuer | Error> {
   const { privateKeyPath, publicKeyPath, keyId, privateKeyAlgorithm } = provider;
   const log = parentLog.child({ provider: provider.providerName });
   if (!provider.sharedKey) {
@@ -36,7 +43,7 @@ async function setUpLocalIssuer(provider: LocalIssuerConfig, parentLog: Logger):
         );
       }
       log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready (its own key)');
-      return new LocalIssuer(provider, key, log.child({ module: 'issuer' }));
+      return new LocalIssuer(provider, key, log.child({ module: 'issuer' }), { classadPath });
     } catch (error) {
       log.error(`Local issuer ${provider.providerName} disabled: ${describeError(error)}`);
       return error instanceof Error ? error : new Error(String(error));
@@ -69,7 +76,7 @@ async function setUpLocalIssuer(provider: LocalIssuerConfig, parentLog: Logger):
       log.warn(describeError(error));
     }
     log.info({ alg: key.alg, kid: key.kid }, 'Local issuer ready');
-    return new LocalIssuer(provider, key, log.child({ module: 'issuer' }));
+    return new LocalIssuer(provider, key, log.child({ module: 'issuer' }), { classadPath });
   } catch (error) {
     log.error(`Local issuer disabled: ${describeError(error)}`);
     return error instanceof Error ? error : new Error(String(error));

@@ -22,6 +22,8 @@ export interface IssuerWarnings {
 export interface LocalIssuerOptions {
   /** Evaluates LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR (default: HTCondor's classad_eval); tests inject their own. */
   readonly evaluate?: ClassAdEvaluator;
+  /** The PATH classad_eval is found on (the credmon's own, passed down by src/bin). */
+  readonly classadPath?: string | undefined;
 }
 
 /**
@@ -34,6 +36,8 @@ export class LocalIssuer {
   readonly key: SigningKey;
   /** LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR, when set. */
   readonly scopeExpression: ScopeExpression | undefined;
+  /** LocalIssuerOptions.classadPath, for the worker threads' own issuers. */
+  readonly classadPath: string | undefined;
   private readonly log: IssuerWarnings;
   /** Conditions said once for the life of this issuer (a scan must not repeat them for every user, every minute). */
   private readonly reports = new ReportOnce();
@@ -43,10 +47,14 @@ export class LocalIssuer {
     this.config = config;
     this.key = key;
     this.log = log;
+    this.classadPath = options.classadPath;
     this.scopeExpression =
       config.authzTemplateExpr === undefined
         ? undefined
-        : new ScopeExpression(config.authzTemplateExpr, options.evaluate ?? classadEvalEvaluator());
+        : new ScopeExpression(
+            config.authzTemplateExpr,
+            options.evaluate ?? classadEvalEvaluator(undefined, undefined, options.classadPath),
+          );
   }
 
   /** Evaluates the scope expression for many users at once (a scan's batch), so that `issue` finds their values. */

@@ -25,7 +25,7 @@ const FALLBACK_PATH = '/usr/bin:/bin';
  * The evaluator that runs HTCondor's `classad_eval` (CONDOR_CONFIG=ONLY_ENV: it needs no configuration). Each user's
  * value comes back as one ClassAd string literal: `"S<value>"` when the expression is a string, `"N"` otherwise.
  * The child's environment is only CONDOR_CONFIG and PATH: `envPath`, which the composition root gives (its own
- * PATH); without it, this process's PATH at each evaluation (see inheritedPath).
+ * PATH, passed down from src/bin); without it, a fixed system PATH (FALLBACK_PATH).
  */
 export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000, envPath?: string): ClassAdEvaluator {
   return (expression, users) => {
@@ -36,7 +36,7 @@ export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000
     try {
       output = execFileSync(binary, args, {
         encoding: 'utf8',
-        env: { PATH: envPath ?? inheritedPath(), CONDOR_CONFIG: 'ONLY_ENV' },
+        env: { PATH: envPath ?? FALLBACK_PATH, CONDOR_CONFIG: 'ONLY_ENV' },
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: timeoutMs,
         maxBuffer: 64 * 1024 * 1024,
@@ -62,14 +62,6 @@ export function classadEvalEvaluator(binary = 'classad_eval', timeoutMs = 30_000
     });
     return values;
   };
-}
-
-/**
- * This process's PATH, for callers that give no `envPath` (LocalIssuer's default evaluator, until the composition
- * root passes its PATH down): the one read of the environment left in src/issuer.
- */
-function inheritedPath(): string {
-  return process.env['PATH'] ?? FALLBACK_PATH;
 }
 
 /** After a failed evaluation, how long every user goes without the expression's scope before the next try. */
