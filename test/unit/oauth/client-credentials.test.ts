@@ -225,7 +225,12 @@ describe('requestClientCredentialsToken: the answer', () => {
     const fake = fakeFetch(
       (_call, init) =>
         new Promise<Response>((_resolve, reject) => {
-          init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error));
+          // AbortSignal.timeout's timer does not keep the event loop alive: this one does, until the abort.
+          const keepAlive = setTimeout(() => undefined, 10_000);
+          init.signal?.addEventListener('abort', () => {
+            clearTimeout(keepAlive);
+            reject(init.signal?.reason as Error);
+          });
         }),
     );
     await assert.rejects(

@@ -181,7 +181,12 @@ describe('discoverTokenEndpoint', () => {
   it('a timeout names the wait', async () => {
     const fetch = ((_url: string, init: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
-        init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error));
+        // AbortSignal.timeout's timer does not keep the event loop alive: this one does, until the abort.
+        const keepAlive = setTimeout(() => undefined, 10_000);
+        init.signal?.addEventListener('abort', () => {
+          clearTimeout(keepAlive);
+          reject(init.signal?.reason as Error);
+        });
       })) as unknown as typeof globalThis.fetch;
     const result = discoverTokenEndpoint(ISSUER, { timeoutMs: 30, fetch });
     await assert.rejects(result, /failed: unreachable: no answer within 30 ms$/);
