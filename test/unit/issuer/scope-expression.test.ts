@@ -60,12 +60,18 @@ describe('classadEvalEvaluator', () => {
     }
   });
 
-  it("without a PATH from its caller, uses this process's PATH at each evaluation", () => {
+  it("without a PATH from its caller, never uses this process's PATH (only src/bin reads the environment)", () => {
     const saved = process.env['PATH'];
     const evaluate = classadEvalEvaluator('classad_eval', 5_000);
     try {
       process.env['PATH'] = `${dir}:${saved ?? ''}`;
-      assert.equal(evaluate('Username', ['alice']).get('alice'), `ONLY_ENV|${dir}:${saved ?? ''}|unset`);
+      let value: string | undefined;
+      try {
+        value = evaluate('Username', ['alice']).get('alice');
+      } catch (error) {
+        assert.ok(error instanceof ClassAdEvaluationFailed, String(error));
+      }
+      assert.notEqual(value, `ONLY_ENV|${dir}:${saved ?? ''}|unset`, 'the fake classad_eval on this PATH was not run');
     } finally {
       if (saved === undefined) delete process.env['PATH'];
       else process.env['PATH'] = saved;
