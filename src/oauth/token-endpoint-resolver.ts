@@ -1,4 +1,5 @@
 import { RefreshUnavailable } from '../shared/errors.js';
+import { describeFetchError, readCappedText } from './fetch-body.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** The most a discovery document may be, in bytes (real ones are a few KB). */
@@ -155,25 +156,12 @@ export async function discoverTokenEndpoint(issuer: string, options: DiscoveryOp
 }
 
 /** The body as text, at most MAX_DISCOVERY_BYTES (RangeError past it, the connection dropped). */
-async function readCapped(response: Response): Promise<string> {
-  const tooLarge = (): RangeError => new RangeError(`the answer is larger than ${MAX_DISCOVERY_BYTES} bytes`);
-  if (Number(response.headers.get('content-length') ?? '') > MAX_DISCOVERY_BYTES) {
-    void response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    total += chunk.value.byteLength;
-    if (total > MAX_DISCOVERY_BYTES) {
-      void reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(chunk.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readCapped(response: Response): Promise<string> {
+  return readCappedText(
+    response,
+    MAX_DISCOVERY_BYTES,
+    () => new RangeError(`the answer is larger than ${MAX_DISCOVERY_BYTES} bytes`),
+  );
 }
 
 function isHttpUrl(text: string): boolean {
@@ -192,12 +180,4 @@ function quote(value: unknown): string {
   const text = raw.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ');
   const chars = [...text];
   return JSON.stringify(chars.length > MAX_QUOTED_CHARS ? `${chars.slice(0, MAX_QUOTED_CHARS).join('')}…` : text);
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return String((error as Error | null)?.message ?? error).replace(/\s+/g, ' ');
 }

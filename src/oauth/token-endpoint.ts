@@ -1,5 +1,6 @@
 import { RefreshRejected, RefreshUnavailable } from '../shared/errors.js';
 import { parseRetryAfter } from './retry-after.js';
+import { describeFetchError, oneLine, readCappedText } from './fetch-body.js';
 import { createSecretScrubber } from './scrub-secrets.js';
 
 /**
@@ -10,8 +11,6 @@ import { createSecretScrubber } from './scrub-secrets.js';
 export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
 /** The longest access_token or refresh_token accepted, in bytes (large provider JWTs are ~10 KB). */
 export const MAX_TOKEN_BYTES = 64 * 1024;
-/** How much of a provider's error_description a message may quote. */
-const MAX_DESCRIPTION_CHARS = 200;
 /** RFC 6749 §5.2 error codes are printable ASCII; this client quotes only plain ones. */
 const SAFE_ERROR_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -199,72 +198,26 @@ async function postTokenRequest(
 }
 
 /**
- * Reads at most MAX_TOKEN_RESPONSE_BYTES of the body, streaming: a longer answer (declared or not) is cut off at the
- * cap and the connection dropped, so a hostile or broken provider costs at most the cap in memory.
+ * Reads at most MAX_TOKEN_RESPONSE_BYTES of the body (readCappedText), each failure a RefreshUnavailable naming the host.
  */
-async function readCappedBody(
+function readCappedBody(
   response: Response,
   host: string,
   timeoutMs: number,
   unavailable: (message: string, details: { status?: number }, cause?: unknown) => RefreshUnavailable,
 ): Promise<string> {
   const status = response.status;
-  const tooLarge = (): RefreshUnavailable =>
-    unavailable(`token endpoint ${host} answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`, { status });
-  const declared = Number(response.headers.get('content-length') ?? '');
-  if (declared > MAX_TOKEN_RESPONSE_BYTES) {
-    void response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      chunk = await reader.read();
-    } catch (error) {
-      const why = describeFetchError(error, timeoutMs);
-      throw unavailable(
-        `token endpoint ${host} broke off its answer (HTTP ${status}) after ${total} bytes: ${why}`,
+  return readCappedText(
+    response,
+    MAX_TOKEN_RESPONSE_BYTES,
+    () => unavailable(`token endpoint ${host} answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`, { status }),
+    (error, total) =>
+      unavailable(
+        `token endpoint ${host} broke off its answer (HTTP ${status}) after ${total} bytes: ${describeFetchError(error, timeoutMs)}`,
         { status },
         error,
-      );
-    }
-    if (chunk.done) break;
-    total += chunk.value.byteLength;
-    if (total > MAX_TOKEN_RESPONSE_BYTES) {
-      void reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(chunk.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** A short reason for a failed fetch or body read: the timeout, or the socket's error code. */
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const why =
-    typeof cause?.code === 'string'
-      ? cause.code
-      : typeof cause?.message === 'string'
-        ? cause.message
-        : String((error as Error | null)?.message ?? error);
-  return oneLine(why);
-}
-
-/** Provider text on one line, without control or invisible formatting characters, at most 200 characters. */
-function oneLine(text: string): string {
-  const flat = text
-    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  const chars = [...flat];
-  return chars.length > MAX_DESCRIPTION_CHARS ? `${chars.slice(0, MAX_DESCRIPTION_CHARS).join('')}…` : flat;
+      ),
+  );
 }
 
 function parseBody(text: string, contentType: string): Record<string, unknown> | undefined {
