@@ -66,15 +66,19 @@ export class RotatingLogFile {
   }
 
   write(text: string): void {
-    const line = this.fit(text);
-    const bytes = Buffer.byteLength(line);
+    let line = text;
+    let bytes = Buffer.byteLength(line);
+    if (this.policy.maxBytes > 0 && bytes > this.policy.maxBytes) {
+      line = this.cut(line);
+      bytes = Buffer.byteLength(line);
+    }
     if (this.isDue(bytes)) {
       const notice = this.rotate();
       // The new file's first line says where the old one went, when it fits beside this line.
       const max = this.policy.maxBytes;
       if (notice !== undefined && (max === 0 || Buffer.byteLength(notice) + bytes <= max)) this.append(notice);
     }
-    this.append(line);
+    this.append(line, bytes);
   }
 
   /** Ends the current file; resolves once it and every file rotated away have been written out and closed. */
@@ -91,15 +95,14 @@ export class RotatingLogFile {
     stream.once('error', (error) => this.onError(error));
   }
 
-  private append(text: string): void {
+  private append(text: string, bytes = Buffer.byteLength(text)): void {
     this.stream.write(text);
-    this.size += Buffer.byteLength(text);
+    this.size += bytes;
   }
 
-  /** A line that alone is longer than the size bound is cut to it, keeping its newline. */
-  private fit(text: string): string {
+  /** A line that alone is longer than the size bound, cut to it, keeping its newline. */
+  private cut(text: string): string {
     const max = this.policy.maxBytes;
-    if (max === 0 || Buffer.byteLength(text) <= max) return text;
     const marker = ' [cut: longer than the log bound]\n';
     const room = Math.max(0, max - Buffer.byteLength(marker));
     return (
@@ -111,10 +114,11 @@ export class RotatingLogFile {
   }
 
   private isDue(bytes: number): boolean {
-    if (this.now() < this.retryAt || this.size === 0) return false;
+    const now = this.now();
+    if (now < this.retryAt || this.size === 0) return false;
     const { maxBytes, maxSeconds } = this.policy;
     if (maxBytes > 0 && this.size + bytes > maxBytes) return true;
-    return maxSeconds > 0 && this.now() - this.startedAt >= maxSeconds * 1000;
+    return maxSeconds > 0 && now - this.startedAt >= maxSeconds * 1000;
   }
 
   private rotatedName(): string {
