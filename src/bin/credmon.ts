@@ -20,7 +20,7 @@ import {
   type LogBounds,
 } from '../config/index.js';
 import { CredentialDirectory } from '../credentials/index.js';
-import { Credmon, reportAlive, setUpLocalIssuers } from '../credmon/index.js';
+import { Credmon, reportAlive, setUpClientProviders, setUpLocalIssuers } from '../credmon/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { createLogger, type RotationPolicy } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       issuer: config.local.issuer,
       localProviders: config.localProviders.map((p) => p.providerName),
       oauthProviders: config.oauthProviders,
+      clientProviders: config.clientProviders.map((p) => p.providerName),
       handles: config.handles,
     },
     'credmon starting',
@@ -111,7 +112,8 @@ async function main(): Promise<void> {
     log.fatal(error instanceof ConfigInvalid ? error.message : describeError(error));
     return exitSoon(1);
   }
-  const credmon = new Credmon({ config, directory, issuers, log: log.child({ module: 'scan' }) });
+  const clients = await setUpClientProviders(config.clientProviders, log, process.geteuid?.() ?? 0);
+  const credmon = new Credmon({ config, directory, issuers, clients, log: log.child({ module: 'scan' }) });
 
   let stopping = false;
   process.on('SIGHUP', () => {

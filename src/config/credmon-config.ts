@@ -4,12 +4,14 @@ import { parseCredDir } from './cred-dir.js';
 import { parseDaemonLog, parseDaemonTimings } from './daemon-knobs.js';
 import { createLocalKnobReader } from './local-knob-reader.js';
 import { parseLocalProvider, readProviderKnobs, type LocalIssuerConfig } from './local-provider.js';
+import { parseClientProvider, readClientKnobs, type ClientProviderConfig } from './client-provider.js';
 import { checkProviderNames, parseNameRules, parseProviderNames } from './provider-names.js';
 import type { LogBounds } from './log-limit.js';
 import type { KnobLookup } from './values.js';
 
 export { parseVersion, versionBefore } from './condor-version.js';
 export type { LocalIssuerConfig, PrivateKeyAlgorithm } from './local-provider.js';
+export type { ClientAuthMethod, ClientProviderConfig } from './client-provider.js';
 
 export interface CredmonConfig {
   readonly subsystem: string;
@@ -31,6 +33,8 @@ export interface CredmonConfig {
   readonly localProviders: readonly LocalIssuerConfig[];
   /** OAUTH2_CREDMON_PROVIDER_NAMES; `*` means every provider that is not a local one. */
   readonly oauthProviders: readonly string[];
+  /** CLIENT_CREDMON_PROVIDER_NAMES (24.3+), in order: tokens by the client-credentials grant. */
+  readonly clientProviders: readonly ClientProviderConfig[];
   /** `<provider>_<handle>` names (25.13.2+ without CREDMON_ALLOW_SPECIAL_CHAR_NAMES), or whole names (23.9). */
   readonly handles: boolean;
   /** The running HTCondor's version (CONDOR_VERSION), or undefined when it does not say. */
@@ -65,6 +69,9 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
     const knobs = readProviderKnobs(read, lookup, name);
     return parseLocalProvider(name, knobs, problems);
   });
+  const clientProviders = names.client.map((name) =>
+    parseClientProvider(name, readClientKnobs(lookup, name), problems, gate.warnings),
+  );
   const timings = parseDaemonTimings(lookup, subsystem, problems);
   const config: CredmonConfig = Object.freeze({
     subsystem,
@@ -74,6 +81,7 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
     local: localProviders[0] as LocalIssuerConfig,
     localProviders: Object.freeze(localProviders),
     oauthProviders: Object.freeze(names.oauth),
+    clientProviders: Object.freeze(clientProviders),
     handles: rules.handles,
     condorVersion: gate.condorVersion,
     warnings: Object.freeze(gate.warnings),

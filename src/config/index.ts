@@ -2,6 +2,8 @@ export { readCondorConfig, parseConfigDump, lookupFrom } from './condor-config.j
 export {
   EXIT_DAEMON_NO_RESTART,
   parseCredmonConfig,
+  type ClientAuthMethod,
+  type ClientProviderConfig,
   type CredmonConfig,
   type LocalIssuerConfig,
   type PrivateKeyAlgorithm,

@@ -27,13 +27,15 @@ export const CREDMON_KNOBS = [
   'LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT',
   'OAUTH2_CREDMON_PROVIDER_NAMES',
   'CREDMON_ALLOW_SPECIAL_CHAR_NAMES',
+  'CLIENT_CREDMON_PROVIDER_NAMES',
 ] as const;
 
 /**
  * Knob families the credmon reads by pattern (regular expressions for `condor_config_val -dump`): per-provider local
- * overrides `LOCAL_CREDMON_<provider>_<KNOB>` and the OAuth clients `<provider>_CLIENT_ID`.
+ * overrides `LOCAL_CREDMON_<provider>_<KNOB>`, the OAuth clients `<provider>_CLIENT_ID`, and the client-credentials
+ * providers' `CLIENT_CREDMON_<provider>_<KNOB>` and `CLIENT_CREDMON_<KNOB>`.
  */
-export const CREDMON_KNOB_PATTERNS = ['LOCAL_CREDMON_.+', '.+_CLIENT_ID'] as const;
+export const CREDMON_KNOB_PATTERNS = ['LOCAL_CREDMON_.+', '.+_CLIENT_ID', 'CLIENT_CREDMON_.+'] as const;
 
 /**
  * The knobs upstream's LocalCredmon reads through get_credmon_config(), i.e. also as LOCAL_CREDMON_<provider>_<KNOB>
@@ -69,6 +71,8 @@ export const KNOB_SINCE = {
   LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR: '25.2.1',
   LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT: '24.3.0',
   CREDMON_ALLOW_SPECIAL_CHAR_NAMES: '25.13.2',
+  /** ClientCredmon (2141b44b, HTCONDOR-2408); the credd and condor_submit treat its providers as such from 24.5. */
+  CLIENT_CREDMON_PROVIDER_NAMES: '24.3.0',
 } as const;
 
 /** From this version on, credential names are `<provider>_<handle>` and provider names are [A-Za-z0-9-] only. */
@@ -99,6 +103,13 @@ export const LOCAL_DEFAULTS = {
   privateKeyAlgorithm: 'ES256',
   /** OAUTH2_CREDMON_PROVIDER_NAMES: every provider not claimed by another credmon. */
   oauthProviders: '*',
+} as const;
+
+/** upstream's ClientCredmon defaults that differ from the local issuer's, and ours. */
+export const CLIENT_DEFAULTS = {
+  tokenEndpointLifetimeS: 3600,
+  /** RFC 6749 §2.3.1: every authorization server must support HTTP Basic; the body form is NOT RECOMMENDED. */
+  clientAuth: 'client_secret_basic',
 } as const;
 
 export const DAEMON_DEFAULTS = {

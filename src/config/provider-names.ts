@@ -26,6 +26,8 @@ export interface ProviderNames {
   readonly localList: 'LOCAL_CREDMON_PROVIDER_NAMES' | 'LOCAL_CREDMON_PROVIDER_NAME';
   /** OAUTH2_CREDMON_PROVIDER_NAMES; `*` means every provider that is not a local one. */
   readonly oauth: string[];
+  /** CLIENT_CREDMON_PROVIDER_NAMES (24.3+): providers whose tokens the credmon gets by the client-credentials grant. */
+  readonly client: string[];
 }
 
 /** 23.9 (and our own earlier) rule for LOCAL_CREDMON_PROVIDER_NAME, a file-name-safe stem. */
@@ -86,17 +88,37 @@ export function parseOAuthProviderNames(gate: KnobGate, local: readonly string[]
   return oauth;
 }
 
-/** Both lists of providers. */
-export function parseProviderNames(gate: KnobGate): ProviderNames {
-  const { local, localList } = parseLocalProviderNames(gate);
-  return { local, localList, oauth: parseOAuthProviderNames(gate, local) };
+/** CLIENT_CREDMON_PROVIDER_NAMES (24.3+; upstream's ClientCredmon, one per name); none when unset. */
+export function parseClientProviderNames(gate: KnobGate): string[] {
+  const list = 'CLIENT_CREDMON_PROVIDER_NAMES';
+  return unique(splitList(gate.known(list, list, 'ignored; no client-credentials tokens')));
 }
 
-/** The problems of every provider name of both lists under `rules`, local ones first. */
+/** Every list of providers. */
+export function parseProviderNames(gate: KnobGate): ProviderNames {
+  const { local, localList } = parseLocalProviderNames(gate);
+  return { local, localList, oauth: parseOAuthProviderNames(gate, local), client: parseClientProviderNames(gate) };
+}
+
+/**
+ * The problems of every provider name of every list under `rules`, local ones first. A client provider that is also
+ * a local one is a problem: both would write its `.use` (upstream starts both credmons on it).
+ */
 export function checkProviderNames(rules: NameRules, names: ProviderNames): NameProblem[] {
   const local = names.local.map((name) => checkProviderName(rules, names.localList, name));
   const oauth = names.oauth.map((name) => checkProviderName(rules, 'OAUTH2_CREDMON_PROVIDER_NAMES', name));
-  return [...local, ...oauth].filter((problem) => problem !== undefined);
+  const client = names.client.map((name) => checkClientProviderName(rules, names, name));
+  return [...local, ...oauth, ...client].filter((problem) => problem !== undefined);
+}
+
+function checkClientProviderName(rules: NameRules, names: ProviderNames, name: string): NameProblem | undefined {
+  const list = 'CLIENT_CREDMON_PROVIDER_NAMES';
+  if (name === '*') return { disallowed: false, message: `${list} = *: name each client provider` };
+  if (names.local.includes(name)) {
+    const message = `${list} = ${name}: ${name} is also in ${names.localList}; a provider is one or the other`;
+    return { disallowed: false, message };
+  }
+  return checkProviderName(rules, list, name);
 }
 
 function splitList(raw: string | undefined): string[] {

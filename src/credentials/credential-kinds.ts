@@ -4,8 +4,10 @@ import { providerOfCredential } from './names.js';
  * The files of one credential, `<user>/<name>.<ext>`, and what they make it. Only this module knows the suffixes.
  * - `local`: `<local provider>[_<handle>].top` without a `.meta`; the local issuer writes `.use`.
  * - `oauth`: a `.meta` with a `.top` or `.use`; the credmon refreshes `.use` with the refresh token in `.top`.
+ * - `client`: `<client provider>[_<handle>].top` without a `.meta`; the credmon gets `.use` by the client-credentials
+ *   grant.
  */
-export type CredentialKind = 'local' | 'oauth';
+export type CredentialKind = 'local' | 'oauth' | 'client';
 
 export interface CredentialRef {
   readonly user: string;
@@ -21,12 +23,13 @@ export const CREDENTIAL_FILE = {
 
 const CREDENTIAL_FILE_NAME = /^(.+)\.(top|use|meta)$/;
 
-/** The credentials that the regular files `files` of `<user>/` hold, by kind. */
+/** The credentials that the regular files `files` of `<user>/` hold, by kind (a local provider wins a tie). */
 export function classifyCredentials(
   user: string,
   files: Iterable<string>,
   localProviders: string | readonly string[],
   handles = false,
+  clientProviders: readonly string[] = [],
 ): CredentialRef[] {
   const locals = typeof localProviders === 'string' ? [localProviders] : localProviders;
   const present = new Set(files);
@@ -40,8 +43,11 @@ export function classifyCredentials(
     const hasMeta = present.has(CREDENTIAL_FILE.meta(name));
     const hasTop = present.has(CREDENTIAL_FILE.top(name));
     if (hasMeta && (hasTop || present.has(CREDENTIAL_FILE.use(name)))) out.push({ user, name, kind: 'oauth' });
-    else if (!hasMeta && hasTop && locals.includes(providerOfCredential(name, handles) ?? ''))
-      out.push({ user, name, kind: 'local' });
+    else if (!hasMeta && hasTop) {
+      const provider = providerOfCredential(name, handles) ?? '';
+      if (locals.includes(provider)) out.push({ user, name, kind: 'local' });
+      else if (clientProviders.includes(provider)) out.push({ user, name, kind: 'client' });
+    }
   }
   return out;
 }

@@ -98,10 +98,10 @@ export class CredentialTable {
     return earliestDueMs(this.tracked.values());
   }
 
-  /** The OAuth credentials due at `nowMs` that no work holds. */
-  *dueOAuth(nowMs: number): Generator<Tracked> {
+  /** The credentials a token endpoint serves (OAuth and client-credentials) due at `nowMs` that no work holds. */
+  *dueRemote(nowMs: number): Generator<Tracked> {
     for (const entry of this.tracked.values()) {
-      if (entry.ref.kind === 'oauth' && !entry.busy && isDue(entry.schedule, nowMs)) yield entry;
+      if (entry.ref.kind !== 'local' && !entry.busy && isDue(entry.schedule, nowMs)) yield entry;
     }
   }
 

@@ -5,6 +5,7 @@ import type { CredmonConfig } from '../config/index.js';
 import type { CredentialDirectory } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
+import type { ClientProvider } from './client-refresh.js';
 import { CredentialTable, type Tracked } from './credential-table.js';
 import { DiskSpaceIncident } from './disk-space-incident.js';
 import type { CredmonEvents, ScanSummary } from './events.js';
@@ -27,6 +28,11 @@ export interface CredmonOptions {
    * key): that provider's credentials fail, and everything else goes on without it.
    */
   readonly issuers: ReadonlyMap<string, LocalIssuer | Error>;
+  /**
+   * Every client-credentials provider (config.clientProviders) with its secret, by provider name, or why it has none
+   * (set-up-client-providers.ts): its credentials fail, and everything else goes on without it.
+   */
+  readonly clients?: ReadonlyMap<string, ClientProvider | Error>;
   readonly log: Logger;
   /** Clock in epoch milliseconds (injected by tests). */
   readonly now?: () => number;
@@ -46,7 +52,8 @@ const DEFAULT_MAIN_THREAD_MAX_JOBS = 1000;
  * - A scan (timer, SIGHUP, or a due time) stats every user directory; changed ones are read, and each credential in
  *   them is tracked with a Schedule (credential-table.ts, schedule.ts). Unchanged users cost one stat.
  * - Local credentials (local-renewal.ts) are signed and written synchronously, on this thread or on worker threads
- *   (local-runner.ts); OAuth credentials refresh in the background (oauth-refresher.ts). Every outcome becomes a
+ *   (local-runner.ts); OAuth credentials refresh, and client-credentials tokens are obtained, in the background
+ *   (oauth-refresher.ts). Every outcome becomes a
  *   Step (outcomes.ts): the next schedule, a line for the credential's logger, an event.
  * - A SIGHUP that brings a new user directory (new-users.ts) is served first, on this thread, even while a bulk
  *   issuance runs: the credd waits only 20 s for that user's `.use`.
@@ -85,7 +92,13 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     const steps: StepApplier = { now, random, apply: (entry, step) => this.apply(entry, step) };
     const { issuers } = options;
     this.runner = new LocalRunner({
-      context: { directory: dir, issuers, handles: config.handles, processStartMs: this.processStartMs },
+      context: {
+        directory: dir,
+        issuers,
+        handles: config.handles,
+        clientProviders: config.clientProviders.map((p) => p.providerName),
+        processStartMs: this.processStartMs,
+      },
       threads: config.signingThreads || Math.min(4, availableParallelism()),
       bulkThreshold: this.bulkThreshold,
       mainThreadMaxJobs: options.mainThreadMaxJobs ?? DEFAULT_MAIN_THREAD_MAX_JOBS,
@@ -95,7 +108,9 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     });
     const isStopping = (): boolean => this.stopping;
     const { fetch } = options;
-    this.refresher = new OAuthRefresher({ ...steps, config, directory: dir, log, fetch, isStopping, reported });
+    const { clients } = options;
+    const refresherOptions = { ...steps, config, directory: dir, log, fetch, isStopping, reported, clients };
+    this.refresher = new OAuthRefresher(refresherOptions);
     this.results = { ...steps, table, log, reported };
     this.newUsers = new NewUserDirectories(dir);
   }
@@ -162,9 +177,9 @@ export class Credmon extends EventEmitter<CredmonEvents> {
         if (result.listing) usersRead++;
       }
       // OAuth credentials found in this chunk start refreshing now, not after the last local token is signed.
-      refreshesStarted += this.refresher.startDue(this.table.dueOAuth(this.now()));
+      refreshesStarted += this.refresher.startDue(this.table.dueRemote(this.now()));
     });
-    refreshesStarted += this.refresher.startDue(this.table.dueOAuth(this.now()));
+    refreshesStarted += this.refresher.startDue(this.table.dueRemote(this.now()));
     await sweepKeyFiles(this.dir, this.now(), this.config.keyFileLifetimeS * 1000, this.log);
     await this.dir.touchCompleteMarker(new Date(this.now()));
     const durationMs = this.now() - started;

@@ -23,6 +23,8 @@ export interface LocalRenewalContext {
   readonly issuers: ReadonlyMap<string, LocalIssuer | Error>;
   /** Credential names are `<provider>_<handle>` (25.x rules) rather than whole provider names (23.9). */
   readonly handles: boolean;
+  /** The client-credentials providers: a listing reports their credentials (kind `client`) for the refresher. */
+  readonly clientProviders: readonly string[];
   /** When this credmon started (epoch ms): temp files older than it with our pid are a predecessor's. */
   readonly processStartMs: number;
 }
@@ -143,7 +145,7 @@ export function runLocalJob(
     const version = versionOf(job.user);
     const listing = ctx.directory.readUserDirectorySync(job.user, ctx.processStartMs);
     const credentials = listing.exists
-      ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles)
+      ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles, ctx.clientProviders)
       : [];
     const local = credentials
       .filter((c) => c.kind === 'local')

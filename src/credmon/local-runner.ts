@@ -50,6 +50,7 @@ export class LocalRunner {
               },
         ),
         handles: context.handles,
+        clientProviders: context.clientProviders,
         processStartMs: context.processStartMs,
       },
       onWarning: (fields, message) => options.log.warn(fields, message),

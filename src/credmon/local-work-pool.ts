@@ -18,6 +18,8 @@ export interface WorkerSetup {
     | { readonly provider: string; readonly kind: 'error'; readonly message: string }
   >;
   readonly handles: boolean;
+  /** CLIENT_CREDMON_PROVIDER_NAMES: their credentials are listed (as `client`), never signed here. */
+  readonly clientProviders: readonly string[];
   readonly processStartMs: number;
 }
 

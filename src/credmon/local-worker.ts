@@ -33,6 +33,7 @@ const ctx: LocalRenewalContext = {
   directory,
   issuers,
   handles: setup.handles,
+  clientProviders: setup.clientProviders,
   processStartMs: setup.processStartMs,
 };
 

@@ -3,6 +3,7 @@ import type { WriteResult } from './disk-space-incident.js';
 import type { CredentialEmission } from './events.js';
 import type { LocalOutcome } from './local-renewal.js';
 import type { LogLine } from './log-line.js';
+import type { ClientOutcome } from './client-refresh.js';
 import type { OAuthOutcome } from './oauth-refresh.js';
 import {
   LOCAL_RETRY,
@@ -173,18 +174,71 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
         event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_REJECTED' } },
         write: 'not-needed',
       };
-    case 'unavailable': {
-      const retry = { ...at, retry: PROVIDER_RETRY };
-      const next = failedTransiently(schedule, outcome.problem, retry, outcome.retryAfterMs);
-      const retryInS = Math.round((next.dueMs - at.nowMs) / 1000);
-      return {
-        schedule: next,
-        log: { level: 'warn', fields: { attempt: next.failures, retryInS }, message: outcome.problem },
-        event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_UNAVAILABLE' } },
-      };
-    }
+    case 'unavailable':
+      return providerUnavailable(outcome, schedule, at);
     case 'disk-full':
       return oauthNoSpace(outcome, schedule, at);
+    case 'stopped':
+      return { schedule };
+  }
+}
+
+/** A token endpoint that failed in a way that may pass: the provider backoff (or its Retry-After), at warn. */
+function providerUnavailable(
+  outcome: { readonly problem: string; readonly retryAfterMs: number | undefined },
+  schedule: Schedule,
+  at: StepContext,
+): Step {
+  const { user, name } = at;
+  const next = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY }, outcome.retryAfterMs);
+  const retryInS = Math.round((next.dueMs - at.nowMs) / 1000);
+  return {
+    schedule: next,
+    log: { level: 'warn', fields: { attempt: next.failures, retryInS }, message: outcome.problem },
+    event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_UNAVAILABLE' } },
+  };
+}
+
+/**
+ * The step after a client-credentials request (or the decision that none was needed). A refusal of the client
+ * (4xx: a wrong secret, a scope the provider does not grant) is fixed at the provider, not by the user, so it is
+ * retried with the provider backoff and logged once per distinct problem; a misconfigured provider waits for a change.
+ */
+export function stepAfterClient(outcome: ClientOutcome, schedule: Schedule, at: StepContext): Step {
+  const { user, name } = at;
+  switch (outcome.kind) {
+    case 'gone':
+      return { schedule: undefined, write: 'not-needed' };
+    case 'fresh':
+      return { schedule: succeeded(outcome.dueMs), write: 'not-needed' };
+    case 'invalid':
+      return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem, 'not-needed');
+    case 'obtained': {
+      const assumed = outcome.assumedLifetimeS;
+      const note = assumed === undefined ? '' : ` (the provider sent no expires_in; assuming ${assumed} s)`;
+      return {
+        schedule: succeeded(outcome.dueMs),
+        log: { level: 'info', message: `Successfully obtained ${name} token for user ${user}${note}` },
+        event: { name: 'credential.issued', payload: { user, name } },
+        write: 'done',
+      };
+    }
+    case 'rejected': {
+      const next = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY });
+      const step = withProblem(schedule, next, outcome.problem, 'not-needed');
+      return {
+        ...step,
+        event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_REJECTED' } },
+      };
+    }
+    case 'unavailable':
+      return providerUnavailable(outcome, schedule, at);
+    case 'failed': {
+      const next = failedTransiently(schedule, outcome.problem, { ...at, retry: LOCAL_RETRY });
+      return withProblem(schedule, next, outcome.problem, undefined);
+    }
+    case 'disk-full':
+      return noSpace(schedule, outcome.problem, at);
     case 'stopped':
       return { schedule };
   }

@@ -77,11 +77,12 @@ export function rejected(problem: string, topMtimeMs: number): Schedule {
 
 /**
  * The user's directory changed (a submit, a login, a deletion): look again at once. A provider backoff keeps running
- * (its files changing does not make the provider healthy); a local credential is looked at at once regardless,
+ * (its files changing does not make the provider healthy, for OAuth and client-credentials providers alike); a local
+ * credential is looked at at once regardless,
  * because the credd is waiting for its `.use`.
  */
-export function directoryChanged(schedule: Schedule, kind: 'local' | 'oauth'): Schedule {
-  if (kind === 'oauth' && schedule.failures > 0) return schedule;
+export function directoryChanged(schedule: Schedule, kind: 'local' | 'oauth' | 'client'): Schedule {
+  if (kind !== 'local' && schedule.failures > 0) return schedule;
   return { ...schedule, dueMs: 0 };
 }
 

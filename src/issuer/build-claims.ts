@@ -21,7 +21,7 @@ export interface SciTokenClaims {
  * LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR for the user), then the group template's for each group.
  */
 export function buildScopes(
-  config: LocalIssuerConfig,
+  config: Pick<LocalIssuerConfig, 'authzTemplate' | 'authzGroupTemplate'>,
   user: string,
   groups: readonly string[],
   exprScope?: string,

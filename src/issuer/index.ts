@@ -1,6 +1,6 @@
 export { buildClaims, buildScopes, type SciTokenClaims } from './build-claims.js';
 export { ensureSigningKey, type KeySetupOutcome } from './ensure-signing-key.js';
-export { groupsFor } from './group-mapfile.js';
+export { GroupMapfile, groupsFor } from './group-mapfile.js';
 export { buildDiscoveryDocument, toPublicJwk } from './issuer-documents.js';
 export { signToken, verifyToken } from './sign-token.js';
 export { LocalIssuer, type IssuedToken, type IssuerWarnings, type LocalIssuerOptions } from './local-issuer.js';

@@ -1,9 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { LocalIssuerConfig } from '../config/index.js';
 import { IssuerUndecided, describeError } from '../shared/errors.js';
 import { ReportOnce } from '../shared/report-once.js';
 import { buildClaims, buildScopes } from './build-claims.js';
-import { groupsFor } from './group-mapfile.js';
+import { GroupMapfile } from './group-mapfile.js';
 import { ScopeExpression, classadEvalEvaluator, type ClassAdEvaluator } from './scope-expression.js';
 import { signToken, verifyToken } from './sign-token.js';
 import type { SigningKey } from './signing-key.js';
@@ -41,13 +40,14 @@ export class LocalIssuer {
   private readonly log: IssuerWarnings;
   /** Conditions said once for the life of this issuer (a scan must not repeat them for every user, every minute). */
   private readonly reports = new ReportOnce();
-  private mapfile: { readonly stamp: string; readonly text: string } | undefined;
+  private readonly mapfile: GroupMapfile | undefined;
 
   constructor(config: LocalIssuerConfig, key: SigningKey, log: IssuerWarnings, options: LocalIssuerOptions = {}) {
     this.config = config;
     this.key = key;
     this.log = log;
     this.classadPath = options.classadPath;
+    this.mapfile = config.authzGroupMapfile === undefined ? undefined : new GroupMapfile(config.authzGroupMapfile);
     this.scopeExpression =
       config.authzTemplateExpr === undefined
         ? undefined
@@ -177,16 +177,6 @@ export class LocalIssuer {
   }
 
   private readGroups(user: string): string[] | Error {
-    const path = this.config.authzGroupMapfile;
-    if (path === undefined) return [];
-    try {
-      const { mtimeMs, ctimeMs, size, ino } = statSync(path);
-      const stamp = `${mtimeMs}:${ctimeMs}:${size}:${ino}`;
-      if (this.mapfile?.stamp !== stamp) this.mapfile = { stamp, text: readFileSync(path, 'utf8') };
-      return groupsFor(this.mapfile.text, user);
-    } catch (error) {
-      this.mapfile = undefined;
-      return error instanceof Error ? error : new Error(String(error));
-    }
+    return this.mapfile ? this.mapfile.groupsOf(user) : [];
   }
 }

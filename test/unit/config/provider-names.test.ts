@@ -113,10 +113,38 @@ describe('parseProviderNames and checkProviderNames', () => {
   it('checks the local names, then the OAuth2 ones, each against its own knob', () => {
     const gate = gateOf({ LOCAL_CREDMON_PROVIDER_NAMES: 'a_1 ok', OAUTH2_CREDMON_PROVIDER_NAMES: '-x *' });
     const names = parseProviderNames(gate);
-    assert.deepEqual(names, { local: ['a_1', 'ok'], localList: 'LOCAL_CREDMON_PROVIDER_NAMES', oauth: ['-x', '*'] });
+    const expected = {
+      local: ['a_1', 'ok'],
+      localList: 'LOCAL_CREDMON_PROVIDER_NAMES',
+      oauth: ['-x', '*'],
+      client: [],
+    };
+    assert.deepEqual(names, expected);
     const disallowed = checkProviderName(RULES_25, 'LOCAL_CREDMON_PROVIDER_NAMES', 'a_1');
     const unusable = { disallowed: false, message: 'OAUTH2_CREDMON_PROVIDER_NAMES = -x: not usable as a file name' };
     assert.equal(disallowed?.disallowed, true);
     assert.deepEqual(checkProviderNames(RULES_25, names), [disallowed, unusable]);
+  });
+});
+
+describe('client provider names (CLIENT_CREDMON_PROVIDER_NAMES)', () => {
+  it('are read on 24.3+, ignored with a warning before, and checked like the others', () => {
+    const knobs = { CLIENT_CREDMON_PROVIDER_NAMES: 'robot, robot -bad *', LOCAL_CREDMON_PROVIDER_NAMES: 'local1' };
+    const names = parseProviderNames(gateOf(knobs, '25.14.1'));
+    assert.deepEqual(names.client, ['robot', '-bad', '*']);
+    const messages = checkProviderNames(RULES_25, names).map((p) => p.message);
+    assert.deepEqual(messages, [
+      'CLIENT_CREDMON_PROVIDER_NAMES = -bad: not usable as a file name',
+      'CLIENT_CREDMON_PROVIDER_NAMES = *: name each client provider',
+    ]);
+    const old = gateOf(knobs, '23.9.6');
+    assert.deepEqual(parseProviderNames(old).client, []);
+    assert.ok(old.warnings.some((w) => w.includes('CLIENT_CREDMON_PROVIDER_NAMES is set, but HTCondor 23.9.6')));
+  });
+
+  it('a client provider that is also local is refused', () => {
+    const gate = gateOf({ CLIENT_CREDMON_PROVIDER_NAMES: 'a', LOCAL_CREDMON_PROVIDER_NAMES: 'a' }, '25.14.1');
+    const [problem] = checkProviderNames(RULES_25, parseProviderNames(gate));
+    assert.match(problem?.message ?? '', /a is also in LOCAL_CREDMON_PROVIDER_NAMES/);
   });
 });

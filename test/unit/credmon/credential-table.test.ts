@@ -105,11 +105,11 @@ describe('CredentialTable', () => {
       entry.schedule = succeeded(dueMs);
     }
     assert.deepEqual(
-      [...table.dueOAuth(15)].map((e) => e.ref.name),
+      [...table.dueRemote(15)].map((e) => e.ref.name),
       ['box'],
     );
     assert.deepEqual(
-      [...table.dueOAuth(25)].map((e) => e.ref.name),
+      [...table.dueRemote(25)].map((e) => e.ref.name),
       ['box', 'gitlab'],
     );
     assert.equal(table.earliestDueMs(), 10);
@@ -117,7 +117,7 @@ describe('CredentialTable', () => {
     assert.ok(box);
     box.busy = true;
     assert.deepEqual(
-      [...table.dueOAuth(25)].map((e) => e.ref.name),
+      [...table.dueRemote(25)].map((e) => e.ref.name),
       ['gitlab'],
     );
     assert.equal(table.earliestDueMs(), 20);
