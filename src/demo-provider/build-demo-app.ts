@@ -5,6 +5,7 @@ import { createDemoProvider } from './create-demo-provider.js';
 import type { DemoProviderConfig } from './demo-provider-config.js';
 import { createInteractionHandler } from './handle-interaction.js';
 import { createFileAdapterFactory } from './file-adapter.js';
+import { loadRobotSecret } from './load-robot-secret.js';
 import { loadSigningJwks } from './load-signing-jwks.js';
 
 export interface DemoApp {
@@ -14,6 +15,16 @@ export interface DemoApp {
 }
 
 const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,128})\/?$/;
+
+/** The robot client's secret (read, or generated on first start) when config.robot names one; never logged. */
+async function loadRobotClientSecret(config: DemoProviderConfig, log: Logger): Promise<string | undefined> {
+  if (config.robot === undefined) return undefined;
+  const { secretFile: path, clientId } = config.robot;
+  const loaded = await loadRobotSecret(path);
+  if (loaded.looseMode) log.warn({ path }, 'DEMO_ROBOT_SECRET_FILE is readable by group or others; chmod 600 it');
+  log.info({ clientId, origin: loaded.origin, path }, 'client-credentials client registered');
+  return loaded.secret;
+}
 
 /** Builds the demo authorization server's request handler. Never listens (the caller owns the server). */
 export async function buildDemoApp(config: DemoProviderConfig, options: { logger: Logger }): Promise<DemoApp> {
@@ -27,7 +38,11 @@ export async function buildDemoApp(config: DemoProviderConfig, options: { logger
   if (adapter === undefined)
     log.warn('DEMO_STATE_DIR not set: grants live in memory only and a restart logs every user out');
   else log.info({ path: config.stateDir }, 'grants, refresh tokens and sessions are kept in files');
-  const provider = createDemoProvider(config, keys.jwks, log.child({ module: 'provider' }), adapter);
+  const robotSecret = await loadRobotClientSecret(config, log);
+  const provider = createDemoProvider(config, keys.jwks, log.child({ module: 'provider' }), {
+    ...(adapter ? { adapter } : {}),
+    ...(robotSecret !== undefined ? { robotSecret } : {}),
+  });
   const handleInteraction = createInteractionHandler(provider, {
     user: config.user,
     password: config.password,

@@ -4,6 +4,8 @@ import type { AdapterFactory, ClientMetadata, Configuration, JWKS, KoaContextWit
 import type { Logger } from 'pino';
 import { describeError } from '../shared/errors.js';
 import type { DemoProviderConfig } from './demo-provider-config.js';
+import { isRobotRequest, robotAudience, robotTokenClaims, toRobotClientMetadata } from './robot-client.js';
+import { grantRobotScopes } from './robot-scope-policy.js';
 import { DEMO_PAGE_HEADERS, toDemoErrorResponse } from './send-page.js';
 
 const DAY_S = 24 * 60 * 60;
@@ -20,6 +22,18 @@ function toClientMetadata(config: DemoProviderConfig): ClientMetadata[] {
     // Our only key is ES256; the RS256 default would have no key to sign ID tokens with.
     id_token_signed_response_alg: 'ES256',
   }));
+}
+
+/** The robot's registration, when config.robot names one; its secret comes from loadRobotSecret. */
+function robotMetadata(config: DemoProviderConfig, robotSecret: string | undefined): ClientMetadata[] {
+  if (config.robot === undefined) return [];
+  if (robotSecret === undefined) throw new TypeError('config.robot is set but no robot secret was given');
+  return [toRobotClientMetadata(config.robot.clientId, robotSecret)];
+}
+
+function requestedScope(ctx: KoaContextWithOIDC): string | undefined {
+  const scope = (ctx.oidc.params as { scope?: unknown } | undefined)?.scope;
+  return typeof scope === 'string' ? scope : undefined;
 }
 
 function clientIdOf(ctx: KoaContextWithOIDC): string | undefined {
@@ -46,6 +60,9 @@ function errorFields(error: unknown): { error: string; description?: string } {
  *   (expiresWithSession), rotated per config.
  * - Storage: a file adapter (DEMO_STATE_DIR) keeps grants across restarts; without it, oidc-provider's memory
  *   adapter (and its development-only warning).
+ * - The robot client (config.robot), when there is one: the client_credentials grant only; its token's audience
+ *   is the `audience` form field, its scope the requested words grantRobotScopes allows, and it carries
+ *   `"wlcg.ver": "1.0"` when `wlcg` was granted. Its `sub` is the client id; the user is only in `condor.user:<user>`.
  * - Mounted at the root and not behind a proxy: endpoint URLs come from the request (`ctx.href`), the issuer from
  *   config, and nothing compares the Host header to the issuer, so https://demo-provider:9443/token works while the
  *   issuer is https://localhost:9443. Secure cookies follow the real TLS socket (`ctx.secure`).
@@ -54,14 +71,16 @@ export function createDemoProvider(
   config: DemoProviderConfig,
   jwks: JWKS,
   logger: Logger,
-  adapter?: AdapterFactory,
+  options: { readonly adapter?: AdapterFactory; readonly robotSecret?: string } = {},
 ): Provider {
+  const { adapter, robotSecret } = options;
+  const robotId = config.robot?.clientId;
   const cookieKeys = config.cookieKeys ? [...config.cookieKeys] : [randomBytes(32).toString('base64url')];
   const resourceScope = config.scopes.join(' ');
 
   const configuration: Configuration = {
     ...(adapter ? { adapter } : {}),
-    clients: toClientMetadata(config),
+    clients: [...toClientMetadata(config), ...robotMetadata(config, robotSecret)],
     jwks,
     clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
     responseTypes: ['code'],
@@ -77,14 +96,17 @@ export function createDemoProvider(
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      clientCredentials: { enabled: robotId !== undefined },
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx, _client, oneOf) => {
-          if (oneOf === undefined) return config.defaultResource;
+        defaultResource: (ctx, _client, oneOf) => {
+          if (oneOf === undefined) {
+            return isRobotRequest(ctx, robotId) ? robotAudience(ctx, config.defaultResource) : config.defaultResource;
+          }
           return oneOf.length === 1 && oneOf[0] !== undefined ? oneOf[0] : oneOf;
         },
-        getResourceServerInfo: (_ctx, resourceIndicator) => ({
-          scope: resourceScope,
+        getResourceServerInfo: (ctx, resourceIndicator) => ({
+          scope: isRobotRequest(ctx, robotId) ? grantRobotScopes(requestedScope(ctx)).granted.join(' ') : resourceScope,
           audience: resourceIndicator,
           accessTokenFormat: 'jwt',
           accessTokenTTL: config.accessTokenTtlS,
@@ -93,6 +115,8 @@ export function createDemoProvider(
         useGrantedResource: () => true,
       },
     },
+    extraTokenClaims: (_ctx, token) =>
+      token.kind === 'ClientCredentials' && token.clientId === robotId ? robotTokenClaims(token.scope) : undefined,
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     expiresWithSession: () => false,
     rotateRefreshToken: config.rotateRefreshTokens,
@@ -104,7 +128,7 @@ export function createDemoProvider(
       Session: 14 * DAY_S,
       Interaction: 60 * 60,
       IdToken: 60 * 60,
-      ClientCredentials: 10 * 60,
+      ClientCredentials: config.accessTokenTtlS,
       DeviceCode: 10 * 60,
       BackchannelAuthenticationRequest: 10 * 60,
     },
@@ -130,7 +154,13 @@ export function createDemoProvider(
   }
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grantType = (ctx.oidc.params as { grant_type?: unknown } | undefined)?.grant_type;
-    logger.info({ clientId: clientIdOf(ctx), grantType }, 'tokens issued');
+    if (!isRobotRequest(ctx, robotId)) {
+      logger.info({ clientId: clientIdOf(ctx), grantType }, 'tokens issued');
+      return;
+    }
+    // Scope words are no secret; the dropped ones say why a robot token lacks something.
+    const { granted, dropped } = grantRobotScopes(requestedScope(ctx));
+    logger.info({ clientId: robotId, grantType, scope: granted.join(' '), dropped }, 'tokens issued');
   });
   provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => {
     logger.info({ grantId }, 'grant revoked');

@@ -1,5 +1,6 @@
 import { parseBoolean, parseHttpUrl, parsePositiveInteger } from '../config/index.js';
 import { ConfigInvalid } from '../shared/errors.js';
+import { parseRobotClient, type DemoRobotClient } from './robot-client.js';
 
 /** One registered demo client: confidential, authorization_code + refresh_token, response_type code. */
 export interface DemoClient {
@@ -34,6 +35,8 @@ export interface DemoProviderConfig {
   readonly stateDir: string | undefined;
   /** Keygrip keys for the provider's cookies; undefined = random per start. */
   readonly cookieKeys: readonly string[] | undefined;
+  /** The client-credentials client (DEMO_ROBOT_SECRET_FILE); undefined = none. */
+  readonly robot: DemoRobotClient | undefined;
 }
 
 /** Environment variable names, verbatim, in one place. */
@@ -265,6 +268,11 @@ export function parseDemoProviderConfig(env: Env): DemoProviderConfig {
     problems.push(`${DEMO_ENV.cookieKeys}: each comma-separated key must be at least 16 characters`);
   }
 
+  const robot = parseRobotClient(env, problems);
+  if (robot !== undefined && clients.some((c) => c.clientId === robot.clientId)) {
+    problems.push(`DEMO_ROBOT_CLIENT_ID = ${robot.clientId}: already the id of a client in DEMO_CLIENTS`);
+  }
+
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return Object.freeze({
     issuer,
@@ -282,5 +290,6 @@ export function parseDemoProviderConfig(env: Env): DemoProviderConfig {
     signingKeyFile,
     stateDir,
     cookieKeys: cookieKeys === undefined ? undefined : Object.freeze(cookieKeys),
+    robot,
   });
 }
