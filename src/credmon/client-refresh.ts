@@ -6,7 +6,6 @@ import {
   providerOfCredential,
   readLocalCredentialSync,
   writeUseFileSync,
-  type CredentialDirectory,
 } from '../credentials/index.js';
 import { buildScopes, type GroupMapfile } from '../issuer/index.js';
 import {
@@ -14,9 +13,8 @@ import {
   requestClientCredentialsToken,
   type TokenEndpointResolver,
 } from '../oauth/index.js';
-import { DiskFull, RefreshRejected, RefreshUnavailable, describeError } from '../shared/errors.js';
-import { providerOf } from './oauth-refresh.js';
-import type { ProviderGate } from './provider-gate.js';
+import { DiskFull, RefreshRejected, describeError } from '../shared/errors.js';
+import { providerOf, unavailableOutcome, type OAuthRefreshContext } from './oauth-refresh.js';
 import { LOCAL_RENEWAL_FRACTION, renewAfterWriteMs, renewAtMs } from './renewal.js';
 
 /** One client-credentials provider as set up at start: its configuration and the secret read from its file. */
@@ -32,13 +30,8 @@ export interface ClientEndpoint extends ClientProvider {
   readonly mapfile: GroupMapfile | undefined;
 }
 
-export interface ClientRefreshContext {
-  readonly directory: CredentialDirectory;
-  readonly gate: ProviderGate;
-  readonly timeoutMs: number;
-  readonly now: () => number;
-  readonly fetch?: typeof fetch | undefined;
-  readonly isStopping: () => boolean;
+/** The refresh path's context (directory, the one gate, timeout, clock, fetch), and what client providers add. */
+export interface ClientRefreshContext extends OAuthRefreshContext {
   readonly handles: boolean;
   /** Every client provider by name, or why it cannot be used (no secret, say): its credentials wait for a restart. */
   readonly clients: ReadonlyMap<string, ClientEndpoint | Error>;
@@ -102,7 +95,7 @@ export async function refreshClientCredential(
     tokenUrl = resolved.tokenUrl;
     if (resolved.problem) ctx.warn(`discovery:${provider}`, `${provider}: ${resolved.problem.message}`);
   } catch (error) {
-    return unavailable(error, `${cannot} (no token endpoint)`);
+    return unavailableOutcome(error, `${cannot} (no token endpoint)`);
   }
   const origin = providerOf(tokenUrl);
   return ctx.gate.run(origin, async (): Promise<ClientOutcome> => {
@@ -116,7 +109,7 @@ export async function refreshClientCredential(
         ctx.gate.succeeded(origin);
         return { kind: 'rejected', problem: `${cannot}: ${error.message}. Check the client's registration` };
       }
-      const outcome = unavailable(error, `${cannot}`);
+      const outcome = unavailableOutcome(error, cannot);
       ctx.gate.failed(origin, outcome.retryAfterMs);
       return outcome;
     }
@@ -172,14 +165,4 @@ function groupsOf(ctx: ClientRefreshContext, client: ClientEndpoint, user: strin
   const what = `${config.providerName}: the group mapfile ${mapfile.path} cannot be read (${describeError(groups)})`;
   ctx.warn(`mapfile:${config.providerName}`, `${what}; asking for tokens without group scopes`);
   return [];
-}
-
-function unavailable(error: unknown, what: string): ClientOutcome & { kind: 'unavailable' } {
-  const retryAfterS = error instanceof RefreshUnavailable ? error.retryAfterS : undefined;
-  const how = error instanceof RefreshUnavailable ? 'temporarily' : 'unexpectedly';
-  return {
-    kind: 'unavailable',
-    retryAfterMs: retryAfterS === undefined ? undefined : retryAfterS * 1000,
-    problem: `${what} (${how}): ${describeError(error)}`,
-  };
 }

@@ -134,15 +134,23 @@ export async function refreshOAuthCredential(
             `and submit again to get a new login URL. No file was changed.`,
         };
       }
-      const retryAfterMs =
-        error instanceof RefreshUnavailable && error.retryAfterS !== undefined ? error.retryAfterS * 1000 : undefined;
-      ctx.gate.failed(provider, retryAfterMs);
-      const how = error instanceof RefreshUnavailable ? 'temporarily' : 'unexpectedly';
-      return {
-        kind: 'unavailable',
-        retryAfterMs,
-        problem: `Failed to refresh ${name} tokens for user ${user} (${how}): ${describeError(error)}`,
-      };
+      const outcome = unavailableOutcome(error, `Failed to refresh ${name} tokens for user ${user}`);
+      ctx.gate.failed(provider, outcome.retryAfterMs);
+      return outcome;
     }
   });
+}
+
+/**
+ * A token endpoint that failed in a way that may pass (RefreshUnavailable: its Retry-After kept), or unexpectedly:
+ * `what` (temporarily|unexpectedly): the reason. Both grants, refresh and client credentials, say it so.
+ */
+export function unavailableOutcome(
+  error: unknown,
+  what: string,
+): { readonly kind: 'unavailable'; readonly problem: string; readonly retryAfterMs: number | undefined } {
+  const retryAfterMs =
+    error instanceof RefreshUnavailable && error.retryAfterS !== undefined ? error.retryAfterS * 1000 : undefined;
+  const how = error instanceof RefreshUnavailable ? 'temporarily' : 'unexpectedly';
+  return { kind: 'unavailable', retryAfterMs, problem: `${what} (${how}): ${describeError(error)}` };
 }
