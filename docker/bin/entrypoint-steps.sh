@@ -4,7 +4,8 @@
 # defaults and the dropped client secrets must reach the environment supervisord inherits, the list of OAuth clients
 # found once is read by four steps, and `die` must stop the whole start (a child script could change none of these).
 # Each function reads the constants the entrypoint sets (CRED_DIR, TLS_DIR, SECRETS_DIR, RUNTIME_CONF, HTTPS_PORT,
-# ISSUER, WEB_PREFIX); `providers` is set by find_oauth_clients.
+# ISSUER, WEB_PREFIX, DEMO_ROBOT_SECRET); `providers` is set by find_oauth_clients, `demo_robot` by
+# use_demo_provider_if_present.
 
 say() { echo "entrypoint: $*" >&2; }
 val() { local name=$1; printf '%s' "${!name:-}"; }
@@ -42,7 +43,30 @@ use_demo_provider_if_present() {
     export SCITOKENS_AUTHORIZATION_URL=$demo_browser_url/auth SCITOKENS_TOKEN_URL=https://demo-provider:9443/token
     export DEMO_CLIENT_ID=credmon-sandbox-demo DEMO_CLIENT_SECRET=demo-demo-secret
     export DEMO_AUTHORIZATION_URL=$demo_browser_url/auth DEMO_TOKEN_URL=https://demo-provider:9443/token
+    if [ -s "$DEMO_ROBOT_SECRET" ]; then
+      demo_robot=yes
+      say "demo provider's robot client found: the client-credentials credmon gets robot.use for every user"
+    else
+      say "no robot client secret at $DEMO_ROBOT_SECRET (robot volume): the robot provider is not configured"
+    fi
   fi
+}
+
+# robot_client_conf: the demo provider's client-credentials client as the credmon's client provider "robot", its
+# secret installed root-only. Never robot_CLIENT_ID: HTCondor would take robot for a browser (OAuth) provider.
+robot_client_conf() {
+  local secret_file=$SECRETS_DIR/robot
+  install -o root -g root -m 0600 "$DEMO_ROBOT_SECRET" "$secret_file"
+  echo "# The demo provider's robot: the credmon gets each user's token with the client-credentials grant (no browser)."
+  echo "# HTCondor >= 25.13.2 adds robot to every job (SUBMIT_ADD_LOCAL_CREDMON_PROVIDERS); robot.sub names it."
+  conf CLIENT_CREDMON_PROVIDER_NAMES robot
+  conf CLIENT_CREDMON_robot_CLIENT_ID robot
+  conf CLIENT_CREDMON_robot_CLIENT_SECRET_FILE "$secret_file"
+  conf CLIENT_CREDMON_robot_TOKEN_URL https://demo-provider:9443/token
+  local template='storage.read:/user/{username} storage.create:/user/{username} storage.modify:/user/{username}'
+  conf CLIENT_CREDMON_robot_AUTHZ_TEMPLATE "$template"
+  conf CLIENT_CREDMON_robot_TOKEN_VERSION wlcg:1.0
+  conf CLIENT_CREDMON_robot_TOKEN_AUDIENCE "${LOCAL_CREDMON_TOKEN_AUDIENCE:-https://localhost}"
 }
 
 # The root-only directory of installed client secrets, and /run/secrets made root-only.
@@ -139,6 +163,7 @@ runtime_conf() {
     echo 'if version >= 24.5.0'
     echo '  LOCAL_CREDMON_PROVIDER_NAMES = ,'
     echo 'endif'
+    [ "$demo_robot" != yes ] || robot_client_conf
   fi
   [ -z "${CONDOR_EXTRA_CONFIG:-}" ] || printf '# CONDOR_EXTRA_CONFIG\n%s\n' "$CONDOR_EXTRA_CONFIG"
 }

@@ -70,10 +70,11 @@ export const DEMO_DEFAULTS = {
   accessTokenTtlS: 120,
   refreshTokenTtlS: 86_400,
   rotateRefreshTokens: true,
-  // Nothing that writes under /public (write:/public, storage.modify:/, storage.create:/): the client secrets and
-  // demo/demo are public, so any local user gets any scope listed here by running the code flow by hand (issue 15).
-  // The storage refuses writes there whatever the token says; a requested scope not listed is left out of the token.
-  scopes: 'read:/public read:/protected write:/protected compute.create storage.read:/',
+  // Nothing that writes under /public (write:/public, storage.modify:/, storage.create:/) and nothing under /user: the
+  // client secrets and demo/demo are public, so any local user gets any scope listed here by running the code flow by
+  // hand (issue 15), and the storage trusts this issuer for /user too (for the robot client's per-user tokens). The
+  // storage refuses writes to /public whatever the token says; a requested scope not listed is left out of the token.
+  scopes: 'read:/public read:/protected write:/protected compute.create storage.read:/public',
   defaultResource: 'https://localhost',
 } as const;
 

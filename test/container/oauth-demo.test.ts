@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 
 import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { Browser } from 'playwright-core';
 import { dockerCli } from '../helpers/docker-cli.js';
 import { PRIVATE_CREDD_LOG, assertNoSecretInOutputs } from '../helpers/run-secrets.js';
 import { logInWithDemoProvider, loginUrlFrom } from '../helpers/demo-login.js';
-import { startDemoSandbox, type DemoSandbox } from '../helpers/demo-sandbox.js';
+import { demoJwks, startDemoSandbox, type DemoSandbox } from '../helpers/demo-sandbox.js';
 import { httpsGet } from '../helpers/https.js';
 import { accessTokenOf, credentialFilesFrom, submitAndWait } from '../helpers/jobs.js';
 import type { SandboxHandle } from '../helpers/sandbox.js';
@@ -39,18 +39,9 @@ describe('sandbox with the demo OAuth provider', { timeout: 1_800_000 }, () => {
 
   after(() => demo?.[Symbol.asyncDispose]());
 
-  async function demoJwks(): Promise<JSONWebKeySet> {
-    const discovery = JSON.parse((await httpsGet(`${demoUrl}/.well-known/openid-configuration`, ca)).body) as {
-      issuer: string;
-      jwks_uri: string;
-    };
-    assert.equal(discovery.issuer, demoUrl);
-    return JSON.parse((await httpsGet(discovery.jwks_uri, ca)).body) as JSONWebKeySet;
-  }
-
   async function verifyDemoToken(use: string | undefined, scope: string, context: string): Promise<JWTPayload> {
     assert.ok(use, `missing .use: ${context.slice(-1500)}`);
-    const { payload } = await jwtVerify(accessTokenOf(use), createLocalJWKSet(await demoJwks()), {
+    const { payload } = await jwtVerify(accessTokenOf(use), createLocalJWKSet(await demoJwks({ demoUrl, ca })), {
       issuer: demoUrl,
       audience: 'https://localhost',
     });

@@ -5,7 +5,9 @@
  * A job with a demo token (read:/public, obtained through a real browser login) reads /public with curl and xrdcp;
  * writing there, reading /user/... and a request without a token are refused. /public is read-only whatever the token
  * (issue 15, item 5): neither a token a local user gets by running the code flow by hand with the public demo client
- * secret and demo/demo, nor a token of the demo issuer that does carry write scopes, can change it.
+ * secret and demo/demo, nor a token of the demo issuer that does carry write scopes, can change it; the by-hand token
+ * gets nothing under /user, which the storage trusts the demo issuer for because of the robot client's per-user tokens
+ * (storage-demo-robot.ts: robot.sub on HTCondor 25, refused on 23.9).
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, randomUUID } from 'node:crypto';
@@ -19,12 +21,15 @@ import { httpsRequest } from '../helpers/https.js';
 import { accessTokenOf, submitAndWait } from '../helpers/jobs.js';
 import type { SandboxHandle } from '../helpers/sandbox.js';
 import { assertNoSecretInOutputs } from '../helpers/run-secrets.js';
+import { robotTests } from './storage-demo-robot.js';
 
 const HELLO = 'Hello from the credmon-sandbox storage: anyone with read:/public can read this.';
 const DEMO_KEYS = '/var/lib/credmon-sandbox/demo/signing-keys.json';
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
 /** Every storage scope a token could carry for /public: what the attack asks for, and what the forged token holds. */
 const WIDEST = 'read:/public write:/public storage.read:/ storage.modify:/ storage.create:/ write:/';
+/** What the attack also asks for: the robot's per-user scopes for /user, which the storage trusts this issuer for. */
+const USER_AREA = 'storage.read:/user/submitter storage.create:/user/submitter storage.modify:/user/submitter';
 
 /**
  * The attack, as the local user `submitter` runs it in the sandbox: the code flow with curl (no browser), the demo
@@ -49,7 +54,7 @@ step() {
   trail="$trail $(printf %s "$out" | cut -d' ' -f1)" && url=$(printf %s "$out" | cut -d' ' -f2-)
 }
 step -G "$P/auth" --data-urlencode response_type=code --data-urlencode client_id=$ID \\
-  --data-urlencode "redirect_uri=$RU" --data-urlencode 'scope=${WIDEST}' --data-urlencode state=by-hand \\
+  --data-urlencode "redirect_uri=$RU" --data-urlencode 'scope=${WIDEST} ${USER_AREA}' --data-urlencode state=by-hand \\
   --data-urlencode "code_challenge=$ch" --data-urlencode code_challenge_method=S256 \\
   --data-urlencode resource=https://localhost
 step --data-urlencode prompt=login --data-urlencode username=demo --data-urlencode password=demo "$url"
@@ -83,6 +88,8 @@ op PUT /public/by-hand.txt --data-binary new
 op DELETE /public/hello.txt
 op MKCOL /public/by-hand
 op GET /public/hello.txt
+op PUT /user/submitter/by-hand.txt --data-binary new
+op GET /user/submitter/hello.txt
 rm -rf "$dir"
 `;
 }
@@ -115,7 +122,10 @@ describe('storage (XRootD + SciTokens) with the demo OAuth provider', { timeout:
     const log = await sandbox.storageLogs();
     const forwarded = `127\\.0\\.0\\.1:${demoPort} is forwarded to demo-provider:9443`;
     assert.match(log, new RegExp(`demo issuer https://localhost:${demoPort}: ${forwarded}`));
-    assert.match(log, new RegExp(`trusting ${sandbox.baseUrl} and https://localhost:${demoPort} \\(for /public\\)`));
+    assert.match(
+      log,
+      new RegExp(`trusting ${sandbox.baseUrl} and https://localhost:${demoPort} \\(for /public and /user\\)`),
+    );
   });
 
   test('storage-public.sub: after the login the job reads /public (curl, xrdcp), the rest is refused', async () => {
@@ -162,23 +172,23 @@ describe('storage (XRootD + SciTokens) with the demo OAuth provider', { timeout:
     assert.equal(refused.status, 403);
   });
 
-  test('a local user runs the code flow by hand (public demo secret, demo/demo): /public stays read-only', async () => {
+  test('a local user runs the code flow by hand (public demo secret, demo/demo): /public read-only, no /user', async () => {
     const out = await sandbox.sh('submitter', byHandScript(sandbox.baseUrl));
     assert.equal(out.exitCode, 0, out.output);
     console.log(out.output.replace(/^/gm, '# by hand: '));
     const scope = /^scope: (.*)$/m.exec(out.output)?.[1]?.split(' ').sort();
-    assert.deepEqual(scope, ['read:/public', 'storage.read:/'], 'the demo provider grants no write scope');
-    assert.deepEqual(
-      out.output.split('\n').filter((l) => /^[A-Z]+ \//.test(l)),
-      [
-        `GET /public/hello.txt: 200 ${HELLO}`,
-        'PUT /public/hello.txt: 403 Unable to create /public/hello.txt; permission denied',
-        'PUT /public/by-hand.txt: 403 Unable to create /public/by-hand.txt; permission denied',
-        'DELETE /public/hello.txt: 403 Unable to remove /public/hello.txt; permission denied',
-        'MKCOL /public/by-hand: 403 Unable to mkdir /public/by-hand; permission denied',
-        `GET /public/hello.txt: 200 ${HELLO}`,
-      ],
-    );
+    assert.deepEqual(scope, ['read:/public', 'storage.read:/public'], 'no write scope, nothing under /user');
+    const answers = out.output.split('\n').filter((l) => /^[A-Z]+ \//.test(l));
+    assert.match(answers.at(-2) ?? '', /^PUT \/user\/submitter\/by-hand\.txt: 403 /);
+    assert.match(answers.at(-1) ?? '', /^GET \/user\/submitter\/hello\.txt: 403 /);
+    assert.deepEqual(answers.slice(0, -2), [
+      `GET /public/hello.txt: 200 ${HELLO}`,
+      'PUT /public/hello.txt: 403 Unable to create /public/hello.txt; permission denied',
+      'PUT /public/by-hand.txt: 403 Unable to create /public/by-hand.txt; permission denied',
+      'DELETE /public/hello.txt: 403 Unable to remove /public/hello.txt; permission denied',
+      'MKCOL /public/by-hand: 403 Unable to mkdir /public/by-hand; permission denied',
+      `GET /public/hello.txt: 200 ${HELLO}`,
+    ]);
   });
 
   test('a demo-issuer token that does carry write scopes cannot change /public (https and roots://)', async () => {
@@ -223,6 +233,11 @@ describe('storage (XRootD + SciTokens) with the demo OAuth provider', { timeout:
     assert.match(remove.output, /Unable to remove \/public\/hello\.txt; permission denied/);
     const listing = (await sandbox.storage.exec(['ls', '-A', '/var/lib/credmon-sandbox/storage/public'])).output.trim();
     assert.equal(listing, 'hello.txt', 'nothing was added to /public');
+  });
+
+  robotTests(() => {
+    assert.ok(demo, 'the demo sandbox started');
+    return demo;
   });
 
   test('no token, refresh token, code, session id, client secret or private key of the run is output', async () => {

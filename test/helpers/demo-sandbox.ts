@@ -2,8 +2,11 @@
  * The sandbox with the demo OAuth provider (compose profile demo) and a Chromium that trusts exactly their two server
  * keys: what every browser-login test starts in its `before` hook and disposes in its `after` hook.
  */
+import assert from 'node:assert/strict';
+import type { JSONWebKeySet } from 'jose';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './browser.js';
+import { httpsGet } from './https.js';
 import { freePort } from './free-port.js';
 import { startSandbox, type SandboxHandle } from './sandbox.js';
 
@@ -43,4 +46,12 @@ export async function startDemoSandbox(env: Record<string, string> = {}, profile
     await sandbox.stop();
     throw error;
   }
+}
+
+/** The demo provider's signing keys as a relying party finds them: its discovery document (issuer checked), then JWKS. */
+export async function demoJwks(demo: Pick<DemoSandbox, 'demoUrl' | 'ca'>): Promise<JSONWebKeySet> {
+  const discoveryUrl = `${demo.demoUrl}/.well-known/openid-configuration`;
+  const discovery = JSON.parse((await httpsGet(discoveryUrl, demo.ca)).body) as { issuer: string; jwks_uri: string };
+  assert.equal(discovery.issuer, demo.demoUrl);
+  return JSON.parse((await httpsGet(discovery.jwks_uri, demo.ca)).body) as JSONWebKeySet;
 }

@@ -21,8 +21,8 @@ describe('demo provider configuration and signing key', () => {
     assert.equal(config.rotateRefreshTokens, true);
     assert.equal(config.user, 'demo');
     assert.equal(config.password, 'demo');
-    const scopes = ['read:/public', 'read:/protected', 'write:/protected', 'compute.create', 'storage.read:/'];
-    assert.deepEqual(config.scopes, scopes, 'nothing that writes under /public');
+    const scopes = ['read:/public', 'read:/protected', 'write:/protected', 'compute.create', 'storage.read:/public'];
+    assert.deepEqual(config.scopes, scopes, 'nothing that writes under /public, nothing under /user');
     assert.deepEqual(
       config.clients.map((c) => [c.clientId, c.clientSecret, c.redirectUris, c.tokenEndpointAuthMethod]),
       [

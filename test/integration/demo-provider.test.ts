@@ -160,21 +160,25 @@ describe('demo OAuth 2.0 authorization server', () => {
     assert.equal(back.searchParams.get('code'), null);
   });
 
-  it('grants no scope that writes under /public, whatever the public client asks for (issue 15)', async () => {
-    // The attack: the client secret and demo/demo are public, so anyone can run this flow and ask for anything.
-    const widest = 'read:/public write:/public storage.read:/ storage.modify:/ storage.create:/ write:/';
+  it('grants no scope that writes under /public or touches /user, whatever the public client asks for', async () => {
+    // The attack (issue 15): the client secret and demo/demo are public, so anyone can run this flow and ask for
+    // anything; /user/<name> belongs to the robot client's per-user tokens.
+    const widest =
+      'read:/public write:/public storage.read:/ storage.modify:/ storage.create:/ write:/ storage.read:/public ' +
+      'storage.read:/user/alice storage.modify:/user/alice storage.create:/user storage.read:/user';
     const start = await startAuthorization({ scope: widest });
     const { consentUrl, page } = await logIn(start);
     assert.match(page, /<code>read:\/public<\/code>/);
-    assert.doesNotMatch(page, /write:\/public|storage\.modify|storage\.create|write:\/</);
+    assert.doesNotMatch(page, /write:\/public|storage\.modify|storage\.create|write:\/<|\/user|storage\.read:\/</);
     const back = await consent(start, consentUrl, 'allow');
     const code = back.searchParams.get('code');
     assert.ok(code);
     const form = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: start.verifier };
     const exchanged = await token(form);
     assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
-    assert.equal(exchanged.body['scope'], 'read:/public storage.read:/');
-    assert.equal((await verifyAccessToken(exchanged.body['access_token']))['scope'], 'read:/public storage.read:/');
+    assert.equal(exchanged.body['scope'], 'read:/public storage.read:/public');
+    const claims = await verifyAccessToken(exchanged.body['access_token']);
+    assert.equal(claims['scope'], 'read:/public storage.read:/public');
 
     // A refresh cannot widen it either.
     const refreshToken = exchanged.body['refresh_token'] as string;
