@@ -26,9 +26,11 @@ export function robotTests(demo: () => DemoSandbox): void {
     const asUser = await sandbox.sh('submitter', `cat ${VOLUME_SECRET} /etc/condor/.secrets/robot`);
     assert.notEqual(asUser.exitCode, 0);
     assert.equal((asUser.output.match(/Permission denied/g) ?? []).length, 2, asUser.output);
-    const knobs = await sandbox.exec(['condor_config_val', 'CLIENT_CREDMON_PROVIDER_NAMES', 'robot_CLIENT_ID']);
-    assert.match(knobs.output, /^robot\n/, 'robot is a client provider');
-    assert.match(knobs.output, /Not defined: robot_CLIENT_ID/, 'and not a browser (OAuth) provider');
+    const names = await sandbox.exec(['condor_config_val', 'CLIENT_CREDMON_PROVIDER_NAMES']);
+    assert.equal(names.output.trim(), 'robot', 'robot is a client provider');
+    const browser = await sandbox.exec(['condor_config_val', 'robot_CLIENT_ID']);
+    assert.notEqual(browser.exitCode, 0, 'and not a browser (OAuth) provider');
+    assert.match(browser.output, /Not defined: ROBOT_CLIENT_ID/);
   });
 
   if (SERIES === '25') {

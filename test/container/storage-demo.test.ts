@@ -27,7 +27,8 @@ const HELLO = 'Hello from the credmon-sandbox storage: anyone with read:/public 
 const DEMO_KEYS = '/var/lib/credmon-sandbox/demo/signing-keys.json';
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
 /** Every storage scope a token could carry for /public: what the attack asks for, and what the forged token holds. */
-const WIDEST = 'read:/public write:/public storage.read:/ storage.modify:/ storage.create:/ write:/';
+const WIDEST =
+  'read:/public write:/public storage.read:/ storage.read:/public storage.modify:/ storage.create:/ write:/';
 /** What the attack also asks for: the robot's per-user scopes for /user, which the storage trusts this issuer for. */
 const USER_AREA = 'storage.read:/user/submitter storage.create:/user/submitter storage.modify:/user/submitter';
 
