@@ -8,6 +8,7 @@ import { parseClientProvider, readClientKnobs, type ClientProviderConfig } from 
 import { checkProviderNames, parseNameRules, parseProviderNames } from './provider-names.js';
 import type { LogBounds } from './log-limit.js';
 import type { KnobLookup } from './values.js';
+import { parseKeyRotation, type KeyRotationConfig } from './key-rotation.js';
 
 export { parseVersion, versionBefore } from './condor-version.js';
 export type { LocalIssuerConfig, PrivateKeyAlgorithm } from './local-provider.js';
@@ -27,6 +28,8 @@ export interface CredmonConfig {
   readonly refreshConcurrency: number;
   /** Worker threads that sign and write local tokens in bulk; 0 = one per core (at most 4). */
   readonly signingThreads: number;
+  /** LOCAL_CREDMON_KEY_ROTATION_*: the lead of a rotation and automatic rotation (docs/key-rotation.md). */
+  readonly keyRotation: KeyRotationConfig;
   /** The first local provider (LOCAL_CREDMON_PROVIDER_NAME on 23.9). */
   readonly local: LocalIssuerConfig;
   /** Every local provider, in the order LOCAL_CREDMON_PROVIDER_NAMES lists them (one on 23.9). */
@@ -73,11 +76,13 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
     parseClientProvider(name, readClientKnobs(lookup, name), problems, gate.warnings),
   );
   const timings = parseDaemonTimings(lookup, subsystem, problems);
+  const keyRotation = parseKeyRotation(lookup, problems);
   const config: CredmonConfig = Object.freeze({
     subsystem,
     credDir,
     ...log,
     ...timings,
+    keyRotation,
     local: localProviders[0] as LocalIssuerConfig,
     localProviders: Object.freeze(localProviders),
     oauthProviders: Object.freeze(names.oauth),

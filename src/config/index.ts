@@ -13,3 +13,4 @@ export { formatTemplate } from './format-template.js';
 export { parseBoolean, parseHttpUrl, parsePositiveInteger, type KnobLookup } from './values.js';
 export { parseWebConfig, WEB_DEFAULTS, WEB_ENVIRONMENT, WEB_KNOBS, type WebConfig } from './web-config.js';
 export { logBoundKnobs, type LogBounds } from './log-limit.js';
+export { KEY_ROTATION_DEFAULTS, parseKeyRotation, retainSFor, type KeyRotationConfig } from './key-rotation.js';

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ConfigInvalid } from '../shared/errors.js';
 import { CRED_DIR_KNOBS, parseCredDir } from './cred-dir.js';
 import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
+import { parseKeyRotation, type KeyRotationConfig } from './key-rotation.js';
 import {
   parseAbsolutePath,
   parseBoolean,
@@ -39,6 +40,10 @@ export interface WebConfig {
   readonly basePath: string;
   readonly publicKeyPath: string;
   readonly keyId: string;
+  /** LOCAL_CREDMON_PRIVATE_KEY's path only (the web app never reads the key): its key set lies beside it. */
+  readonly privateKeyPath: string;
+  /** LOCAL_CREDMON_KEY_ROTATION_*: how long the JWKS may be cached (a fraction of the lead). */
+  readonly keyRotation: KeyRotationConfig;
   /** CREDMON_OAUTH_REFRESH_TIMEOUT: how long the code exchange with a provider may take. */
   readonly tokenTimeoutS: number;
   /** WEB_LISTEN_SOCKET, or WEB_LISTEN_HOST and WEB_LISTEN_PORT. */
@@ -54,6 +59,9 @@ export const WEB_KNOBS = [
   'CREDMON_WEB_PREFIX',
   'LOCAL_CREDMON_PUBLIC_KEY',
   'LOCAL_CREDMON_KEY_ID',
+  'LOCAL_CREDMON_PRIVATE_KEY',
+  'LOCAL_CREDMON_KEY_ROTATION_LEAD',
+  'LOCAL_CREDMON_KEY_ROTATION_INTERVAL',
   'CREDMON_OAUTH_REFRESH_TIMEOUT',
 ] as const;
 
@@ -88,6 +96,11 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
       problems,
     ) ?? LOCAL_DEFAULTS.publicKeyPath;
   const keyId = (lookup('LOCAL_CREDMON_KEY_ID') ?? '').trim() || LOCAL_DEFAULTS.keyId;
+  const { privateKeyPath: defaultPrivate } = LOCAL_DEFAULTS;
+  const privateKeyPath =
+    parseAbsolutePath('LOCAL_CREDMON_PRIVATE_KEY', lookup('LOCAL_CREDMON_PRIVATE_KEY'), defaultPrivate, problems) ??
+    defaultPrivate;
+  const keyRotation = parseKeyRotation(lookup, problems);
   const tokenTimeoutS = parsePositiveInteger(
     'CREDMON_OAUTH_REFRESH_TIMEOUT',
     lookup('CREDMON_OAUTH_REFRESH_TIMEOUT'),
@@ -99,7 +112,8 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
   const debug = parseBoolean('WEB_DEBUG', lookup('WEB_DEBUG'), false, problems);
 
   if (problems.length > 0) throw new ConfigInvalid(problems);
-  return Object.freeze({ credDir, issuer, basePath, publicKeyPath, keyId, tokenTimeoutS, listen, debug });
+  const keys = { publicKeyPath, keyId, privateKeyPath, keyRotation };
+  return Object.freeze({ credDir, issuer, basePath, ...keys, tokenTimeoutS, listen, debug });
 }
 
 /** WEB_LISTEN_SOCKET (the default), or TCP when WEB_LISTEN_HOST or WEB_LISTEN_PORT is set; never both. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SigningKey } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
 import type { CredentialTable } from './credential-table.js';
 import { runLocalJobs, type LocalJob, type LocalJobResult, type LocalRenewalContext } from './local-renewal.js';
@@ -90,7 +91,7 @@ export class LocalRunner {
           if (i > 0) await new Promise((resolve) => setImmediate(resolve));
           done(runHere(jobs.slice(i, i + MAIN_THREAD_SLICE)));
         }
-      } else await this.pool.run(jobs, nowMs, done);
+      } else await this.pool.run(jobs, nowMs, done, this.currentKeys());
     } catch (error) {
       this.options.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread');
       apply(runHere([...pending.values()]));
@@ -101,5 +102,14 @@ export class LocalRunner {
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /** The signing key of every local issuer that has one, as the worker threads must use it now. */
+  private currentKeys(): Record<string, SigningKey> {
+    const keys: Record<string, SigningKey> = {};
+    for (const [provider, issuer] of this.options.context.issuers) {
+      if (!(issuer instanceof Error)) keys[provider] = issuer.key;
+    }
+    return keys;
   }
 }

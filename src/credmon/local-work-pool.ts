@@ -27,6 +27,8 @@ export interface WorkerRequest {
   readonly id: number;
   readonly jobs: readonly LocalJob[];
   readonly nowMs: number;
+  /** Each local provider's signing key now (a rotation may have switched it since the worker started). */
+  readonly keys: Readonly<Record<string, SigningKey>>;
 }
 
 export type WorkerResponse =
@@ -77,12 +79,17 @@ export class LocalWorkPool {
    * Runs `jobs`; `onResults` receives each chunk's results as soon as a worker returns them (so the caller can act on
    * the first users while the last are still being signed). Resolves when all are done.
    */
-  async run(jobs: readonly LocalJob[], nowMs: number, onResults: (results: LocalJobResult[]) => void): Promise<void> {
+  async run(
+    jobs: readonly LocalJob[],
+    nowMs: number,
+    onResults: (results: LocalJobResult[]) => void,
+    keys: Readonly<Record<string, SigningKey>> = {},
+  ): Promise<void> {
     if (this.closed) throw new Error('the local work pool is closed');
     const size = this.options.chunkSize ?? 250;
     const parts: Array<Promise<void>> = [];
     for (let i = 0; i < jobs.length; i += size) {
-      const request: WorkerRequest = { id: this.nextId++, jobs: jobs.slice(i, i + size), nowMs };
+      const request: WorkerRequest = { id: this.nextId++, jobs: jobs.slice(i, i + size), nowMs, keys };
       const done = new Promise<LocalJobResult[]>((resolve, reject) => this.queue.push({ request, resolve, reject }));
       parts.push(done.then(onResults));
     }

@@ -38,6 +38,10 @@ const ctx: LocalRenewalContext = {
 };
 
 port.on('message', (request: WorkerRequest) => {
+  for (const [provider, key] of Object.entries(request.keys)) {
+    const issuer = issuers.get(provider);
+    if (issuer instanceof LocalIssuer && issuer.key.kid !== key.kid) issuer.useKey(key);
+  }
   const results = runLocalJobs(ctx, request.jobs, request.nowMs, (user) => directory.userVersion(user));
   port.postMessage({ type: 'results', id: request.id, results } satisfies WorkerResponse);
 });

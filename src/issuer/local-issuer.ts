@@ -32,7 +32,8 @@ export interface LocalIssuerOptions {
  */
 export class LocalIssuer {
   readonly config: LocalIssuerConfig;
-  readonly key: SigningKey;
+  /** The key that signs: replaced by `useKey` when a key rotation switches (the credmon's key set watcher). */
+  private signingKey: SigningKey;
   /** LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR, when set. */
   readonly scopeExpression: ScopeExpression | undefined;
   /** LocalIssuerOptions.classadPath, for the worker threads' own issuers. */
@@ -44,7 +45,7 @@ export class LocalIssuer {
 
   constructor(config: LocalIssuerConfig, key: SigningKey, log: IssuerWarnings, options: LocalIssuerOptions = {}) {
     this.config = config;
-    this.key = key;
+    this.signingKey = key;
     this.log = log;
     this.classadPath = options.classadPath;
     this.mapfile = config.authzGroupMapfile === undefined ? undefined : new GroupMapfile(config.authzGroupMapfile);
@@ -55,6 +56,18 @@ export class LocalIssuer {
             config.authzTemplateExpr,
             options.evaluate ?? classadEvalEvaluator(undefined, undefined, options.classadPath),
           );
+  }
+
+  get key(): SigningKey {
+    return this.signingKey;
+  }
+
+  /**
+   * Signs with `key` from now on. A token of the previous key is no longer current (`isCurrent`), so each is re-signed
+   * when it is next looked at: at its renewal time, spread as the tokens were issued, or at once after a revocation.
+   */
+  useKey(key: SigningKey): void {
+    this.signingKey = key;
   }
 
   /** Evaluates the scope expression for many users at once (a scan's batch), so that `issue` finds their values. */

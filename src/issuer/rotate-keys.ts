@@ -1,0 +1,85 @@
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KeySet, NewKey, RotationTiming } from './key-set.js';
+import { advanceKeySet, beginRotation, createKeySet, switchNow } from './key-set.js';
+import {
+  generateKeyFiles,
+  installKeyFiles,
+  readKeySet,
+  removeUnlistedKeys,
+  withKeySetLock,
+  writeKeySet,
+} from './key-set-store.js';
+import { loadSigningKey, type SigningAlgorithm } from './signing-key.js';
+
+/** One local issuer's keys as configured: its key set directory, and today's single key it starts from. */
+export interface KeySetTarget {
+  readonly provider: string;
+  readonly dir: string;
+  /** LOCAL_CREDMON_PRIVATE_KEY (or the provider's): the first active key when a set is created. */
+  readonly privateKeyPath: string;
+  /** LOCAL_CREDMON_KEY_ID: that key's kid, and the prefix of new kids. */
+  readonly keyId: string;
+  readonly alg: SigningAlgorithm;
+  readonly timing: RotationTiming;
+}
+
+/** `lead`: published now, signs after the lead; `now`: signs at once; `revoke`: signs at once, every other key gone. */
+export type RotationMode = 'lead' | 'now' | 'revoke';
+
+export interface RotationResult {
+  /** The set before (today's single key when there was none). */
+  readonly before: KeySet;
+  readonly after: KeySet;
+  readonly added: NewKey;
+}
+
+/**
+ * Begins a rotation (`credmon-key rotate`, or the credmon's automatic one), holding the set's lock: the set as of now
+ * (created from today's key on the first rotation), a new key's files, then `keyset.json` naming it (the commit), then
+ * the removal of files no key names. A failure before the commit leaves the set as it was.
+ */
+export async function rotateKeys(target: KeySetTarget, nowMs: number, mode: RotationMode): Promise<RotationResult> {
+  return withKeySetLock(target.dir, async () => {
+    const current = (await readKeySet(target.dir)) ?? (await startKeySet(target, nowMs));
+    const before = advanceKeySet(current, nowMs, target.timing);
+    const added = await generateKeyFiles(target.dir, target.keyId, target.alg, nowMs);
+    let after: KeySet;
+    try {
+      after =
+        mode === 'lead'
+          ? beginRotation(before, added, nowMs, target.timing)
+          : switchNow(before, added, nowMs, target.timing, mode === 'revoke');
+    } catch (error) {
+      for (const ext of ['pem', 'pub']) await unlink(join(target.dir, `${added.kid}.${ext}`)).catch(() => undefined);
+      throw error;
+    }
+    await writeKeySet(target.dir, after);
+    await removeUnlistedKeys(target.dir, after);
+    return { before, after, added };
+  });
+}
+
+/**
+ * The set as of `nowMs`, written back when a step was due (a key switched or left), and files no key names removed.
+ * Undefined when the issuer has no key set (it signs with its single key, as before any rotation).
+ */
+export async function advanceKeys(target: KeySetTarget, nowMs: number): Promise<KeySet | undefined> {
+  const peek = await readKeySet(target.dir);
+  if (peek === undefined) return undefined;
+  return withKeySetLock(target.dir, async () => {
+    const current = await readKeySet(target.dir);
+    if (current === undefined) return undefined;
+    const next = advanceKeySet(current, nowMs, target.timing);
+    if (next !== current) await writeKeySet(target.dir, next);
+    await removeUnlistedKeys(target.dir, next);
+    return next;
+  });
+}
+
+/** Today's single key as the first key of a set: copied into the set's directory under its kid, not yet named. */
+async function startKeySet(target: KeySetTarget, nowMs: number): Promise<KeySet> {
+  const key = await loadSigningKey(target.privateKeyPath, target.keyId);
+  await installKeyFiles(target.dir, key);
+  return createKeySet({ kid: key.kid, alg: key.alg }, nowMs);
+}
