@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     issuer: config.issuer,
     basePath: config.basePath,
-    keys: createIssuerKeySource(config.publicKeyPath, config.keyId),
+    keys: createIssuerKeySource(config, { leadS: config.keyRotation.leadS }),
     logger: log,
     directory: new CredentialDirectory(config.credDir),
     tokenTimeoutMs: config.tokenTimeoutS * 1000,

@@ -10,6 +10,7 @@ import { CredentialTable, type Tracked } from './credential-table.js';
 import { DiskSpaceIncident } from './disk-space-incident.js';
 import type { CredmonEvents, ScanSummary } from './events.js';
 import { sweepKeyFiles } from './key-file-sweep.js';
+import { KeySetWatcher } from './key-set-watcher.js';
 import { applyJobResult, type JobResultTarget } from './job-results.js';
 import type { LocalJob } from './local-renewal.js';
 import { LocalRunner } from './local-runner.js';
@@ -74,6 +75,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly refresher: OAuthRefresher;
   private readonly results: JobResultTarget;
   private readonly newUsers: NewUserDirectories;
+  private readonly keys: KeySetWatcher;
   private wakeRequested = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -113,6 +115,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     this.refresher = new OAuthRefresher(refresherOptions);
     this.results = { ...steps, table, log, reported };
     this.newUsers = new NewUserDirectories(dir);
+    this.keys = new KeySetWatcher(issuers, config.keyRotation, log, reported);
   }
 
   /** Writes the pid file, clears CREDMON_COMPLETE, removes what a crash left, and starts. Resolves after one scan. */
@@ -123,6 +126,8 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     if (removed > 0) {
       this.log.info({ removed }, 'Removed temp files that an interrupted write left in the credential directory');
     }
+    // Before any token is signed, also on the SIGHUP fast path: the key set's active key, not the single key.
+    await this.keys.sync(this.now());
     this.newUsers.watch();
     const first = new Promise<void>((resolve) => this.once('scan.completed', () => resolve()));
     this.loop = this.run();
@@ -156,6 +161,8 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   /** One full pass. Public for tests; the loop calls it. */
   async scanOnce(): Promise<ScanSummary> {
     const started = this.now();
+    // A key rotation's due steps and credmon-key's changes; after a revocation every token is looked at again now.
+    if (await this.keys.sync(started)) this.table.forgetUsersExcept(new Set());
     const { users, refused } = await this.dir.listUserDirectories();
     for (const entry of refused) {
       this.reported.once(`refused:${entry}`, () =>
@@ -200,7 +207,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
       }
       if (this.stopping) break;
       if (this.wakeRequested) continue;
-      const earliestMs = this.table.earliestDueMs() ?? Infinity;
+      const earliestMs = Math.min(this.table.earliestDueMs() ?? Infinity, this.keys.nextDueMs() ?? Infinity);
       await this.sleeper.sleep(Math.max(1000, Math.min(this.config.scanIntervalS * 1000, earliestMs - this.now())));
     }
   }

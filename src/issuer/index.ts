@@ -18,3 +18,38 @@ export {
   type SigningAlgorithm,
   type SigningKey,
 } from './signing-key.js';
+export {
+  RotationRefused,
+  advanceKeySet,
+  beginRotation,
+  checkKeySet,
+  createKeySet,
+  isRotating,
+  nextTransitionMs,
+  publishedKeysOf,
+  signingKeyOf,
+  switchNow,
+  type KeySet,
+  type KeySetEntry,
+  type KeyState,
+  type NewKey,
+  type RotationTiming,
+} from './key-set.js';
+export { KeySetFileInvalid, formatKeySetFile, isSafeKeyId, parseKeySetFile } from './key-set-file.js';
+export {
+  KEY_SET_FILE,
+  keySetDirectoryFor,
+  loadKeySetKeys,
+  readKeySet,
+  readPublicPems,
+  type LoadedKeySet,
+} from './key-set-store.js';
+export {
+  advanceKeys,
+  ensureKeySet,
+  keySetTargetFor,
+  rotateKeys,
+  type KeySetTarget,
+  type RotationMode,
+  type RotationResult,
+} from './rotate-keys.js';

@@ -67,7 +67,7 @@ export function signingKeyOf(set: KeySet): KeySetEntry {
   return active;
 }
 
-/** The keys the JWKS publishes: all of them, the next one first so that caches learn it early, the active one second. */
+/** The keys the JWKS publishes: all of them, the next one first (caches learn it early), then the active one. */
 export function publishedKeysOf(set: KeySet): readonly KeySetEntry[] {
   const order: Record<KeyState, number> = { next: 0, active: 1, retiring: 2 };
   return [...set.keys].sort((a, b) => order[a.state] - order[b.state] || (a.untilMs ?? 0) - (b.untilMs ?? 0));

@@ -1,10 +1,12 @@
 import { unlink } from 'node:fs/promises';
+import { retainSFor, type KeyRotationConfig, type LocalIssuerConfig } from '../config/index.js';
 import { join } from 'node:path';
 import type { KeySet, NewKey, RotationTiming } from './key-set.js';
 import { advanceKeySet, beginRotation, createKeySet, switchNow } from './key-set.js';
 import {
   generateKeyFiles,
   installKeyFiles,
+  keySetDirectoryFor,
   readKeySet,
   removeUnlistedKeys,
   withKeySetLock,
@@ -22,6 +24,22 @@ export interface KeySetTarget {
   readonly keyId: string;
   readonly alg: SigningAlgorithm;
   readonly timing: RotationTiming;
+}
+
+/** The target of a local provider whose keys are of `alg` (its key set's, or its single key's). */
+export function keySetTargetFor(
+  config: LocalIssuerConfig,
+  alg: SigningAlgorithm,
+  rotation: KeyRotationConfig,
+): KeySetTarget {
+  return {
+    provider: config.providerName,
+    dir: keySetDirectoryFor(config.privateKeyPath),
+    privateKeyPath: config.privateKeyPath,
+    keyId: config.keyId,
+    alg,
+    timing: { leadMs: rotation.leadS * 1000, retainMs: retainSFor(rotation, config.tokenLifetimeS) * 1000 },
+  };
 }
 
 /** `lead`: published now, signs after the lead; `now`: signs at once; `revoke`: signs at once, every other key gone. */
@@ -82,4 +100,15 @@ async function startKeySet(target: KeySetTarget, nowMs: number): Promise<KeySet>
   const key = await loadSigningKey(target.privateKeyPath, target.keyId);
   await installKeyFiles(target.dir, key);
   return createKeySet({ kid: key.kid, alg: key.alg }, nowMs);
+}
+
+/** The issuer's key set, created from today's single key when there is none (automatic rotation needs one). */
+export async function ensureKeySet(target: KeySetTarget, nowMs: number): Promise<KeySet> {
+  return withKeySetLock(target.dir, async () => {
+    const existing = await readKeySet(target.dir);
+    if (existing !== undefined) return existing;
+    const set = await startKeySet(target, nowMs);
+    await writeKeySet(target.dir, set);
+    return set;
+  });
 }

@@ -1,5 +1,5 @@
 export { buildApp, type WebAppOptions } from './build-app.js';
-export { createIssuerKeySource, type IssuerKeySource } from './issuer-keys.js';
+export { createIssuerKeySource, jwksMaxAgeS, type IssuerKeyFiles, type IssuerKeySource } from './issuer-keys.js';
 export { JWKS_PATH } from './routes/issuer-routes.js';
 export { LoginStore, type LoginSession, type PendingLogin } from './login/login-store.js';
 export { redactKeys, redactUrl } from './redact.js';

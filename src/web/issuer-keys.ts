@@ -1,17 +1,57 @@
+import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
-import { loadPublicKey, toPublicJwk } from '../issuer/index.js';
+import {
+  keySetDirectoryFor,
+  loadPublicKey,
+  publishedKeysOf,
+  readKeySet,
+  readPublicPems,
+  toPublicJwk,
+} from '../issuer/index.js';
 
 export interface IssuerKeySource {
   /** The JWKS documents to publish: re-read on each call so a rotated key shows up without a restart. */
   jwks(): Promise<{ keys: JWK[] }>;
+  /** How long a relying party may cache the JWKS (Cache-Control max-age), well inside a rotation's lead. */
+  readonly maxAgeS: number;
 }
 
-/** Publishes LOCAL_CREDMON_PUBLIC_KEY under LOCAL_CREDMON_KEY_ID. */
-export function createIssuerKeySource(publicKeyPath: string, keyId: string): IssuerKeySource {
+/** 60 s, or a quarter of the lead when that is shorter: a cached JWKS never hides a new key for long. */
+export function jwksMaxAgeS(leadS: number): number {
+  return Math.max(1, Math.min(60, Math.floor(leadS / 4)));
+}
+
+export interface IssuerKeyFiles {
+  /** LOCAL_CREDMON_PUBLIC_KEY, published under `keyId` while the issuer has no key set. */
+  readonly publicKeyPath: string;
+  readonly keyId: string;
+  /** LOCAL_CREDMON_PRIVATE_KEY's path: its key set lies beside it (docs/key-rotation.md). */
+  readonly privateKeyPath: string;
+}
+
+/**
+ * Publishes the issuer's key set (every key in it: the next one first, then the one that signs, then those retiring,
+ * except a retiring key whose end has passed and that the credmon has not removed yet), or, without a key set,
+ * LOCAL_CREDMON_PUBLIC_KEY under LOCAL_CREDMON_KEY_ID as before.
+ */
+export function createIssuerKeySource(
+  files: IssuerKeyFiles,
+  options: { readonly leadS?: number; readonly now?: () => number } = {},
+): IssuerKeySource {
+  const now = options.now ?? Date.now;
+  const dir = keySetDirectoryFor(files.privateKeyPath);
   return {
+    maxAgeS: jwksMaxAgeS(options.leadS ?? 900),
     async jwks() {
-      const key = await loadPublicKey(publicKeyPath);
-      return { keys: [await toPublicJwk(key, keyId)] };
+      const set = await readKeySet(dir);
+      if (set === undefined)
+        return { keys: [await toPublicJwk(await loadPublicKey(files.publicKeyPath), files.keyId)] };
+      const nowMs = now();
+      const published = publishedKeysOf(set).filter((k) => !(k.state === 'retiring' && (k.untilMs ?? 0) <= nowMs));
+      const pems = await readPublicPems(dir, { keys: published });
+      const keys: JWK[] = [];
+      for (const key of published) keys.push(await toPublicJwk(createPublicKey(pems.get(key.kid) ?? ''), key.kid));
+      return { keys };
     },
   };
 }

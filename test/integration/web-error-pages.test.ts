@@ -24,7 +24,7 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'credmon-web-errors-'));
   const memory = createMemoryLogger('web');
   lines = memory.lines;
-  const keys = { jwks: () => Promise.resolve({ keys: [] }) };
+  const keys = { jwks: () => Promise.resolve({ keys: [] }), maxAgeS: 60 };
   app = await buildApp({
     issuer: 'https://localhost:8443',
     keys,

@@ -96,7 +96,7 @@ before(async () => {
   const { logger, lines } = createMemoryLogger('web', false);
   const app = await buildApp({
     issuer: 'https://localhost:8443',
-    keys: { jwks: () => Promise.resolve({ keys: [] }) },
+    keys: { jwks: () => Promise.resolve({ keys: [] }), maxAgeS: 60 },
     logger,
     directory,
   });

@@ -22,7 +22,7 @@ export const NOW_S = NOW_MS / 1000;
 export const AUTHORIZE = 'https://provider.example/authorize';
 export const CLIENT_SECRET = 'cs-SECRET-0f1e2d3c';
 export const USER = 'alice';
-export const KEYS: IssuerKeySource = { jwks: () => Promise.resolve({ keys: [] }) };
+export const KEYS: IssuerKeySource = { jwks: () => Promise.resolve({ keys: [] }), maxAgeS: 60 };
 
 export type Ad = Record<string, string>;
 

@@ -36,7 +36,7 @@ beforeEach(async () => {
   const { logger } = createMemoryLogger('web');
   app = await buildApp({
     issuer: 'https://localhost:8443',
-    keys: createIssuerKeySource(publicKey, 'local'),
+    keys: createIssuerKeySource({ publicKeyPath: publicKey, keyId: 'local', privateKeyPath: `${publicKey}.private.pem` }),
     logger,
     directory,
   });

@@ -17,7 +17,7 @@ export function registerIssuerRoutes(app: FastifyInstance, issuer: string, keys:
   });
   app.get(JWKS_PATH, async (_request, reply) => {
     const jwks = await keys.jwks();
-    void reply.header('cache-control', 'public, max-age=60').type('application/jwk-set+json');
+    void reply.header('cache-control', `public, max-age=${keys.maxAgeS}`).type('application/jwk-set+json');
     return jwks;
   });
 }

@@ -30,6 +30,8 @@ describe('parseWebConfig', () => {
         basePath: '',
         publicKeyPath: '/etc/condor/scitokens.pem',
         keyId: 'local',
+        privateKeyPath: '/etc/condor/scitokens-private.pem',
+        keyRotation: { leadS: 900, intervalS: 0, marginS: 60 },
         tokenTimeoutS: 20,
         listen: { kind: 'socket', path: '/run/credmon-sandbox-web/web.sock' },
         debug: false,

@@ -1,0 +1,144 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { KeyRotationConfig } from '../config/index.js';
+import {
+  KEY_SET_FILE,
+  LocalIssuer,
+  advanceKeys,
+  ensureKeySet,
+  isRotating,
+  keySetTargetFor,
+  loadKeySetKeys,
+  nextTransitionMs,
+  rotateKeys,
+  signingKeyOf,
+  type KeySet,
+  type KeySetTarget,
+} from '../issuer/index.js';
+import { describeError } from '../shared/errors.js';
+import type { ReportOnce } from '../shared/report-once.js';
+
+interface Watched {
+  readonly issuer: LocalIssuer;
+  readonly target: KeySetTarget;
+  /** keyset.json as last seen (inode, mtime, size), or 'none'. */
+  stamp: string | undefined;
+  /** When this issuer's set next needs a step: a switch, a retirement's end, or an automatic rotation. */
+  dueMs: number | undefined;
+}
+
+/**
+ * Keeps each local issuer signing with its key set's active key (docs/key-rotation.md): at every scan it looks at
+ * `keyset.json` (one stat when nothing is due), applies the steps that are due (a switch, a retired key leaving),
+ * takes up what `credmon-key` changed, and begins automatic rotations (LOCAL_CREDMON_KEY_ROTATION_INTERVAL). An
+ * issuer without a key set signs with its single key as before. A key set it cannot use is logged once per problem
+ * and the issuer keeps the key it has.
+ */
+export class KeySetWatcher {
+  private readonly watched: Watched[] = [];
+  private readonly rotation: KeyRotationConfig;
+  private readonly log: Logger;
+  private readonly reported: ReportOnce;
+
+  constructor(
+    issuers: ReadonlyMap<string, LocalIssuer | Error>,
+    rotation: KeyRotationConfig,
+    log: Logger,
+    reported: ReportOnce,
+  ) {
+    this.rotation = rotation;
+    this.log = log;
+    this.reported = reported;
+    for (const issuer of issuers.values()) {
+      if (issuer instanceof LocalIssuer) {
+        this.watched.push({
+          issuer,
+          target: keySetTargetFor(issuer.config, issuer.key.alg, rotation),
+          stamp: undefined,
+          dueMs: undefined,
+        });
+      }
+    }
+  }
+
+  /** The earliest time a key set needs a step, or undefined. */
+  nextDueMs(): number | undefined {
+    const due = this.watched.flatMap((w) => (w.dueMs === undefined ? [] : [w.dueMs]));
+    return due.length === 0 ? undefined : Math.min(...due);
+  }
+
+  /** Brings every issuer up to date; true when a key was revoked (every token of it must be re-signed now). */
+  async sync(nowMs: number): Promise<boolean> {
+    let revoked = false;
+    for (const w of this.watched) {
+      try {
+        revoked = (await this.syncOne(w, nowMs)) || revoked;
+      } catch (error) {
+        const { provider, dir } = w.target;
+        const message = `Key set of provider ${provider} (${dir}) cannot be used: ${describeError(error)}`;
+        this.reported.once(`keyset:${message}`, () =>
+          this.log.error(`${message}; signing with key ${w.issuer.key.kid}`),
+        );
+      }
+    }
+    return revoked;
+  }
+
+  private async syncOne(w: Watched, nowMs: number): Promise<boolean> {
+    const stamp = await stampOf(w.target.dir);
+    const autoDue = this.rotation.intervalS > 0;
+    if (stamp === w.stamp && (w.dueMs === undefined || nowMs < w.dueMs)) return false;
+    if (stamp === 'none' && !autoDue) {
+      w.stamp = stamp;
+      w.dueMs = undefined;
+      return false;
+    }
+    let set = autoDue ? await ensureKeySet(w.target, nowMs) : undefined;
+    set = (await advanceKeys(w.target, nowMs)) ?? set;
+    if (set === undefined) return false;
+    const rotateAtMs = autoDue ? signingKeyOf(set).sinceMs + this.rotation.intervalS * 1000 : undefined;
+    if (rotateAtMs !== undefined && rotateAtMs <= nowMs && !isRotating(set)) {
+      const { after, added } = await rotateKeys(w.target, nowMs, 'lead');
+      set = after;
+      this.log.info(
+        { provider: w.target.provider, kid: added.kid },
+        `Automatic key rotation: key ${added.kid} is published and signs after ${this.rotation.leadS} s`,
+      );
+    }
+    const revoked = await this.use(w, set);
+    w.stamp = await stampOf(w.target.dir);
+    const next = [nextTransitionMs(set), isRotating(set) ? undefined : rotateAtMs].filter((t) => t !== undefined);
+    w.dueMs = next.length === 0 ? undefined : Math.min(...next);
+    return revoked;
+  }
+
+  /** Signs with the set's active key; true when the key it replaces is no longer in the set (revoked). */
+  private async use(w: Watched, set: KeySet): Promise<boolean> {
+    const active = signingKeyOf(set);
+    const previous = w.issuer.key.kid;
+    if (previous === active.kid) return false;
+    const loaded = await loadKeySetKeys(w.target.dir, set);
+    const key = loaded.keys.get(active.kid);
+    if (key === undefined) return false;
+    w.issuer.useKey(key);
+    const revoked = !set.keys.some((k) => k.kid === previous);
+    this.log.info(
+      { provider: w.target.provider, kid: key.kid, previous, revoked },
+      revoked
+        ? `Signing with key ${key.kid}; key ${previous} was revoked: every token of it is re-signed now`
+        : `Signing with key ${key.kid} (key rotation); tokens of ${previous} are re-signed as they come due`,
+    );
+    return revoked;
+  }
+}
+
+async function stampOf(dir: string): Promise<string> {
+  try {
+    const info = await stat(join(dir, KEY_SET_FILE));
+    return `${info.ino}:${info.mtimeMs}:${info.size}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+    throw error;
+  }
+}
