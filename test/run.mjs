@@ -17,7 +17,7 @@ const suites = requested.length === 0 || requested.includes('all') ? ['unit', 'i
 // The container tests that also run on HTCondor 25 in `npm test`, each against its own sandbox. storage.test.ts passes
 // on 25 too (SANDBOX_SERIES=25) but is left out for CI's time; the cluster, existing-pool and upgrade tests are not
 // about the series (docs/htcondor-series.md).
-const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts', 'storage-demo.test.ts', 'parity.test.ts'];
+const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts', 'storage-demo.test.ts', 'parity.test.ts', 'key-rotation.test.ts'];
 /** suite name -> the test/ folder, the series it runs on (undefined: $SANDBOX_SERIES or 23), and which files. */
 const SUITES = {
   unit: { dir: 'unit' },
