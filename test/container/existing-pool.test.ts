@@ -173,6 +173,13 @@ describe(
       assert.match(log, /First scan complete/);
     });
 
+    test("credmon-key from the .deb is on root's PATH and reads the same configuration as the credmon", async () => {
+      const status = await sh('PATH=/usr/sbin:/usr/bin:/sbin:/bin credmon-key status');
+      assert.equal(status.exitCode, 0, status.output);
+      assert.match(status.output, /^provider scitokens \(issuer https:\/\/ap\.example\.org\)$/m);
+      assert.match(status.output, /one key, kid local \(ES256\), no key set yet/);
+    });
+
     test("the web app, started as the installed unit says, listens only on its socket, out of other users' reach", async () => {
       const unit = (await sh(`cat ${UNIT}`)).output;
       assert.match(unit, /^Restart=always$/m, 'systemd restarts it after any exit');
