@@ -37,6 +37,9 @@ export const ANSWER_BY_CODE = {
   ERR_REFRESH_REJECTED: { status: 502, say: 'message' },
   ERR_REFRESH_UNAVAILABLE: { status: 502, say: 'message' },
   ERR_SIGNING_KEY_INVALID: { status: 503, say: 'message' },
+  // The JWKS while a key set is unusable: the admin's side (the credmon logs it, naming the file).
+  ERR_KEY_SET_FILE_INVALID: { status: 503, say: 'message' },
+  ERR_ROTATION_REFUSED: { status: 409, say: 'message' },
   // A user directory that is a symlink, a key file that cannot be read right now: the admin's side, said plainly.
   ERR_CREDENTIAL_DIRECTORY_UNUSABLE: { status: 503, say: 'message' },
   // 507 Insufficient Storage (RFC 4918): the request was fine, the server had no room to keep its result.

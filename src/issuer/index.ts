@@ -19,7 +19,6 @@ export {
   type SigningKey,
 } from './signing-key.js';
 export {
-  RotationRefused,
   advanceKeySet,
   beginRotation,
   checkKeySet,
@@ -35,7 +34,7 @@ export {
   type NewKey,
   type RotationTiming,
 } from './key-set.js';
-export { KeySetFileInvalid, formatKeySetFile, isSafeKeyId, parseKeySetFile } from './key-set-file.js';
+export { formatKeySetFile, isSafeKeyId, parseKeySetFile } from './key-set-file.js';
 export {
   KEY_SET_FILE,
   keySetDirectoryFor,

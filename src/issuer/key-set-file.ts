@@ -1,3 +1,4 @@
+import { KeySetFileInvalid } from '../shared/errors.js';
 import type { KeySet, KeySetEntry, KeyState } from './key-set.js';
 import { checkKeySet } from './key-set.js';
 import type { SigningAlgorithm } from './signing-key.js';
@@ -13,11 +14,6 @@ const KID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 const ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'ES384', 'RS256'];
 const STATES: readonly KeyState[] = ['next', 'active', 'retiring'];
 const MAX_KEYS = 16;
-
-/** A key set file that cannot be used, with every reason. */
-export class KeySetFileInvalid extends Error {
-  readonly code = 'ERR_KEY_SET_FILE_INVALID';
-}
 
 /** True for a key id that is safe as a file name (`<kid>.pem`). */
 export function isSafeKeyId(kid: string): boolean {

@@ -4,7 +4,8 @@ import { mkdir, open, readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../credentials/index.js';
 import { signingKeyOf, type KeySet, type NewKey } from './key-set.js';
-import { formatKeySetFile, isSafeKeyId, parseKeySetFile, KeySetFileInvalid } from './key-set-file.js';
+import { KeySetFileInvalid } from '../shared/errors.js';
+import { formatKeySetFile, isSafeKeyId, parseKeySetFile } from './key-set-file.js';
 import { parseSigningKey, type SigningAlgorithm, type SigningKey } from './signing-key.js';
 
 /**

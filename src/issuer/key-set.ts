@@ -1,3 +1,4 @@
+import { RotationRefused } from '../shared/errors.js';
 import type { SigningAlgorithm } from './signing-key.js';
 
 /**
@@ -33,11 +34,6 @@ export interface RotationTiming {
 export interface NewKey {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
-}
-
-/** Why a rotation cannot begin: said to the admin as it is. */
-export class RotationRefused extends Error {
-  readonly code = 'ERR_ROTATION_REFUSED';
 }
 
 /** A key set with one active key (what a site that never rotates has: today's single key). */

@@ -69,6 +69,16 @@ export class SigningKeyInvalid extends CredmonSandboxError {
   readonly code = 'ERR_SIGNING_KEY_INVALID';
 }
 
+/** A key set (`keyset.json` and its key files) cannot be used: every reason, naming the files. */
+export class KeySetFileInvalid extends CredmonSandboxError {
+  readonly code = 'ERR_KEY_SET_FILE_INVALID';
+}
+
+/** A key rotation cannot begin (one is in progress, a kid is taken): said to the admin as it is. */
+export class RotationRefused extends CredmonSandboxError {
+  readonly code = 'ERR_ROTATION_REFUSED';
+}
+
 /** A ClassAd expression (LOCAL_CREDMON_AUTHZ_TEMPLATE_EXPR) cannot be evaluated at all: no classad_eval, bad syntax. */
 export class ClassAdEvaluationFailed extends CredmonSandboxError {
   readonly code = 'ERR_CLASSAD_EVALUATION_FAILED';
@@ -148,6 +158,8 @@ export type ErrorCode =
   | CredentialDirectoryUnusable['code']
   | DiskFull['code']
   | SigningKeyInvalid['code']
+  | KeySetFileInvalid['code']
+  | RotationRefused['code']
   | ClassAdEvaluationFailed['code']
   | IssuerUndecided['code']
   | RefreshRejected['code']

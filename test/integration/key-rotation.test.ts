@@ -1,3 +1,4 @@
+import { RotationRefused } from '../../src/shared/errors.js';
 /**
  * Key rotation on real files (issue 18): rotateKeys and advanceKeys on a temp key set beside a real single key, the
  * credmon's KeySetWatcher switching a real LocalIssuer, the web app's JWKS, credmon-key's commands, and what a crash
@@ -12,7 +13,6 @@ import { lookupFrom, parseCredmonConfig, type CredmonConfig } from '../../src/co
 import { KeySetWatcher } from '../../src/credmon/key-set-watcher.js';
 import {
   LocalIssuer,
-  RotationRefused,
   ensureSigningKey,
   keySetDirectoryFor,
   keySetTargetFor,

@@ -1,6 +1,7 @@
+import { KeySetFileInvalid } from '../../../src/shared/errors.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KeySetFileInvalid, formatKeySetFile, isSafeKeyId, parseKeySetFile } from '../../../src/issuer/key-set-file.js';
+import { formatKeySetFile, isSafeKeyId, parseKeySetFile } from '../../../src/issuer/key-set-file.js';
 import { advanceKeySet, beginRotation, createKeySet } from '../../../src/issuer/key-set.js';
 
 const T0 = Date.UTC(2026, 11, 3, 12, 0, 0);

@@ -1,7 +1,7 @@
+import { RotationRefused } from '../../../src/shared/errors.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  RotationRefused,
   advanceKeySet,
   beginRotation,
   checkKeySet,
