@@ -1,6 +1,6 @@
 import { KeySetFileInvalid } from '../shared/errors.js';
 import type { KeySet, KeySetEntry, KeyState } from './key-set.js';
-import { checkKeySet } from './key-set.js';
+import { MAX_KEYS, checkKeySet } from './key-set.js';
 import type { SigningAlgorithm } from './signing-key.js';
 
 /**
@@ -13,7 +13,6 @@ export const KEY_SET_FILE_VERSION = 1;
 const KID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 const ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'ES384', 'RS256'];
 const STATES: readonly KeyState[] = ['next', 'active', 'retiring'];
-const MAX_KEYS = 16;
 
 /** True for a key id that is safe as a file name (`<kid>.pem`). */
 export function isSafeKeyId(kid: string): boolean {

@@ -109,11 +109,20 @@ export async function installKeyFiles(dir: string, key: SigningKey): Promise<voi
   await writeFileAtomically(join(dir, `${key.kid}.pub`), spki, { mode: 0o644 });
 }
 
-/** Deletes key files `set` does not name (a crash between writing a key and naming it, or a key that left). */
+/**
+ * Deletes key files `set` does not name (a crash between writing a key and naming it, or a key that left) and temp
+ * files of interrupted writes. Call it holding the lock.
+ */
 export async function removeUnlistedKeys(dir: string, set: KeySet): Promise<string[]> {
   const named = new Set(set.keys.map((k) => k.kid));
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
+    // A temp file of an atomic write killed half-way: only the lock's holder writes here, so none is in use.
+    if (name.startsWith('.') && name.endsWith('.tmp')) {
+      await unlink(join(dir, name)).catch(() => undefined);
+      removed.push(name);
+      continue;
+    }
     const match = /^(.+)\.(pem|pub)$/.exec(name);
     if (!match || named.has(match[1] ?? '')) continue;
     await unlink(join(dir, name)).catch(() => undefined);

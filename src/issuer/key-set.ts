@@ -36,6 +36,9 @@ export interface NewKey {
   readonly alg: SigningAlgorithm;
 }
 
+/** At most this many keys in a set (a rotation is refused beyond it): `--now` rotations in a row pile up retiring keys. */
+export const MAX_KEYS = 16;
+
 /** A key set with one active key (what a site that never rotates has: today's single key). */
 export function createKeySet(key: NewKey, nowMs: number): KeySet {
   return freeze([{ ...key, state: 'active', sinceMs: nowMs, untilMs: undefined }]);
@@ -101,7 +104,7 @@ export function beginRotation(set: KeySet, key: NewKey, nowMs: number, timing: R
  * `revokeOld`, for a compromised key: every other key leaves the set at once.
  */
 export function switchNow(set: KeySet, key: NewKey, nowMs: number, timing: RotationTiming, revokeOld: boolean): KeySet {
-  refuseClash(set, key);
+  refuseClash(set, key, !revokeOld);
   const added: KeySetEntry = { ...key, state: 'active', sinceMs: nowMs, untilMs: undefined };
   if (revokeOld) return freeze([added]);
   const retired = set.keys.map((k) => (k.state === 'retiring' ? k : retire(k, nowMs, timing)));
@@ -130,8 +133,16 @@ function retire(key: KeySetEntry, atMs: number, timing: RotationTiming): KeySetE
   return { ...key, state: 'retiring', sinceMs: atMs, untilMs: atMs + timing.retainMs };
 }
 
-function refuseClash(set: KeySet, key: NewKey): void {
+function refuseClash(set: KeySet, key: NewKey, capped = true): void {
   if (set.keys.some((k) => k.kid === key.kid)) throw new RotationRefused(`key id ${key.kid} is already in the key set`);
+  if (capped && set.keys.length >= MAX_KEYS) {
+    const firstEnd = nextTransitionMs(set);
+    const when = firstEnd === undefined ? 'later' : `after ${new Date(firstEnd).toISOString()}`;
+    throw new RotationRefused(
+      `the key set already holds ${set.keys.length} keys (at most ${MAX_KEYS}); try again ${when}, when one leaves, ` +
+        'or use --now --revoke-old',
+    );
+  }
 }
 
 function freeze(keys: readonly KeySetEntry[]): KeySet {

@@ -2,6 +2,7 @@ import { RotationRefused } from '../../../src/shared/errors.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  MAX_KEYS,
   advanceKeySet,
   beginRotation,
   checkKeySet,
@@ -134,6 +135,18 @@ describe('key set', () => {
       publishedKeysOf(revoked).map((k) => k.kid),
       ['k3'],
     );
+  });
+
+  it('refuses a rotation that would hold more than MAX_KEYS keys, except a revocation, which empties the set', () => {
+    let set = createKeySet({ kid: 'k0', alg: 'ES256' }, T0);
+    for (let i = 1; i < MAX_KEYS; i++) set = switchNow(set, { kid: `k${i}`, alg: 'ES256' }, T0 + i, timing, false);
+    assert.equal(set.keys.length, MAX_KEYS);
+    assert.throws(
+      () => switchNow(set, { kid: 'one-more', alg: 'ES256' }, T0 + MIN, timing, false),
+      /already holds 16 keys \(at most 16\); try again after 2026-12-03T12:40:00.001Z, when one leaves, or use --now --revoke-old/,
+    );
+    assert.throws(() => beginRotation(set, { kid: 'one-more', alg: 'ES256' }, T0 + MIN, timing), RotationRefused);
+    assert.deepEqual(summary(switchNow(set, { kid: 'clean', alg: 'ES256' }, T0 + MIN, timing, true)), ['clean:active']);
   });
 
   it('names every problem of a set read from disk', () => {
