@@ -20,20 +20,21 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const CRED_DIR = '/var/lib/condor/oauth_credentials';
 const LIFETIME_S = 90;
-const LEAD_S = 75;
+/** forky: more than the storage's 60 s key cache; trixie: its cache is removed after the rotation (see above). */
+const LEAD_S = SERIES === '25' ? 75 : 30;
 /** Until the switch, then the old key's retirement (lifetime + 60 s), then a little. */
 const JOB_S = 10 + LEAD_S + LIFETIME_S + 60 + 15;
 
 const JOB_SCRIPT = `#!/bin/bash
 # Uses the job's token at the storage every 2 s for $1 seconds: one line "<epoch s> <kid> <PUT status> <GET status>".
-end=$(( $(date +%s) + $1 )); i=0
+end=$(( $(date +%s) + $1 )); i=0; u="$SANDBOX_STORAGE_URL/user/\${USER:-$(id -un)}/rotation.txt"
 while [ "$(date +%s)" -lt "$end" ]; do
   tok=$(cat "$BEARER_TOKEN_FILE"); h=$(printf %s "$tok" | cut -d. -f1 | tr '_-' '/+')
   while [ $(( \${#h} % 4 )) -ne 0 ]; do h="$h="; done
   kid=$(printf %s "$h" | base64 -d 2>/dev/null | sed -nE 's/.*"kid":"([^"]*)".*/\\1/p')
   (umask 077; printf 'Authorization: Bearer %s\\n' "$tok" > auth)
-  w=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H @auth --data-binary "n $i" "$SANDBOX_STORAGE_URL/user/$USER/rotation.txt")
-  r=$(curl -sS -o /dev/null -w '%{http_code}' -H @auth "$SANDBOX_STORAGE_URL/user/$USER/rotation.txt")
+  w=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H @auth --data-binary "n $i" "$u")
+  r=$(curl -sS -o /dev/null -w '%{http_code}' -H @auth "$u")
   echo "$(date +%s) \${kid:-none} $w $r"
   i=$((i + 1)); sleep 2
 done
@@ -163,7 +164,7 @@ describe('signing-key rotation with a job using the storage', { timeout: 1_200_0
     await waitFor(async () => !(await jwksKids()).includes('local'), 60_000, 'the old key leaves the JWKS');
     assert.deepEqual(await jwksKids(), [kid]);
     const files = await sandbox.exec(['ls', '/var/lib/credmon-sandbox/keys/scitokens-private.keyset']);
-    assert.deepEqual(files.output.trim().split('\n').sort(), [`${kid}.pem`, `${kid}.pub`, 'keyset.json']);
+    assert.deepEqual(files.output.trim().split('\n').sort(), ['keyset.json', `${kid}.pem`, `${kid}.pub`]);
   });
 
   if (SERIES === '25') {
