@@ -9,12 +9,13 @@ import {
   ensureKeySet,
   isRotating,
   keySetTargetFor,
-  loadKeySetKeys,
+  loadActiveKey,
   nextTransitionMs,
   rotateKeys,
   signingKeyOf,
   type KeySet,
   type KeySetTarget,
+  type SigningKey,
 } from '../issuer/index.js';
 import { describeError } from '../shared/errors.js';
 import type { ReportOnce } from '../shared/report-once.js';
@@ -26,6 +27,8 @@ interface Watched {
   stamp: string | undefined;
   /** When this issuer's set next needs a step: a switch, a retirement's end, or an automatic rotation. */
   dueMs: number | undefined;
+  /** False until the first sync (at the credmon's start). */
+  started: boolean;
 }
 
 /**
@@ -57,6 +60,7 @@ export class KeySetWatcher {
           target: keySetTargetFor(issuer.config, issuer.key.alg, rotation),
           stamp: undefined,
           dueMs: undefined,
+          started: false,
         });
       }
     }
@@ -81,6 +85,7 @@ export class KeySetWatcher {
           this.log.error(`${message}; signing with key ${w.issuer.key.kid}`),
         );
       }
+      w.started = true;
     }
     return revoked;
   }
@@ -95,7 +100,13 @@ export class KeySetWatcher {
       return false;
     }
     let set = autoDue ? await ensureKeySet(w.target, nowMs) : undefined;
-    set = (await advanceKeys(w.target, nowMs)) ?? set;
+    // The key that is to sign is loaded before a step is written: a set whose new key cannot be read stays as it
+    // was (its old key still signing and published), and the error is said.
+    let key: SigningKey | undefined;
+    const load = async (next: KeySet): Promise<void> => {
+      key = await loadActiveKey(w.target.dir, next);
+    };
+    set = (await advanceKeys(w.target, nowMs, load)) ?? set;
     if (set === undefined) return false;
     const rotateAtMs = autoDue ? signingKeyOf(set).sinceMs + this.rotation.intervalS * 1000 : undefined;
     if (rotateAtMs !== undefined && rotateAtMs <= nowMs && !isRotating(set)) {
@@ -106,25 +117,28 @@ export class KeySetWatcher {
         `Automatic key rotation: key ${added.kid} is published and signs after ${this.rotation.leadS} s`,
       );
     }
-    const revoked = await this.use(w, set);
-    w.stamp = await stampOf(w.target.dir);
+    const revoked = this.use(w, set, key ?? (await loadActiveKey(w.target.dir, set)));
+    // The stamp of the file as read: a change made since (credmon-key) is taken up at the next scan.
+    w.stamp = stamp;
     const next = [nextTransitionMs(set), isRotating(set) ? undefined : rotateAtMs].filter((t) => t !== undefined);
     w.dueMs = next.length === 0 ? undefined : Math.min(...next);
     return revoked;
   }
 
-  /** Signs with the set's active key; true when the key it replaces is no longer in the set (revoked). */
-  private async use(w: Watched, set: KeySet): Promise<boolean> {
-    const active = signingKeyOf(set);
+  /** Signs with `key`, the set's active key; true when the key it replaces was revoked (no longer in the set). */
+  private use(w: Watched, set: KeySet, key: SigningKey): boolean {
     const previous = w.issuer.key.kid;
-    if (previous === active.kid) return false;
-    const loaded = await loadKeySetKeys(w.target.dir, set);
-    const key = loaded.keys.get(active.kid);
-    if (key === undefined) return false;
+    const { provider } = w.target;
+    if (previous === key.kid) return false;
     w.issuer.useKey(key);
+    if (!w.started) {
+      // At start the issuer holds the single key it began with; the set's active key takes over before any token.
+      this.log.info({ provider, kid: key.kid }, `Signing with key ${key.kid} of the key set ${w.target.dir}`);
+      return false;
+    }
     const revoked = !set.keys.some((k) => k.kid === previous);
     this.log.info(
-      { provider: w.target.provider, kid: key.kid, previous, revoked },
+      { provider, kid: key.kid, previous, revoked },
       revoked
         ? `Signing with key ${key.kid}; key ${previous} was revoked: every token of it is re-signed now`
         : `Signing with key ${key.kid} (key rotation); tokens of ${previous} are re-signed as they come due`,

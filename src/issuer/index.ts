@@ -38,6 +38,7 @@ export { formatKeySetFile, isSafeKeyId, parseKeySetFile } from './key-set-file.j
 export {
   KEY_SET_FILE,
   keySetDirectoryFor,
+  loadActiveKey,
   loadKeySetKeys,
   readKeySet,
   readPublicPems,

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, readdir, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../credentials/index.js';
 import { signingKeyOf, type KeySet, type NewKey } from './key-set.js';
@@ -44,6 +44,12 @@ export async function readKeySet(dir: string): Promise<KeySet | undefined> {
   return parseKeySetFile(text, path);
 }
 
+/** Loads the private key of the set's active key (what signs), checking its algorithm. Root only. */
+export async function loadActiveKey(dir: string, set: KeySet): Promise<SigningKey> {
+  const loaded = await loadKeySetKeys(dir, { keys: [signingKeyOf(set)] });
+  return loaded.keys.get(signingKeyOf(set).kid) as SigningKey;
+}
+
 /** Loads every key `set` names from `dir` (private keys, so root only). */
 export async function loadKeySetKeys(dir: string, set: KeySet): Promise<LoadedKeySet> {
   const keys = new Map<string, SigningKey>();
@@ -55,7 +61,6 @@ export async function loadKeySetKeys(dir: string, set: KeySet): Promise<LoadedKe
       throw new KeySetFileInvalid(`${path} is an ${key.alg} key; ${KEY_SET_FILE} says ${entry.alg}`);
     keys.set(entry.kid, key);
   }
-  signingKeyOf(set);
   return { set, keys };
 }
 
@@ -118,6 +123,8 @@ export async function removeUnlistedKeys(dir: string, set: KeySet): Promise<stri
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
     // A temp file of an atomic write killed half-way: only the lock's holder writes here, so none is in use.
+    const waiting = /^\.lock-(\d+)-/.exec(name);
+    if (waiting && isAlive(Number(waiting[1]))) continue; // another process about to take the lock
     if (name.startsWith('.') && name.endsWith('.tmp')) {
       await unlink(join(dir, name)).catch(() => undefined);
       removed.push(name);
@@ -132,24 +139,32 @@ export async function removeUnlistedKeys(dir: string, set: KeySet): Promise<stri
 }
 
 /**
- * Runs `change` holding the key set's lock (`keyset.lock`, created with O_EXCL, holding the pid): the credmon and
- * `credmon-key` never both rewrite `keyset.json`. A lock whose process is gone (a crash) is taken over.
+ * Runs `change` holding the key set's lock (`keyset.lock`, holding the pid; it appears complete, by link(2) of a
+ * written temp file, or not at all): the credmon and `credmon-key` never both rewrite `keyset.json`. A lock whose
+ * process is gone (a crash), or that names this very process (a restarted container often reuses the pid: no call
+ * here nests), is taken over; a live holder is waited for 5 s, then named in the error.
  */
 export async function withKeySetLock<T>(dir: string, change: () => Promise<T>): Promise<T> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 50) throw error;
-      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (!isAlive(holder)) await unlink(path).catch(() => undefined);
-      else await new Promise((resolve) => setTimeout(resolve, 100));
+  const mine = join(dir, `.lock-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(mine, String(process.pid), { mode: 0o600 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link(mine, path);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+        if (holder === process.pid || !isAlive(holder)) await unlink(path).catch(() => undefined);
+        else if (attempt >= 50) {
+          throw new KeySetFileInvalid(`${path} is held by the running process ${holder}; try again when it is done`);
+        } else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
+  } finally {
+    await unlink(mine).catch(() => undefined);
   }
   try {
     return await change();

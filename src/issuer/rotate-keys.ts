@@ -2,17 +2,23 @@ import { unlink } from 'node:fs/promises';
 import { retainSFor, type KeyRotationConfig, type LocalIssuerConfig } from '../config/index.js';
 import { join } from 'node:path';
 import type { KeySet, NewKey, RotationTiming } from './key-set.js';
+import { RotationRefused } from '../shared/errors.js';
 import { advanceKeySet, beginRotation, createKeySet, switchNow } from './key-set.js';
+import { isSafeKeyId } from './key-set-file.js';
 import {
   generateKeyFiles,
   installKeyFiles,
   keySetDirectoryFor,
+  loadActiveKey,
   readKeySet,
   removeUnlistedKeys,
   withKeySetLock,
   writeKeySet,
 } from './key-set-store.js';
 import { loadSigningKey, type SigningAlgorithm } from './signing-key.js';
+
+/** New kids are `<LOCAL_CREDMON_KEY_ID>-<YYYYMMDDTHHMMSSZ>-<4 hex>`, at most 64 characters. */
+const MAX_KID_PREFIX = 42;
 
 /** One local issuer's keys as configured: its key set directory, and today's single key it starts from. */
 export interface KeySetTarget {
@@ -58,9 +64,16 @@ export interface RotationResult {
  * the removal of files no key names. A failure before the commit leaves the set as it was.
  */
 export async function rotateKeys(target: KeySetTarget, nowMs: number, mode: RotationMode): Promise<RotationResult> {
+  if (!isSafeKeyId(target.keyId) || target.keyId.length > MAX_KID_PREFIX) {
+    throw new RotationRefused(
+      `LOCAL_CREDMON_KEY_ID = ${target.keyId} cannot name key files: use 1-${MAX_KID_PREFIX} of A-Z a-z 0-9 . _ -`,
+    );
+  }
   return withKeySetLock(target.dir, async () => {
     const current = (await readKeySet(target.dir)) ?? (await startKeySet(target, nowMs));
     const before = advanceKeySet(current, nowMs, target.timing);
+    // A set whose signing key cannot be read is not rotated further, except by a revocation, which replaces it.
+    if (mode !== 'revoke') await loadActiveKey(target.dir, before);
     const added = await generateKeyFiles(target.dir, target.keyId, target.alg, nowMs);
     let after: KeySet;
     try {
@@ -82,13 +95,19 @@ export async function rotateKeys(target: KeySetTarget, nowMs: number, mode: Rota
  * The set as of `nowMs`, written back when a step was due (a key switched or left), and files no key names removed.
  * Undefined when the issuer has no key set (it signs with its single key, as before any rotation).
  */
-export async function advanceKeys(target: KeySetTarget, nowMs: number): Promise<KeySet | undefined> {
+export async function advanceKeys(
+  target: KeySetTarget,
+  nowMs: number,
+  beforeCommit: (set: KeySet) => Promise<void> = () => Promise.resolve(),
+): Promise<KeySet | undefined> {
   const peek = await readKeySet(target.dir);
   if (peek === undefined) return undefined;
   return withKeySetLock(target.dir, async () => {
     const current = await readKeySet(target.dir);
     if (current === undefined) return undefined;
     const next = advanceKeySet(current, nowMs, target.timing);
+    // The caller's check (the credmon loads the key that is to sign) before any step is written.
+    await beforeCommit(next);
     if (next !== current) await writeKeySet(target.dir, next);
     await removeUnlistedKeys(target.dir, next);
     return next;

@@ -48,9 +48,18 @@ export function createIssuerKeySource(
         return { keys: [await toPublicJwk(await loadPublicKey(files.publicKeyPath), files.keyId)] };
       const nowMs = now();
       const published = publishedKeysOf(set).filter((k) => !(k.state === 'retiring' && (k.untilMs ?? 0) <= nowMs));
-      const pems = await readPublicPems(dir, { keys: published });
       const keys: JWK[] = [];
-      for (const key of published) keys.push(await toPublicJwk(createPublicKey(pems.get(key.kid) ?? ''), key.kid));
+      for (const key of published) {
+        let pem: string;
+        try {
+          pem = (await readPublicPems(dir, { keys: [key] })).get(key.kid) ?? '';
+        } catch (error) {
+          // A retiring key whose files the credmon just removed (its end has come): left out. Any other: the error.
+          if (key.state === 'retiring') continue;
+          throw error;
+        }
+        keys.push(await toPublicJwk(createPublicKey(pem), key.kid));
+      }
       return { keys };
     },
   };

@@ -132,6 +132,7 @@ describe('key rotation', () => {
 
   it('--now --revoke-old: only the new key is published, and the credmon re-signs every token now', async () => {
     const { config, issuer, watcher } = await setup();
+    assert.equal(await watcher.sync(T0 - 1), false, "the credmon's start");
     const out = await runKeyCommand(parseKeyCommand(['rotate', '--now', '--revoke-old']), config, T0);
     assert.match(out, /Revoked, gone from the JWKS now: local\. Every token is re-signed at once\./);
     assert.match(out, /up to keycache\.update_interval_s, 600 s by default/);
@@ -151,6 +152,24 @@ describe('key rotation', () => {
     await writeFile(join(dir, 'local-20261203T070500Z-dead.pub'), '', { mode: 0o644 });
     await watcher.sync(T0 + (LIFETIME_S + 61) * 1000);
     assert.deepEqual((await readdir(dir)).sort(), ['keyset.json', `${kid}.pem`, `${kid}.pub`]);
+  });
+
+  it('a switch whose new key cannot be read is not written: the old key keeps signing and stays published', async () => {
+    const { config, dir, issuer, watcher, lines } = await setup();
+    await watcher.sync(T0 - 1);
+    const out = await runKeyCommand(parseKeyCommand(['rotate']), config, T0);
+    const kid = /new key (\S+) /.exec(out)?.[1] ?? '';
+    await rm(join(dir, `${kid}.pem`));
+    await watcher.sync(T0 + LEAD_S * 1000);
+    assert.equal(issuer.key.kid, 'local');
+    assert.deepEqual(
+      (await readKeySet(dir))?.keys.map((k) => `${k.kid}:${k.state}`),
+      ['local:active', `${kid}:next`],
+    );
+    assert.ok(
+      lines.some((l) => l.includes(`${kid}.pem, named in keyset.json, is missing`)),
+      lines.join('\n'),
+    );
   });
 
   it('a key set it cannot use is said once, naming the file, and the issuer keeps signing with its key', async () => {
