@@ -43,7 +43,11 @@ beforeEach(async () => {
   const { logger, lines } = createMemoryLogger('web');
   const app = await buildApp({
     issuer: 'https://localhost:8443',
-    keys: createIssuerKeySource({ publicKeyPath: publicKey, keyId: 'local', privateKeyPath: `${publicKey}.private.pem` }),
+    keys: createIssuerKeySource({
+      publicKeyPath: publicKey,
+      keyId: 'local',
+      privateKeyPath: `${publicKey}.private.pem`,
+    }),
     logger,
     directory,
     healthTimeoutMs: 500,

@@ -36,7 +36,11 @@ beforeEach(async () => {
   const { logger } = createMemoryLogger('web');
   app = await buildApp({
     issuer: 'https://localhost:8443',
-    keys: createIssuerKeySource({ publicKeyPath: publicKey, keyId: 'local', privateKeyPath: `${publicKey}.private.pem` }),
+    keys: createIssuerKeySource({
+      publicKeyPath: publicKey,
+      keyId: 'local',
+      privateKeyPath: `${publicKey}.private.pem`,
+    }),
     logger,
     directory,
   });
