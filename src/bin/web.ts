@@ -6,11 +6,49 @@
  * (/run/credmon-sandbox-web/web.sock, the default), or WEB_LISTEN_HOST (127.0.0.1) and WEB_LISTEN_PORT (8080) for
  * TCP; WEB_DEBUG.
  */
-import { WEB_ENVIRONMENT, WEB_KNOBS, parseWebConfig, readCondorConfig, type WebConfig } from '../config/index.js';
+import type { Logger } from 'pino';
+import {
+  CREDMON_KNOB_PATTERNS,
+  CREDMON_KNOBS,
+  WEB_ENVIRONMENT,
+  WEB_KNOBS,
+  parseCredmonConfig,
+  parseWebConfig,
+  readCondorConfig,
+  type WebConfig,
+} from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
 import { CredentialDirectory } from '../credentials/index.js';
-import { buildApp, createIssuerKeySource, listenOnSocket } from '../web/index.js';
+import {
+  buildApp,
+  createIssuerKeySource,
+  issuerSitesOf,
+  listenOnSocket,
+  type IssuerKeySource,
+  type IssuerSite,
+} from '../web/index.js';
+
+/**
+ * The per-provider local issuers to publish besides the default one, read with the credmon's own parser. A
+ * configuration the credmon's parser refuses leaves the web app publishing the default issuer only (said once): the
+ * login pages never depend on the issuer's knobs.
+ */
+async function perProviderIssuers(config: WebConfig, keys: IssuerKeySource, log: Logger): Promise<IssuerSite[]> {
+  try {
+    const lookup = await readCondorConfig(CREDMON_KNOBS, {
+      subsystem: 'CREDMON_OAUTH',
+      patterns: CREDMON_KNOB_PATTERNS,
+    });
+    const { localProviders } = parseCredmonConfig(lookup);
+    const { sites, skipped } = issuerSitesOf(config.issuer, localProviders, keys, config.keyRotation.leadS);
+    for (const line of skipped) log.warn(`Not publishing the issuer of ${line}`);
+    return sites.filter((site) => site.issuer !== config.issuer);
+  } catch (error) {
+    log.warn(`Publishing only ${config.issuer}: the local providers cannot be read (${describeError(error)})`);
+    return [];
+  }
+}
 
 async function main(): Promise<void> {
   const early = createLogger({ name: 'web', debug: false, stderr: true });
@@ -25,10 +63,12 @@ async function main(): Promise<void> {
     return;
   }
   const log = config.debug ? createLogger({ name: 'web', debug: true, stderr: true }) : early;
+  const keys = createIssuerKeySource(config, { leadS: config.keyRotation.leadS });
   const app = await buildApp({
     issuer: config.issuer,
     basePath: config.basePath,
-    keys: createIssuerKeySource(config, { leadS: config.keyRotation.leadS }),
+    keys,
+    otherIssuers: await perProviderIssuers(config, keys, log),
     logger: log,
     directory: new CredentialDirectory(config.credDir),
     tokenTimeoutMs: config.tokenTimeoutS * 1000,

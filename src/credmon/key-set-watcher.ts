@@ -93,13 +93,16 @@ export class KeySetWatcher {
   private async syncOne(w: Watched, nowMs: number): Promise<boolean> {
     const stamp = await stampOf(w.target.dir);
     const autoDue = this.rotation.intervalS > 0;
+    // A provider with its own key (LOCAL_CREDMON_<provider>_PRIVATE_KEY) always gets a key set: its `<kid>.pub` is
+    // what the web app publishes at its issuer's jwks_uri (it has no LOCAL_CREDMON_PUBLIC_KEY).
+    const ensure = autoDue || !w.issuer.config.sharedKey;
     if (stamp === w.stamp && (w.dueMs === undefined || nowMs < w.dueMs)) return false;
-    if (stamp === 'none' && !autoDue) {
+    if (stamp === 'none' && !ensure) {
       w.stamp = stamp;
       w.dueMs = undefined;
       return false;
     }
-    let set = autoDue ? await ensureKeySet(w.target, nowMs) : undefined;
+    let set = ensure ? await ensureKeySet(w.target, nowMs) : undefined;
     // The key that is to sign is loaded before a step is written: a set whose new key cannot be read stays as it
     // was (its old key still signing and published), and the error is said.
     let key: SigningKey | undefined;

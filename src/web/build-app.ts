@@ -5,6 +5,7 @@ import type { AudienceParameter } from '../oauth/index.js';
 import { LoginStore } from './login/login-store.js';
 import { createErrorHandler } from './error-handler.js';
 import type { IssuerKeySource } from './issuer-keys.js';
+import type { IssuerSite } from './issuer-sites.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerIssuerRoutes } from './routes/issuer-routes.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
@@ -15,6 +16,8 @@ import { sitePaths } from './site-paths.js';
 export interface WebAppOptions {
   readonly issuer: string;
   readonly keys: IssuerKeySource;
+  /** Per-provider issuers on the same origin (issuerSitesOf), each with its discovery document and JWKS. */
+  readonly otherIssuers?: readonly IssuerSite[];
   readonly logger: Logger;
   /** The credential directory (SEC_CREDENTIAL_DIRECTORY_OAUTH): key files in, .use/.meta/.top out. */
   readonly directory: CredentialDirectory;
@@ -63,6 +66,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     timeoutMs: options.healthTimeoutMs ?? 3000,
   });
   registerIssuerRoutes(app, options.issuer, options.keys);
+  for (const site of options.otherIssuers ?? []) registerIssuerRoutes(app, site.issuer, site.keys, site.path);
   registerLoginRoutes(app, {
     directory: options.directory,
     store: options.store ?? new LoginStore(options.now ? { now: options.now } : {}),

@@ -22,8 +22,8 @@ export function jwksMaxAgeS(leadS: number): number {
 }
 
 export interface IssuerKeyFiles {
-  /** LOCAL_CREDMON_PUBLIC_KEY, published under `keyId` while the issuer has no key set. */
-  readonly publicKeyPath: string;
+  /** LOCAL_CREDMON_PUBLIC_KEY, published under `keyId` while the issuer has no key set; undefined: nothing then. */
+  readonly publicKeyPath: string | undefined;
   readonly keyId: string;
   /** LOCAL_CREDMON_PRIVATE_KEY's path: its key set lies beside it (docs/key-rotation.md). */
   readonly privateKeyPath: string;
@@ -44,8 +44,10 @@ export function createIssuerKeySource(
     maxAgeS: jwksMaxAgeS(options.leadS ?? 900),
     async jwks() {
       const set = await readKeySet(dir);
-      if (set === undefined)
+      if (set === undefined) {
+        if (files.publicKeyPath === undefined) return { keys: [] };
         return { keys: [await toPublicJwk(await loadPublicKey(files.publicKeyPath), files.keyId)] };
+      }
       const nowMs = now();
       const published = publishedKeysOf(set).filter((k) => !(k.state === 'retiring' && (k.untilMs ?? 0) <= nowMs));
       const keys: JWK[] = [];

@@ -9,13 +9,14 @@ export const JWKS_PATH = '/.well-known/jwks-uri';
  * The local issuer's public metadata: OpenID discovery (with `issuer` exactly equal to LOCAL_CREDMON_ISSUER) and the
  * JWKS, so any relying party (scitokens-cpp, XRootD, dCache, jose) can verify the tokens the credmon signs.
  */
-export function registerIssuerRoutes(app: FastifyInstance, issuer: string, keys: IssuerKeySource): void {
-  const discovery = buildDiscoveryDocument(issuer, `${issuer}${JWKS_PATH}`);
-  app.get('/.well-known/openid-configuration', async (_request, reply) => {
+export function registerIssuerRoutes(app: FastifyInstance, issuer: string, keys: IssuerKeySource, path = ''): void {
+  const base = issuer.replace(/\/+$/, '');
+  const discovery = buildDiscoveryDocument(issuer, `${base}${JWKS_PATH}`);
+  app.get(`${path}/.well-known/openid-configuration`, async (_request, reply) => {
     void reply.header('cache-control', 'public, max-age=60');
     return discovery;
   });
-  app.get(JWKS_PATH, async (_request, reply) => {
+  app.get(`${path}${JWKS_PATH}`, async (_request, reply) => {
     const jwks = await keys.jwks();
     void reply.header('cache-control', `public, max-age=${keys.maxAgeS}`).type('application/jwk-set+json');
     return jwks;
