@@ -76,7 +76,7 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
     parseClientProvider(name, readClientKnobs(lookup, name), problems, gate.warnings),
   );
   const timings = parseDaemonTimings(lookup, subsystem, problems);
-  const keyRotation = parseKeyRotation(lookup, problems);
+  const keyRotation = parseKeyRotation(lookup, problems, gate.warnings);
   const config: CredmonConfig = Object.freeze({
     subsystem,
     credDir,

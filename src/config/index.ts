@@ -13,4 +13,10 @@ export { formatTemplate } from './format-template.js';
 export { parseBoolean, parseHttpUrl, parsePositiveInteger, type KnobLookup } from './values.js';
 export { parseWebConfig, WEB_DEFAULTS, WEB_ENVIRONMENT, WEB_KNOBS, type WebConfig } from './web-config.js';
 export { logBoundKnobs, type LogBounds } from './log-limit.js';
-export { KEY_ROTATION_DEFAULTS, parseKeyRotation, retainSFor, type KeyRotationConfig } from './key-rotation.js';
+export {
+  KEY_ROTATION_DEFAULTS,
+  parseKeyRotation,
+  retainSFor,
+  SCITOKENS_CPP_KEY_REFRESH_S,
+  type KeyRotationConfig,
+} from './key-rotation.js';

@@ -17,13 +17,24 @@ export interface KeyRotationConfig {
 
 export const KEY_ROTATION_DEFAULTS = { leadS: 900, intervalS: 0, marginS: 60 } as const;
 
-export function parseKeyRotation(lookup: KnobLookup, problems: string[]): KeyRotationConfig {
+/** scitokens-cpp's default `keycache.update_interval_s` (1.1.3 and 1.4.1): how long XRootD trusts a cached JWKS. */
+export const SCITOKENS_CPP_KEY_REFRESH_S = 600;
+
+/** A lead shorter than scitokens-cpp's refresh is kept (a test, a site whose readers refetch sooner) but said. */
+export function parseKeyRotation(lookup: KnobLookup, problems: string[], warnings: string[] = []): KeyRotationConfig {
   const leadS = parsePositiveInteger(
     'LOCAL_CREDMON_KEY_ROTATION_LEAD',
     lookup('LOCAL_CREDMON_KEY_ROTATION_LEAD'),
     KEY_ROTATION_DEFAULTS.leadS,
     problems,
   );
+  if (leadS < SCITOKENS_CPP_KEY_REFRESH_S) {
+    warnings.push(
+      `LOCAL_CREDMON_KEY_ROTATION_LEAD = ${leadS} is shorter than the ${SCITOKENS_CPP_KEY_REFRESH_S} s for which ` +
+        `scitokens-cpp (XRootD, HTCondor) trusts the keys it fetched: such a reader may refuse tokens of a new key ` +
+        `for up to ${SCITOKENS_CPP_KEY_REFRESH_S - leadS} s after the switch`,
+    );
+  }
   const rawInterval = (lookup('LOCAL_CREDMON_KEY_ROTATION_INTERVAL') ?? '').trim();
   const intervalS =
     rawInterval === '' || rawInterval === '0'

@@ -3,6 +3,7 @@ import { closeSync, constants, fchmodSync, openSync, renameSync, unlinkSync, wri
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DiskFull } from '../shared/errors.js';
+import { isProcessAlive } from '../shared/process-alive.js';
 
 export interface AtomicWriteOptions {
   /** Final permission bits, applied before the rename (so the file is never visible with wider ones). */
@@ -151,12 +152,7 @@ export function isAbandonedTempFile(name: string, mtimeMs: number, processStartM
   if (!match?.[1]) return false;
   const pid = Number(match[1]);
   if (pid === process.pid) return mtimeMs < processStartMs;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !isProcessAlive(pid);
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomically } from '../credentials/index.js';
 import { signingKeyOf, type KeySet, type NewKey } from './key-set.js';
 import { KeySetFileInvalid } from '../shared/errors.js';
+import { isProcessAlive } from '../shared/process-alive.js';
 import { formatKeySetFile, isSafeKeyId, parseKeySetFile } from './key-set-file.js';
 import { parseSigningKey, type SigningAlgorithm, type SigningKey } from './signing-key.js';
 
@@ -124,7 +125,7 @@ export async function removeUnlistedKeys(dir: string, set: KeySet): Promise<stri
   for (const name of await readdir(dir)) {
     // A temp file of an atomic write killed half-way: only the lock's holder writes here, so none is in use.
     const waiting = /^\.lock-(\d+)-/.exec(name);
-    if (waiting && isAlive(Number(waiting[1]))) continue; // another process about to take the lock
+    if (waiting && isProcessAlive(Number(waiting[1]))) continue; // another process about to take the lock
     if (name.startsWith('.') && name.endsWith('.tmp')) {
       await unlink(join(dir, name)).catch(() => undefined);
       removed.push(name);
@@ -157,7 +158,7 @@ export async function withKeySetLock<T>(dir: string, change: () => Promise<T>): 
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-        if (holder === process.pid || !isAlive(holder)) await unlink(path).catch(() => undefined);
+        if (holder === process.pid || !isProcessAlive(holder)) await unlink(path).catch(() => undefined);
         else if (attempt >= 50) {
           throw new KeySetFileInvalid(`${path} is held by the running process ${holder}; try again when it is done`);
         } else await new Promise((resolve) => setTimeout(resolve, 100));
@@ -170,16 +171,6 @@ export async function withKeySetLock<T>(dir: string, change: () => Promise<T>): 
     return await change();
   } finally {
     await unlink(path).catch(() => undefined);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

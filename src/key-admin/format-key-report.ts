@@ -1,4 +1,4 @@
-import type { LocalIssuerConfig } from '../config/index.js';
+import { SCITOKENS_CPP_KEY_REFRESH_S, type LocalIssuerConfig } from '../config/index.js';
 import {
   publishedKeysOf,
   type KeySet,
@@ -88,6 +88,12 @@ export function formatRotation(
         `starts retiring: that one stays in the JWKS ${retainS} s longer, until the last token it signed has expired.`,
       'Each token is re-signed with the new key when it is next renewed (within half its lifetime).',
     );
+    if (leadS < SCITOKENS_CPP_KEY_REFRESH_S) {
+      lines.push(
+        `Warning: a lead of ${leadS} s is shorter than scitokens-cpp's ${SCITOKENS_CPP_KEY_REFRESH_S} s key refresh: ` +
+          'XRootD and other scitokens-cpp readers that fetched the JWKS before now may refuse new tokens for a while.',
+      );
+    }
   } else if (mode === 'now') {
     lines.push(
       `It signs now; key ${old} retires (in the JWKS ${retainS} s longer). Relying parties that fetched the JWKS ` +

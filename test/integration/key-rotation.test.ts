@@ -84,6 +84,7 @@ describe('key rotation', () => {
     const kid = /new key (\S+) \(ES256\) is in the JWKS now/.exec(out)?.[1] ?? '';
     assert.match(kid, /^local-20261203T070000Z-[0-9a-f]{4}$/);
     assert.match(out, /signs from 2026-12-03T07:01:40\.000Z \(in 100 s, LOCAL_CREDMON_KEY_ROTATION_LEAD\)/);
+    assert.match(out, /Warning: a lead of 100 s is shorter than scitokens-cpp's 600 s key refresh/);
     assert.deepEqual(await kidsOf(config, T0), [kid, 'local'], 'the new key is published before it signs');
     assert.equal((await stat(join(dir, `${kid}.pem`))).mode & 0o777, 0o600);
     assert.equal((await stat(join(dir, `${kid}.pub`))).mode & 0o777, 0o644);
