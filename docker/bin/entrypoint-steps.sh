@@ -183,6 +183,25 @@ write_runtime_conf() {
   fi
 }
 
+# make_local_provider_keys: a local provider with its own issuer key (LOCAL_CREDMON_<provider>_PRIVATE_KEY, HTCondor
+# >= 24.3) needs that key to exist; the credmon never creates it (neither does upstream's), so in the sandbox it is
+# made here once, root 0600, of LOCAL_CREDMON_<provider>_PRIVATE_KEY_ALGORITHM (ES256 or RS256). The default key
+# (LOCAL_CREDMON_PRIVATE_KEY) is the credmon's to make.
+make_local_provider_keys() {
+  local name path alg
+  while read -r name _ path; do
+    [[ "$name" =~ ^LOCAL_CREDMON_(.+)_PRIVATE_KEY$ ]] && [ -n "$path" ] && [ ! -e "$path" ] || continue
+    alg=$(condor_config_val "LOCAL_CREDMON_${BASH_REMATCH[1]}_PRIVATE_KEY_ALGORITHM" 2>/dev/null || echo ES256)
+    install -d -o root -g root -m 0755 "$(dirname "$path")"
+    case "${alg^^}" in
+      RS256) (umask 077; openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$path.tmp") ;;
+      *) (umask 077; openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$path.tmp") ;;
+    esac || die "cannot create $path ($name)"
+    mv "$path.tmp" "$path"
+    say "made ${alg^^} issuer key $path ($name)"
+  done < <(condor_config_val -dump -expanded '^LOCAL_CREDMON_.+_PRIVATE_KEY$' 2>/dev/null | grep -E '^LOCAL_CREDMON_')
+}
+
 # Daemon address files of the previous start (a restarted container keeps the log directory): HTCondor >= 24.12's
 # schedd reads the credd's address once, when it starts, and hands it to condor_submit; a stale one would send every
 # submit to the credd of the previous start ("startCommand to CredD failed"). Each daemon writes its own at start.
