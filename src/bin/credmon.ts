@@ -23,6 +23,7 @@ import { CredentialDirectory } from '../credentials/index.js';
 import { Credmon, reportAlive, setUpClientProviders, setUpLocalIssuers } from '../credmon/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { createLogger, type RotationPolicy } from '../log/index.js';
+import { serveCredmonMetrics } from '../metrics/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
 
 const EXIT_LOG_ERROR = 44;
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
     });
   }
 
+  await serveCredmonMetrics(credmon, config, log.child({ module: 'metrics' }));
   await credmon.start();
   log.info('First scan complete; CREDMON_COMPLETE written');
   // Keep-alives make the master show us as ready, and let it restart us if the scan loop ever stops.

@@ -28,6 +28,7 @@ import {
   type IssuerKeySource,
   type IssuerSite,
 } from '../web/index.js';
+import { WebMetrics, startMetricsServer } from '../metrics/index.js';
 
 /**
  * The per-provider local issuers to publish besides the default one, read with the credmon's own parser. A
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   }
   const log = config.debug ? createLogger({ name: 'web', debug: true, stderr: true }) : early;
   const keys = createIssuerKeySource(config, { leadS: config.keyRotation.leadS });
+  const metrics = config.metricsAddress ? new WebMetrics() : undefined;
   const app = await buildApp({
     issuer: config.issuer,
     basePath: config.basePath,
@@ -72,7 +74,16 @@ async function main(): Promise<void> {
     logger: log,
     directory: new CredentialDirectory(config.credDir),
     tokenTimeoutMs: config.tokenTimeoutS * 1000,
+    ...(metrics ? { metrics } : {}),
   });
+  if (metrics && config.metricsAddress) {
+    const { host, port } = config.metricsAddress;
+    await startMetricsServer(config.metricsAddress, metrics).then(
+      (server) => log.info(`Prometheus metrics at http://${server.address}/metrics`),
+      (error: unknown) =>
+        log.error(`Cannot serve metrics at ${host}:${port} (CREDMON_WEB_METRICS_ADDRESS): ${describeError(error)}`),
+    );
+  }
   const { listen } = config;
   if (listen.kind === 'socket') await listenOnSocket(app, listen.path);
   else await app.listen({ host: listen.host, port: listen.port });

@@ -9,6 +9,7 @@ import { checkProviderNames, parseNameRules, parseProviderNames } from './provid
 import type { LogBounds } from './log-limit.js';
 import type { KnobLookup } from './values.js';
 import { parseKeyRotation, type KeyRotationConfig } from './key-rotation.js';
+import { parseMetricsAddress, type MetricsAddress } from './metrics-address.js';
 
 export { parseVersion, versionBefore } from './condor-version.js';
 export type { LocalIssuerConfig, PrivateKeyAlgorithm } from './local-provider.js';
@@ -30,6 +31,8 @@ export interface CredmonConfig {
   readonly signingThreads: number;
   /** LOCAL_CREDMON_KEY_ROTATION_*: the lead of a rotation and automatic rotation (docs/key-rotation.md). */
   readonly keyRotation: KeyRotationConfig;
+  /** `<NAME>_METRICS_ADDRESS`: where the Prometheus metrics are served; undefined = nowhere (docs/monitoring.md). */
+  readonly metricsAddress: MetricsAddress | undefined;
   /** The first local provider (LOCAL_CREDMON_PROVIDER_NAME on 23.9). */
   readonly local: LocalIssuerConfig;
   /** Every local provider, in the order LOCAL_CREDMON_PROVIDER_NAMES lists them (one on 23.9). */
@@ -77,12 +80,15 @@ export function parseCredmonConfig(lookup: KnobLookup, subsystem = 'CREDMON_OAUT
   );
   const timings = parseDaemonTimings(lookup, subsystem, problems);
   const keyRotation = parseKeyRotation(lookup, problems, gate.warnings);
+  const metricsKnob = `${subsystem}_METRICS_ADDRESS`;
+  const metricsAddress = parseMetricsAddress(metricsKnob, lookup(metricsKnob), problems);
   const config: CredmonConfig = Object.freeze({
     subsystem,
     credDir,
     ...log,
     ...timings,
     keyRotation,
+    metricsAddress,
     local: localProviders[0] as LocalIssuerConfig,
     localProviders: Object.freeze(localProviders),
     oauthProviders: Object.freeze(names.oauth),

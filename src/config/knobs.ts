@@ -87,6 +87,7 @@ export const SUBSYSTEM_KNOB_SUFFIXES = [
   'KEY_FILE_LIFETIME',
   'REFRESH_CONCURRENCY',
   'SIGNING_THREADS',
+  'METRICS_ADDRESS',
 ] as const;
 
 export type CredmonKnob = (typeof CREDMON_KNOBS)[number];

@@ -3,6 +3,7 @@ import { ConfigInvalid } from '../shared/errors.js';
 import { CRED_DIR_KNOBS, parseCredDir } from './cred-dir.js';
 import { DAEMON_DEFAULTS, LOCAL_DEFAULTS } from './knobs.js';
 import { parseKeyRotation, type KeyRotationConfig } from './key-rotation.js';
+import { parseMetricsAddress, type MetricsAddress } from './metrics-address.js';
 import {
   parseAbsolutePath,
   parseBoolean,
@@ -49,6 +50,8 @@ export interface WebConfig {
   /** WEB_LISTEN_SOCKET, or WEB_LISTEN_HOST and WEB_LISTEN_PORT. */
   readonly listen: WebListen;
   readonly debug: boolean;
+  /** CREDMON_WEB_METRICS_ADDRESS: where its Prometheus metrics are served; undefined = nowhere. */
+  readonly metricsAddress: MetricsAddress | undefined;
 }
 
 /** HTCondor knobs the web app reads (with the CREDMON_OAUTH subsystem). */
@@ -57,6 +60,7 @@ export const WEB_KNOBS = [
   'FULL_HOSTNAME',
   'LOCAL_CREDMON_ISSUER',
   'CREDMON_WEB_PREFIX',
+  'CREDMON_WEB_METRICS_ADDRESS',
   'LOCAL_CREDMON_PUBLIC_KEY',
   'LOCAL_CREDMON_KEY_ID',
   'LOCAL_CREDMON_PRIVATE_KEY',
@@ -110,10 +114,15 @@ export function parseWebConfig(lookup: KnobLookup): WebConfig {
 
   const listen = parseListen(lookup, problems);
   const debug = parseBoolean('WEB_DEBUG', lookup('WEB_DEBUG'), false, problems);
+  const metricsAddress = parseMetricsAddress(
+    'CREDMON_WEB_METRICS_ADDRESS',
+    lookup('CREDMON_WEB_METRICS_ADDRESS'),
+    problems,
+  );
 
   if (problems.length > 0) throw new ConfigInvalid(problems);
   const keys = { publicKeyPath, keyId, privateKeyPath, keyRotation };
-  return Object.freeze({ credDir, issuer, basePath, ...keys, tokenTimeoutS, listen, debug });
+  return Object.freeze({ credDir, issuer, basePath, ...keys, tokenTimeoutS, listen, debug, metricsAddress });
 }
 
 /** WEB_LISTEN_SOCKET (the default), or TCP when WEB_LISTEN_HOST or WEB_LISTEN_PORT is set; never both. */

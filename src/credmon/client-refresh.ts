@@ -15,7 +15,14 @@ import {
 } from '../oauth/index.js';
 import { DiskFull, RefreshRejected, describeError } from '../shared/errors.js';
 import { providerOf, unavailableOutcome, type OAuthRefreshContext } from './oauth-refresh.js';
-import { LOCAL_RENEWAL_FRACTION, renewAfterWriteMs, renewAtMs } from './renewal.js';
+import {
+  LOCAL_RENEWAL_FRACTION,
+  lifeAfterWrite,
+  renewAfterWriteMs,
+  renewAtMs,
+  useLifeOf,
+  type UseLife,
+} from './renewal.js';
 
 /** One client-credentials provider as set up at start: its configuration and the secret read from its file. */
 export interface ClientProvider {
@@ -41,13 +48,19 @@ export interface ClientRefreshContext extends OAuthRefreshContext {
 
 export type ClientOutcome =
   | { readonly kind: 'gone' }
-  | { readonly kind: 'fresh'; readonly dueMs: number }
+  | { readonly kind: 'fresh'; readonly dueMs: number; readonly life: UseLife }
   /** A file or the provider's setup cannot be used as it is: nothing to do until the files change. */
   | { readonly kind: 'invalid'; readonly problem: string }
   /** `assumedLifetimeS`: the provider sent no expires_in, so TOKEN_LIFETIME was assumed. */
-  | { readonly kind: 'obtained'; readonly dueMs: number; readonly assumedLifetimeS?: number }
-  | { readonly kind: 'rejected'; readonly problem: string }
-  | { readonly kind: 'unavailable'; readonly problem: string; readonly retryAfterMs: number | undefined }
+  | { readonly kind: 'obtained'; readonly dueMs: number; readonly life: UseLife; readonly assumedLifetimeS?: number }
+  /** `life`, on a failure: the `.use` on disk, still expiring as before. */
+  | { readonly kind: 'rejected'; readonly problem: string; readonly life?: UseLife }
+  | {
+      readonly kind: 'unavailable';
+      readonly problem: string;
+      readonly retryAfterMs: number | undefined;
+      readonly life?: UseLife;
+    }
   | { readonly kind: 'failed'; readonly problem: string }
   | { readonly kind: 'disk-full'; readonly problem: string }
   | { readonly kind: 'stopped' };
@@ -77,14 +90,14 @@ export async function refreshClientCredential(
   const client = ctx.clients.get(provider) ?? new Error(`${provider} is not set up as a client provider`);
   if (client instanceof Error) return { kind: 'invalid', problem: `${cannot}: ${client.message}` };
   const nowMs = ctx.now();
+  let onDisk: { life?: UseLife } = {};
   if (files.use && !(files.use instanceof Error)) {
     try {
-      const dueMs = renewAtMs(
-        parseUseFile(`${user}/${name}.use`, files.use.content),
-        files.use,
-        LOCAL_RENEWAL_FRACTION,
-      );
-      if (dueMs > nowMs) return { kind: 'fresh', dueMs };
+      const use = parseUseFile(`${user}/${name}.use`, files.use.content);
+      const life = useLifeOf(use, files.use);
+      onDisk = { life };
+      const dueMs = renewAtMs(use, files.use, LOCAL_RENEWAL_FRACTION);
+      if (dueMs > nowMs) return { kind: 'fresh', dueMs, life };
     } catch {
       // An unreadable .use is simply replaced.
     }
@@ -95,7 +108,7 @@ export async function refreshClientCredential(
     tokenUrl = resolved.tokenUrl;
     if (resolved.problem) ctx.warn(`discovery:${provider}`, `${provider}: ${resolved.problem.message}`);
   } catch (error) {
-    return unavailableOutcome(error, `${cannot} (no token endpoint)`);
+    return { ...unavailableOutcome(error, `${cannot} (no token endpoint)`), ...onDisk };
   }
   const origin = providerOf(tokenUrl);
   return ctx.gate.run(origin, async (): Promise<ClientOutcome> => {
@@ -107,9 +120,9 @@ export async function refreshClientCredential(
     } catch (error) {
       if (error instanceof RefreshRejected) {
         ctx.gate.succeeded(origin);
-        return { kind: 'rejected', problem: `${cannot}: ${error.message}. Check the client's registration` };
+        return { kind: 'rejected', problem: `${cannot}: ${error.message}. Check the client's registration`, ...onDisk };
       }
-      const outcome = unavailableOutcome(error, cannot);
+      const outcome = { ...unavailableOutcome(error, cannot), ...onDisk };
       ctx.gate.failed(origin, outcome.retryAfterMs);
       return outcome;
     }
@@ -151,9 +164,10 @@ async function obtain(ctx: ClientRefreshContext, client: ClientEndpoint, at: Req
   }
   const writtenMs = ctx.now();
   const dueMs = renewAfterWriteMs(writtenMs, lifetimeS * 1000, LOCAL_RENEWAL_FRACTION);
+  const life = lifeAfterWrite(writtenMs, lifetimeS);
   return token.expiresInS === undefined
-    ? { kind: 'obtained', dueMs, assumedLifetimeS: lifetimeS }
-    : { kind: 'obtained', dueMs };
+    ? { kind: 'obtained', dueMs, life, assumedLifetimeS: lifetimeS }
+    : { kind: 'obtained', dueMs, life };
 }
 
 /** The groups of the group mapfile for `user`, when the group template needs them; none when it cannot be read. */

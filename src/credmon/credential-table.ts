@@ -21,6 +21,11 @@ export class CredentialTable {
   private readonly userVersions = new Map<string, string>();
   private readonly usersInFlight = new Set<string>();
 
+  /** Every tracked credential (for the metrics and the status file: read, never changed). */
+  entries(): IterableIterator<Tracked> {
+    return this.tracked.values();
+  }
+
   get(user: string, name: string): Tracked | undefined {
     return this.tracked.get(keyOf(user, name));
   }

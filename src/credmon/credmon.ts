@@ -153,6 +153,11 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     await this.runner.close();
   }
 
+  /** The credentials tracked now, for the metrics and the status file (read, never changed). */
+  trackedCredentials(): IterableIterator<Tracked> {
+    return this.table.entries();
+  }
+
   /** Waits for background refreshes started so far (tests and benchmarks use it). */
   async settle(): Promise<void> {
     await this.refresher.settle();

@@ -1,3 +1,5 @@
+import type { CredentialKind } from '../credentials/index.js';
+
 /** What one scan found and did: the result of `scanOnce` and the payload of `scan.completed`. */
 export interface ScanSummary {
   readonly users: number;
@@ -10,6 +12,7 @@ export interface ScanSummary {
 export interface CredentialEvent {
   readonly user: string;
   readonly name: string;
+  readonly kind: CredentialKind;
 }
 
 /** The credmon's typed events. */

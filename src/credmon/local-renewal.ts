@@ -11,7 +11,14 @@ import {
 } from '../credentials/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { DiskFull, describeError } from '../shared/errors.js';
-import { LOCAL_RENEWAL_FRACTION, renewAfterWriteMs, renewAtMs } from './renewal.js';
+import {
+  LOCAL_RENEWAL_FRACTION,
+  lifeAfterWrite,
+  renewAfterWriteMs,
+  renewAtMs,
+  useLifeOf,
+  type UseLife,
+} from './renewal.js';
 
 /**
  * What local renewal needs. A worker thread builds its own (local-worker.ts): a CredentialDirectory on the same root
@@ -30,8 +37,8 @@ export interface LocalRenewalContext {
 }
 
 export type LocalOutcome =
-  | { readonly kind: 'issued'; readonly dueMs: number }
-  | { readonly kind: 'fresh'; readonly dueMs: number }
+  | { readonly kind: 'issued'; readonly dueMs: number; readonly life: UseLife }
+  | { readonly kind: 'fresh'; readonly dueMs: number; readonly life: UseLife }
   /** The `.top` is gone: the credential was deleted. */
   | { readonly kind: 'gone' }
   /** The `.top` holds a refresh token: an OAuth credential that the local issuer must never touch. */
@@ -72,7 +79,9 @@ export function renewLocalCredential(
     try {
       const use = parseUseFile(`${user}/${name}.use`, files.use.content, { allowEmptyToken: true });
       const dueMs = renewAtMs(use, files.use, LOCAL_RENEWAL_FRACTION);
-      if (dueMs > nowMs && issuer.isCurrent(use.accessToken, user)) return { kind: 'fresh', dueMs };
+      if (dueMs > nowMs && issuer.isCurrent(use.accessToken, user)) {
+        return { kind: 'fresh', dueMs, life: useLifeOf(use, files.use) };
+      }
     } catch {
       // An unreadable .use (a crash, a power loss, a hand edit) is simply replaced.
     }
@@ -82,7 +91,8 @@ export function renewLocalCredential(
     const token = issuer.issue(user, Math.floor(nowMs / 1000));
     const content = formatLocalUseFile(token.jwt, token.lifetimeS, issuer.config.useJson);
     writeUseFileSync(ctx.directory, user, name, content, { directoryChecked: known.directoryChecked });
-    return { kind: 'issued', dueMs: renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION) };
+    const dueMs = renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION);
+    return { kind: 'issued', dueMs, life: lifeAfterWrite(nowMs, token.lifetimeS) };
   } catch (error) {
     const problem = `Failed to renew SciToken for user: ${user}: ${describeError(error)}`;
     return { kind: error instanceof DiskFull ? 'disk-full' : 'failed', problem };

@@ -3,7 +3,15 @@ import { refreshAccessToken } from '../oauth/index.js';
 import { RefreshRejected, RefreshUnavailable, describeError } from '../shared/errors.js';
 import { HeldRefreshToken } from './held-refresh-token.js';
 import type { ProviderGate } from './provider-gate.js';
-import { UNKNOWN_LIFETIME_RENEW_AFTER_MS, renewAfterWriteMs, renewAtMs, renewalFraction } from './renewal.js';
+import {
+  UNKNOWN_LIFETIME_RENEW_AFTER_MS,
+  lifeAfterWrite,
+  renewAfterWriteMs,
+  renewAtMs,
+  renewalFraction,
+  useLifeOf,
+  type UseLife,
+} from './renewal.js';
 
 export interface OAuthRefreshContext {
   readonly directory: CredentialDirectory;
@@ -17,7 +25,7 @@ export interface OAuthRefreshContext {
 
 export type OAuthOutcome =
   | { readonly kind: 'gone' }
-  | { readonly kind: 'fresh'; readonly dueMs: number }
+  | { readonly kind: 'fresh'; readonly dueMs: number; readonly life: UseLife }
   /** A file cannot be used as it is (broken `.meta`, `.top` without refresh token): wait until it changes. */
   | { readonly kind: 'invalid'; readonly problem: string }
   /** The provider gave no refresh token at login: nothing to refresh, ever. */
@@ -25,7 +33,13 @@ export type OAuthOutcome =
   /** The provider rejected this very `.top` before; waiting for a new login. */
   | { readonly kind: 'still-rejected' }
   /** `heldWritten`: the refresh token held in memory (after a full disk) is in the `.top` now, or a newer one is. */
-  | { readonly kind: 'refreshed'; readonly dueMs: number; readonly rotated: boolean; readonly heldWritten?: boolean }
+  | {
+      readonly kind: 'refreshed';
+      readonly dueMs: number;
+      readonly life: UseLife;
+      readonly rotated: boolean;
+      readonly heldWritten?: boolean;
+    }
   /**
    * The refresh worked but the disk is full: the old `.use` (and `.top`) are kept. `held`: the newest refresh token
    * when the `.top` could not take it (in memory only, until written); undefined when the `.top` holds the newest.
@@ -33,8 +47,14 @@ export type OAuthOutcome =
   | { readonly kind: 'disk-full'; readonly problem: string; readonly held: HeldRefreshToken | undefined }
   /** A new login or a deletion happened while the request was out; what is on disk now wins. */
   | { readonly kind: 'superseded' }
-  | { readonly kind: 'rejected'; readonly problem: string; readonly topMtimeMs: number }
-  | { readonly kind: 'unavailable'; readonly problem: string; readonly retryAfterMs: number | undefined }
+  /** `life`, on a failure: the `.use` on disk, still expiring as before. */
+  | { readonly kind: 'rejected'; readonly problem: string; readonly topMtimeMs: number; readonly life?: UseLife }
+  | {
+      readonly kind: 'unavailable';
+      readonly problem: string;
+      readonly retryAfterMs: number | undefined;
+      readonly life?: UseLife;
+    }
   | { readonly kind: 'stopped' };
 
 /** The provider key of a token endpoint: its origin (per-provider limits are per origin). */
@@ -74,9 +94,10 @@ export async function refreshOAuthCredential(
   const { meta, use, top } = credential;
   const held = top && memory.held?.belongsTo(top.mtimeMs) ? memory.held : undefined;
   const fraction = renewalFraction(meta.tokenUrl);
+  const onDisk = use && 'file' in use ? { life: useLifeOf(use.file, use.info) } : {};
   if (use && 'file' in use && !held) {
     const dueMs = renewAtMs(use.file, use.info, fraction);
-    if (dueMs > ctx.now()) return { kind: 'fresh', dueMs };
+    if (dueMs > ctx.now()) return { kind: 'fresh', dueMs, life: useLifeOf(use.file, use.info) };
   }
   if (!meta.useRefreshToken) return { kind: 'no-refresh-token' };
   if (!top)
@@ -120,6 +141,7 @@ export async function refreshOAuthCredential(
           lifetimeMs === undefined
             ? nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS
             : renewAfterWriteMs(nowMs, lifetimeMs, fraction),
+        life: lifeAfterWrite(nowMs, response.expiresInS),
         rotated: newest !== top.refreshToken,
         ...(held ? { heldWritten: true } : {}),
       };
@@ -128,13 +150,14 @@ export async function refreshOAuthCredential(
         return {
           kind: 'rejected',
           topMtimeMs: top.mtimeMs,
+          ...onDisk,
           problem:
             `Failed to refresh ${name} tokens for user ${user}: ${error.message}. ` +
             `The user must log in again: as ${user}, run "condor_store_cred delete-oauth -s ${name}" ` +
             `and submit again to get a new login URL. No file was changed.`,
         };
       }
-      const outcome = unavailableOutcome(error, `Failed to refresh ${name} tokens for user ${user}`);
+      const outcome = { ...unavailableOutcome(error, `Failed to refresh ${name} tokens for user ${user}`), ...onDisk };
       ctx.gate.failed(provider, outcome.retryAfterMs);
       return outcome;
     }

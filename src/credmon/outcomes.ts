@@ -5,6 +5,7 @@ import type { LocalOutcome } from './local-renewal.js';
 import type { LogLine } from './log-line.js';
 import type { ClientOutcome } from './client-refresh.js';
 import type { OAuthOutcome } from './oauth-refresh.js';
+import type { UseLife } from './renewal.js';
 import {
   LOCAL_RETRY,
   PROVIDER_RETRY,
@@ -79,13 +80,13 @@ export function stepAfterLocal(
   switch (outcome.kind) {
     case 'issued':
       return {
-        schedule: succeeded(outcome.dueMs),
+        schedule: succeeded(outcome.dueMs, outcome.life),
         log: { level: logEachToken ? 'info' : 'debug', message: `Successfully renewed SciToken for user: ${user}` },
-        event: { name: 'credential.issued', payload: { user, name } },
+        event: { name: 'credential.issued', payload: { user, name, kind: 'local' } },
         write: 'done',
       };
     case 'fresh':
-      return { schedule: succeeded(outcome.dueMs), write: 'not-needed' };
+      return { schedule: succeeded(outcome.dueMs, outcome.life), write: 'not-needed' };
     case 'gone':
       return { schedule: undefined, write: 'not-needed' };
     case 'not-local':
@@ -134,7 +135,7 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
     case 'gone':
       return { schedule: undefined, write: 'not-needed' };
     case 'fresh':
-      return { schedule: succeeded(outcome.dueMs), write: 'not-needed' };
+      return { schedule: succeeded(outcome.dueMs, outcome.life), write: 'not-needed' };
     case 'invalid':
       return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem, 'not-needed');
     case 'no-refresh-token':
@@ -148,13 +149,13 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
     case 'refreshed': {
       const held = outcome.heldWritten ? `; the refresh token held in memory is written to ${name}.top` : '';
       return {
-        schedule: succeeded(outcome.dueMs),
+        schedule: succeeded(outcome.dueMs, outcome.life),
         log: {
           level: 'info',
           fields: outcome.heldWritten ? { rotated: outcome.rotated, heldWritten: true } : { rotated: outcome.rotated },
           message: `Successfully refreshed ${name} tokens for user ${user}${held}`,
         },
-        event: { name: 'credential.refreshed', payload: { user, name, rotated: outcome.rotated } },
+        event: { name: 'credential.refreshed', payload: { user, name, kind: 'oauth', rotated: outcome.rotated } },
         write: 'done',
       };
     }
@@ -169,13 +170,16 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
       };
     case 'rejected':
       return {
-        schedule: rejected(outcome.problem, outcome.topMtimeMs),
+        schedule: rejected(outcome.problem, outcome.topMtimeMs, outcome.life ?? schedule.life),
         log: { level: 'error', message: outcome.problem },
-        event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_REJECTED' } },
+        event: {
+          name: 'credential.refresh_failed',
+          payload: { user, name, kind: 'oauth', code: 'ERR_REFRESH_REJECTED' },
+        },
         write: 'not-needed',
       };
     case 'unavailable':
-      return providerUnavailable(outcome, schedule, at);
+      return providerUnavailable(outcome, schedule, at, 'oauth');
     case 'disk-full':
       return oauthNoSpace(outcome, schedule, at);
     case 'stopped':
@@ -185,17 +189,19 @@ export function stepAfterOAuth(outcome: OAuthOutcome, schedule: Schedule, at: St
 
 /** A token endpoint that failed in a way that may pass: the provider backoff (or its Retry-After), at warn. */
 function providerUnavailable(
-  outcome: { readonly problem: string; readonly retryAfterMs: number | undefined },
+  outcome: { readonly problem: string; readonly retryAfterMs: number | undefined; readonly life?: UseLife },
   schedule: Schedule,
   at: StepContext,
+  kind: 'oauth' | 'client',
 ): Step {
   const { user, name } = at;
-  const next = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY }, outcome.retryAfterMs);
+  const failed = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY }, outcome.retryAfterMs);
+  const next = outcome.life ? { ...failed, life: outcome.life } : failed;
   const retryInS = Math.round((next.dueMs - at.nowMs) / 1000);
   return {
     schedule: next,
     log: { level: 'warn', fields: { attempt: next.failures, retryInS }, message: outcome.problem },
-    event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_UNAVAILABLE' } },
+    event: { name: 'credential.refresh_failed', payload: { user, name, kind, code: 'ERR_REFRESH_UNAVAILABLE' } },
   };
 }
 
@@ -210,29 +216,33 @@ export function stepAfterClient(outcome: ClientOutcome, schedule: Schedule, at: 
     case 'gone':
       return { schedule: undefined, write: 'not-needed' };
     case 'fresh':
-      return { schedule: succeeded(outcome.dueMs), write: 'not-needed' };
+      return { schedule: succeeded(outcome.dueMs, outcome.life), write: 'not-needed' };
     case 'invalid':
       return withProblem(schedule, waitForChange(schedule, outcome.problem), outcome.problem, 'not-needed');
     case 'obtained': {
       const assumed = outcome.assumedLifetimeS;
       const note = assumed === undefined ? '' : ` (the provider sent no expires_in; assuming ${assumed} s)`;
       return {
-        schedule: succeeded(outcome.dueMs),
+        schedule: succeeded(outcome.dueMs, outcome.life),
         log: { level: 'info', message: `Successfully obtained ${name} token for user ${user}${note}` },
-        event: { name: 'credential.issued', payload: { user, name } },
+        event: { name: 'credential.issued', payload: { user, name, kind: 'client' } },
         write: 'done',
       };
     }
     case 'rejected': {
-      const next = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY });
+      const failed = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY });
+      const next = outcome.life ? { ...failed, life: outcome.life } : failed;
       const step = withProblem(schedule, next, outcome.problem, 'not-needed');
       return {
         ...step,
-        event: { name: 'credential.refresh_failed', payload: { user, name, code: 'ERR_REFRESH_REJECTED' } },
+        event: {
+          name: 'credential.refresh_failed',
+          payload: { user, name, kind: 'client', code: 'ERR_REFRESH_REJECTED' },
+        },
       };
     }
     case 'unavailable':
-      return providerUnavailable(outcome, schedule, at);
+      return providerUnavailable(outcome, schedule, at, 'client');
     case 'failed': {
       const next = failedTransiently(schedule, outcome.problem, { ...at, retry: LOCAL_RETRY });
       return withProblem(schedule, next, outcome.problem, undefined);

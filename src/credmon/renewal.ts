@@ -11,6 +11,24 @@ export function renewalFraction(tokenUrl: string | undefined): number {
   return tokenUrl !== undefined && /^https:\/\/[^/]*\.box\.com(\/|$)/.test(tokenUrl) ? 0.95 : 0.5;
 }
 
+/** What the credmon knows of a `.use` it wrote or read: when it was written and when it expires (undefined: unknown). */
+export interface UseLife {
+  readonly writtenMs: number;
+  readonly expiresMs: number | undefined;
+}
+
+/** The life of a `.use` on disk: its JWT `exp`, else `expires_in` after it was written (the earlier of ctime, mtime). */
+export function useLifeOf(use: UseFile, info: FileInfo): UseLife {
+  const writtenMs = Math.min(info.ctimeMs, info.mtimeMs);
+  if (use.expEpochS !== undefined) return { writtenMs, expiresMs: use.expEpochS * 1000 };
+  return { writtenMs, expiresMs: use.expiresInS === undefined ? undefined : writtenMs + use.expiresInS * 1000 };
+}
+
+/** The life of a token written at `writtenMs` that lives `lifetimeS` (undefined: unknown). */
+export function lifeAfterWrite(writtenMs: number, lifetimeS: number | undefined): UseLife {
+  return { writtenMs, expiresMs: lifetimeS === undefined ? undefined : writtenMs + lifetimeS * 1000 };
+}
+
 /** The local issuer renews at half-life, as upstream's LocalCredmon does. */
 export const LOCAL_RENEWAL_FRACTION = 0.5;
 

@@ -1,5 +1,6 @@
 import { MAX_RETRY_AFTER_S, backoffDelayMs } from '../oauth/index.js';
 import type { HeldRefreshToken } from './held-refresh-token.js';
+import type { UseLife } from './renewal.js';
 
 /**
  * When the credmon looks at one credential again, and what it remembers about it. Immutable; the functions below are
@@ -19,6 +20,8 @@ export interface Schedule {
    * Kept through failures and directory changes; dropped by success, rejection, or a new `.top` (a new login).
    */
   readonly held?: HeldRefreshToken | undefined;
+  /** The `.use` on disk as last written or read (for metrics and credmon-status); kept through failures. */
+  readonly life?: UseLife | undefined;
 }
 
 export const WHEN_CHANGED = Infinity;
@@ -41,8 +44,9 @@ export function isDue(schedule: Schedule, nowMs: number): boolean {
  * Work done (token issued, refreshed, or found fresh): next look at `nextDueMs`; failures, problems and a held refresh
  * token (written now) forgotten.
  */
-export function succeeded(nextDueMs: number): Schedule {
-  return { dueMs: nextDueMs, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
+export function succeeded(nextDueMs: number, life?: UseLife): Schedule {
+  const schedule = { dueMs: nextDueMs, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
+  return life ? { ...schedule, life } : schedule;
 }
 
 /**
@@ -71,8 +75,9 @@ export function waitForChange(schedule: Schedule, problem?: string): Schedule {
 }
 
 /** The provider refused the refresh token for good: wait until a new login replaces the `.top` (nothing held). */
-export function rejected(problem: string, topMtimeMs: number): Schedule {
-  return { dueMs: WHEN_CHANGED, failures: 0, problem, rejectedTopMtimeMs: topMtimeMs };
+export function rejected(problem: string, topMtimeMs: number, life?: UseLife): Schedule {
+  const schedule = { dueMs: WHEN_CHANGED, failures: 0, problem, rejectedTopMtimeMs: topMtimeMs };
+  return life ? { ...schedule, life } : schedule;
 }
 
 /**

@@ -6,6 +6,7 @@ import { LoginStore } from './login/login-store.js';
 import { createErrorHandler } from './error-handler.js';
 import type { IssuerKeySource } from './issuer-keys.js';
 import type { IssuerSite } from './issuer-sites.js';
+import type { WebAppMetrics } from '../metrics/index.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerIssuerRoutes } from './routes/issuer-routes.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
@@ -30,6 +31,8 @@ export interface WebAppOptions {
   readonly basePath?: string;
   readonly now?: () => number;
   readonly fetch?: typeof fetch;
+  /** Logins and request durations for Prometheus (CREDMON_WEB_METRICS_ADDRESS); none when undefined. */
+  readonly metrics?: WebAppMetrics;
 }
 
 /**
@@ -57,6 +60,13 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   const app = Fastify({ loggerInstance, trustProxy: isFrontProxy, frameworkErrors: handleError });
   app.setErrorHandler(handleError);
   app.addHook('onSend', addSecurityHeaders);
+  const { metrics } = options;
+  if (metrics) {
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.requestDone(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
   app.setNotFoundHandler((request, reply) => {
     handleError({ statusCode: 404, message: `No page at ${redactUrl(request.url)}` }, request, reply);
   });
@@ -75,6 +85,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     paths: sitePaths(options.basePath),
     now: options.now ?? Date.now,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(metrics ? { metrics } : {}),
   });
   await app.ready();
   return app;

@@ -309,7 +309,7 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
     const summary = await h.credmon.scanOnce();
     assert.equal(summary.refreshesStarted, 1);
     await h.credmon.settle();
-    assert.deepEqual(await refreshed, [{ user: 'alice', name: 'mytokens', rotated: true }]);
+    assert.deepEqual(await refreshed, [{ user: 'alice', name: 'mytokens', kind: 'oauth', rotated: true }]);
 
     assert.equal(endpoint.requests.length, 1);
     assert.deepEqual(Object.fromEntries(endpoint.requests[0]?.form ?? []), {
@@ -382,7 +382,7 @@ describe('Credmon.scanOnce: OAuth refresh against a local token endpoint', () =>
     const failed = once(h.credmon, 'credential.refresh_failed');
     await h.credmon.scanOnce();
     await h.credmon.settle();
-    assert.deepEqual(await failed, [{ user: 'alice', name: 'mytokens', code: 'ERR_REFRESH_REJECTED' }]);
+    assert.deepEqual(await failed, [{ user: 'alice', name: 'mytokens', kind: 'oauth', code: 'ERR_REFRESH_REJECTED' }]);
     assert.deepEqual(await h.snapshot('alice'), before);
     const reports = h.lines.filter((l) => l.includes('must log in again'));
     assert.equal(reports.length, 1);

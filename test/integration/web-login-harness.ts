@@ -13,6 +13,7 @@ import { afterEach, beforeEach } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { CredentialDirectory } from '../../src/credentials/index.js';
 import { createMemoryLogger } from '../../src/log/index.js';
+import { WebMetrics } from '../../src/metrics/index.js';
 import { buildApp, type IssuerKeySource } from '../../src/web/index.js';
 import { formatKeyFile } from '../helpers/key-file.js';
 import { json, startTokenEndpoint, type FakeTokenEndpoint, type Responder } from './fake-token-endpoint.js';
@@ -83,6 +84,8 @@ export interface Harness {
   readonly secrets: Set<string>;
   /** Authorization codes sent back to /return (checked by a dedicated test, so one leak does not fail every test). */
   readonly codes: Set<string>;
+  /** The app's Prometheus metrics (what CREDMON_WEB_METRICS_ADDRESS serves). */
+  readonly metrics: WebMetrics;
 }
 
 export let h: Harness;
@@ -115,14 +118,16 @@ export function useHarness(): void {
     const endpoint = await startTokenEndpoint((_r, i) => json(200, tokenResponse(String(i))));
     const { logger, lines } = createMemoryLogger('web');
     const dir = new FaultyDirectory(root);
+    const metrics = new WebMetrics({ processMetrics: false });
     const app = await buildApp({
+      metrics,
       issuer: 'https://localhost:8443',
       keys: KEYS,
       logger,
       directory: dir,
       now: () => NOW_MS,
     });
-    h = { root, dir, endpoint, lines, app, secrets: new Set([CLIENT_SECRET]), codes: new Set<string>() };
+    h = { root, dir, endpoint, lines, app, secrets: new Set([CLIENT_SECRET]), codes: new Set<string>(), metrics };
     respond((_r, i) => json(200, tokenResponse(String(i))));
   });
 

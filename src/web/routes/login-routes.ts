@@ -27,6 +27,7 @@ import { renderIndexPage, renderKeyPage } from '../pages/login-pages.js';
 import { WEB_SITE } from '../pages/web-site.js';
 import { decodeJwt } from 'jose';
 import type { SitePaths } from '../site-paths.js';
+import type { LoginOutcome, WebAppMetrics } from '../../metrics/index.js';
 
 export interface LoginRoutesOptions {
   readonly directory: CredentialDirectory;
@@ -36,6 +37,7 @@ export interface LoginRoutesOptions {
   readonly paths: SitePaths;
   readonly now: () => number;
   readonly fetch?: typeof fetch;
+  readonly metrics?: WebAppMetrics;
 }
 
 const SESSION_MAX_AGE_S = 12 * 3600;
@@ -70,6 +72,8 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
   };
 
   const readRequests = (key: string): Promise<KeyFileRequest[]> => readKeyRequests(directory, key);
+  const finished = (provider: string | undefined, outcome: LoginOutcome): void =>
+    options.metrics?.loginFinished(provider, outcome);
 
   app.get('/', async (request, reply) => {
     const session = sessionOf(request);
@@ -151,6 +155,7 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
       audienceParameter: options.audienceParameter,
     });
     request.log.info({ user: session.localUser, credential: name }, 'Sending the browser to the provider');
+    options.metrics?.loginStarted(target.provider);
     return reply.header('cache-control', 'no-store').redirect(location, 303);
   });
 
@@ -167,22 +172,26 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
           request.params.provider,
         );
       } catch (error) {
+        finished(undefined, 'invalid_state');
         return sendError(reply, request, error, session?.key);
       }
       const retryKey = login.key;
       if (typeof q['error'] === 'string') {
         const description =
           typeof q['error_description'] === 'string' ? q['error_description'].slice(0, 300) : undefined;
+        finished(login.provider, 'denied');
         return sendError(reply, request, new AuthorizationDenied(q['error'], description), retryKey);
       }
       const code = typeof q['code'] === 'string' ? q['code'] : '';
-      if (code === '')
+      if (code === '') {
+        finished(login.provider, 'failed');
         return sendError(
           reply,
           request,
           new OAuthStateMismatch('The provider came back without an authorization code.'),
           retryKey,
         );
+      }
       try {
         const requests = await readRequests(login.key);
         const target = requests.find((r) => credentialName(r.provider, r.handle) === login.name);
@@ -209,8 +218,10 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginRoutesOp
           await directory.removeKeyFile(login.key);
           request.log.info({ user: target.localUser }, 'Every login of the key file is done; removed the key file');
         }
+        finished(login.provider, 'completed');
         return reply.header('cache-control', 'no-store').redirect(paths.key(login.key), 303);
       } catch (error) {
+        finished(login.provider, 'failed');
         return sendError(reply, request, error, retryKey);
       }
     },

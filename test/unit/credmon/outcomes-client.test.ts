@@ -9,12 +9,17 @@ const at = { user: 'alice', name: 'robot', nowMs: NOW, random: () => 1 };
 
 describe('outcomes: client-credentials tokens', () => {
   it('obtained: due at the renewal time, info line, credential.issued; a missing expires_in is said', () => {
-    const step = stepAfterClient({ kind: 'obtained', dueMs: NOW + 600_000 }, newSchedule(), at);
+    const life = { writtenMs: NOW, expiresMs: NOW + 1_200_000 };
+    const step = stepAfterClient({ kind: 'obtained', dueMs: NOW + 600_000, life }, newSchedule(), at);
+    assert.deepEqual(step.schedule?.life, life);
     assert.equal(step.schedule?.dueMs, NOW + 600_000);
     assert.equal(step.log?.message, 'Successfully obtained robot token for user alice');
-    assert.deepEqual(step.event, { name: 'credential.issued', payload: { user: 'alice', name: 'robot' } });
+    assert.deepEqual(step.event, {
+      name: 'credential.issued',
+      payload: { user: 'alice', name: 'robot', kind: 'client' },
+    });
     assert.equal(step.write, 'done');
-    const assumed = stepAfterClient({ kind: 'obtained', dueMs: NOW, assumedLifetimeS: 1200 }, newSchedule(), at);
+    const assumed = stepAfterClient({ kind: 'obtained', dueMs: NOW, life, assumedLifetimeS: 1200 }, newSchedule(), at);
     assert.match(assumed.log?.message ?? '', /sent no expires_in; assuming 1200 s/);
   });
 

@@ -32,7 +32,15 @@ describe('outcomes on a full disk: local renewal', () => {
   });
 
   it('issued says done; other failures say nothing about the disk', () => {
-    assert.equal(stepAfterLocal({ kind: 'issued', dueMs: NOW }, newSchedule(), at, true).write, 'done');
+    assert.equal(
+      stepAfterLocal(
+        { kind: 'issued', dueMs: NOW, life: { writtenMs: NOW, expiresMs: undefined } },
+        newSchedule(),
+        at,
+        true,
+      ).write,
+      'done',
+    );
     assert.equal(stepAfterLocal({ kind: 'failed', problem: 'EACCES' }, newSchedule(), at, true).write, undefined);
     assert.equal(stepAfterLocal({ kind: 'invalid', problem: 'bad' }, newSchedule(), at, true).write, 'not-needed');
   });
@@ -89,7 +97,13 @@ describe('outcomes on a full disk: OAuth refresh', () => {
 
   it('refreshed after holding: the line says the held token is written; done for the incident', () => {
     const step = stepAfterOAuth(
-      { kind: 'refreshed', dueMs: NOW, rotated: true, heldWritten: true },
+      {
+        kind: 'refreshed',
+        dueMs: NOW,
+        life: { writtenMs: NOW, expiresMs: undefined },
+        rotated: true,
+        heldWritten: true,
+      },
       { ...newSchedule(), held },
       at,
     );

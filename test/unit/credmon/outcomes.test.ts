@@ -17,21 +17,26 @@ import {
 
 const NOW = 1_000_000;
 const at = { user: 'alice', name: 'scitokens', nowMs: NOW, random: () => 1 };
+const LIFE = { writtenMs: NOW, expiresMs: NOW + 1_200_000 };
 const backingOff = failedTransiently(newSchedule(), 'HTTP 503', { nowMs: 0, random: () => 1, retry: PROVIDER_RETRY });
 
 describe('outcomes: local renewal', () => {
   it('issued: due at the renewal time, logged at info (debug in bulk), credential.issued emitted', () => {
-    const issued: LocalOutcome = { kind: 'issued', dueMs: NOW + 600_000 };
+    const issued: LocalOutcome = { kind: 'issued', dueMs: NOW + 600_000, life: LIFE };
     const step = stepAfterLocal(issued, backingOff, at, true);
-    assert.deepEqual(step.schedule, succeeded(NOW + 600_000));
+    assert.deepEqual(step.schedule, succeeded(NOW + 600_000, LIFE));
+    assert.deepEqual(step.schedule?.life, LIFE, 'the .use written is remembered: when, and until when');
     assert.deepEqual(step.log, { level: 'info', message: 'Successfully renewed SciToken for user: alice' });
-    assert.deepEqual(step.event, { name: 'credential.issued', payload: { user: 'alice', name: 'scitokens' } });
+    assert.deepEqual(step.event, {
+      name: 'credential.issued',
+      payload: { user: 'alice', name: 'scitokens', kind: 'local' },
+    });
     assert.equal(stepAfterLocal(issued, backingOff, at, false).log?.level, 'debug');
   });
 
   it('fresh: due at the renewal time, silent; gone: untracked; neither needs a write', () => {
-    assert.deepEqual(stepAfterLocal({ kind: 'fresh', dueMs: NOW + 5 }, backingOff, at, true), {
-      schedule: succeeded(NOW + 5),
+    assert.deepEqual(stepAfterLocal({ kind: 'fresh', dueMs: NOW + 5, life: LIFE }, backingOff, at, true), {
+      schedule: succeeded(NOW + 5, LIFE),
       write: 'not-needed',
     });
     assert.deepEqual(stepAfterLocal({ kind: 'gone' }, newSchedule(), at, true), {
@@ -73,8 +78,9 @@ describe('outcomes: local renewal', () => {
 
 describe('outcomes: OAuth refresh', () => {
   it('refreshed: due at the renewal time, failures forgotten, logged, credential.refreshed emitted', () => {
-    const step = stepAfterOAuth({ kind: 'refreshed', dueMs: NOW + 1800_000, rotated: true }, backingOff, at);
-    assert.deepEqual(step.schedule, succeeded(NOW + 1800_000));
+    const refreshed: OAuthOutcome = { kind: 'refreshed', dueMs: NOW + 1800_000, life: LIFE, rotated: true };
+    const step = stepAfterOAuth(refreshed, backingOff, at);
+    assert.deepEqual(step.schedule, succeeded(NOW + 1800_000, LIFE));
     assert.deepEqual(step.log, {
       level: 'info',
       fields: { rotated: true },
@@ -82,18 +88,25 @@ describe('outcomes: OAuth refresh', () => {
     });
     assert.deepEqual(step.event, {
       name: 'credential.refreshed',
-      payload: { user: 'alice', name: 'scitokens', rotated: true },
+      payload: { user: 'alice', name: 'scitokens', kind: 'oauth', rotated: true },
     });
   });
 
   it("rejected: waits for a new login, keeping the rejected .top's mtime, and says ERR_REFRESH_REJECTED", () => {
-    const step = stepAfterOAuth({ kind: 'rejected', problem: 'invalid_grant', topMtimeMs: 4242 }, backingOff, at);
-    assert.deepEqual(step.schedule, rejected('invalid_grant', 4242));
+    const lived = { ...backingOff, life: LIFE };
+    const step = stepAfterOAuth({ kind: 'rejected', problem: 'invalid_grant', topMtimeMs: 4242 }, lived, at);
+    assert.deepEqual(step.schedule, rejected('invalid_grant', 4242, LIFE));
+    assert.deepEqual(step.schedule?.life, LIFE, 'the old .use is still on disk, expiring as before');
     assert.equal(step.schedule?.rejectedTopMtimeMs, 4242);
     assert.equal(step.schedule?.dueMs, WHEN_CHANGED);
     assert.deepEqual(step.log, { level: 'error', message: 'invalid_grant' });
     assert.equal(step.event?.name, 'credential.refresh_failed');
-    assert.deepEqual(step.event?.payload, { user: 'alice', name: 'scitokens', code: 'ERR_REFRESH_REJECTED' });
+    assert.deepEqual(step.event?.payload, {
+      user: 'alice',
+      name: 'scitokens',
+      kind: 'oauth',
+      code: 'ERR_REFRESH_REJECTED',
+    });
   });
 
   it('still-rejected: keeps waiting and keeps the mtime', () => {
@@ -115,7 +128,12 @@ describe('outcomes: OAuth refresh', () => {
       fields: { attempt: 1, retryInS: PROVIDER_RETRY.baseMs / 1000 },
       message: 'HTTP 503',
     });
-    assert.deepEqual(plain.event?.payload, { user: 'alice', name: 'scitokens', code: 'ERR_REFRESH_UNAVAILABLE' });
+    assert.deepEqual(plain.event?.payload, {
+      user: 'alice',
+      name: 'scitokens',
+      kind: 'oauth',
+      code: 'ERR_REFRESH_UNAVAILABLE',
+    });
     const longer = stepAfterOAuth({ kind: 'unavailable', problem: '429', retryAfterMs: 120_000 }, newSchedule(), at);
     assert.equal(longer.schedule?.dueMs, NOW + 120_000);
     assert.equal(longer.log?.fields?.['retryInS'], 120);
@@ -146,8 +164,8 @@ describe('outcomes: OAuth refresh', () => {
     const none = stepAfterOAuth({ kind: 'no-refresh-token' }, newSchedule(), at);
     assert.deepEqual(none.schedule, waitForChange(newSchedule()));
     assert.equal(none.log?.level, 'debug');
-    assert.deepEqual(stepAfterOAuth({ kind: 'fresh', dueMs: NOW + 9 }, backingOff, at), {
-      schedule: succeeded(NOW + 9),
+    assert.deepEqual(stepAfterOAuth({ kind: 'fresh', dueMs: NOW + 9, life: LIFE }, backingOff, at), {
+      schedule: succeeded(NOW + 9, LIFE),
       write: 'not-needed',
     });
     assert.deepEqual(stepAfterOAuth({ kind: 'gone' }, backingOff, at), { schedule: undefined, write: 'not-needed' });

@@ -7,7 +7,10 @@ import {
   renewAfterWriteMs,
   renewAtMs,
   renewalFraction,
+  lifeAfterWrite,
+  useLifeOf,
 } from '../../../src/credmon/renewal.js';
+import type { FileInfo, UseFile } from '../../../src/credentials/index.js';
 
 const info = (writtenMs: number) => ({ mtimeMs: writtenMs, ctimeMs: writtenMs, size: 1 });
 
@@ -46,5 +49,25 @@ describe('the renewal rule', () => {
     assert.equal(renewAtMs(ninety, info(written), 0.5), written + 45_000);
     const box = { accessToken: 'x', expiresInS: 3600, expEpochS: written / 1000 + 3600 };
     assert.equal(renewAtMs(box, info(written), 0.95), written + 3_420_000);
+  });
+});
+
+describe('the life of a .use', () => {
+  const written = { ctimeMs: 5_000, mtimeMs: 4_000, size: 1 } as FileInfo;
+  it('expires at its JWT exp, else expires_in after it was written (the earlier of ctime and mtime), else unknown', () => {
+    assert.deepEqual(useLifeOf({ accessToken: 't', expEpochS: 100, expiresInS: 9 }, written), {
+      writtenMs: 4_000,
+      expiresMs: 100_000,
+    });
+    assert.deepEqual(useLifeOf({ accessToken: 't', expiresInS: 9 } as UseFile, written), {
+      writtenMs: 4_000,
+      expiresMs: 13_000,
+    });
+    assert.deepEqual(useLifeOf({ accessToken: 't' } as UseFile, written), { writtenMs: 4_000, expiresMs: undefined });
+  });
+
+  it('a token just written lives its lifetime from now', () => {
+    assert.deepEqual(lifeAfterWrite(1_000, 60), { writtenMs: 1_000, expiresMs: 61_000 });
+    assert.deepEqual(lifeAfterWrite(1_000, undefined), { writtenMs: 1_000, expiresMs: undefined });
   });
 });
