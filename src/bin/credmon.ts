@@ -23,7 +23,8 @@ import { CredentialDirectory } from '../credentials/index.js';
 import { Credmon, reportAlive, setUpClientProviders, setUpLocalIssuers } from '../credmon/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { createLogger, type RotationPolicy } from '../log/index.js';
-import { serveCredmonMetrics } from '../metrics/index.js';
+import { isConfiguredProvider, providerLabeller, serveCredmonMetrics } from '../metrics/index.js';
+import { StatusWriter } from '../status/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
 
 const EXIT_LOG_ERROR = 44;
@@ -136,6 +137,8 @@ async function main(): Promise<void> {
   }
 
   await serveCredmonMetrics(credmon, config, log.child({ module: 'metrics' }));
+  const providerOf = providerLabeller((name) => isConfiguredProvider(config, name));
+  new StatusWriter(credmon, { directory, providerOf, scanIntervalS: config.scanIntervalS, log });
   await credmon.start();
   log.info('First scan complete; CREDMON_COMPLETE written');
   // Keep-alives make the master show us as ready, and let it restart us if the scan loop ever stops.

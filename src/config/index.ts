@@ -20,3 +20,4 @@ export {
   SCITOKENS_CPP_KEY_REFRESH_S,
   type KeyRotationConfig,
 } from './key-rotation.js';
+export { CRED_DIR_KNOBS, parseCredDir } from './cred-dir.js';

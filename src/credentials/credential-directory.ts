@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-write.js';
 import { ignoreCode } from './ignore-code.js';
 import { userDirectoryPath, userFilePath } from './names.js';
-import { readTextFileSync, type FileInfo, type TextFile } from './read-rules.js';
+import { readTextFile, readTextFileSync, type FileInfo, type TextFile } from './read-rules.js';
 import * as rootFiles from './root-files.js';
 import * as userFiles from './user-files.js';
 import type { UserDirectoryListing, UserFileWriteOptions } from './user-files.js';
@@ -38,6 +38,10 @@ export interface DirectoryChecked {
 }
 
 const STAT_SLICE = 1000;
+/** What the credmon knows of every credential, for credmon-status (src/status/status-file.ts). */
+export const STATUS_FILE = '.credmon-status.json';
+/** 10,000 users take about 3 MB. */
+const MAX_STATUS_BYTES = 64 * 1024 * 1024;
 const RECENT_MS = 20;
 
 export class CredentialDirectory {
@@ -58,6 +62,19 @@ export class CredentialDirectory {
   /** Writes `<root>/pid` (decimal, no newline, 0644) so the credd can SIGHUP us. */
   async writePid(pid: number): Promise<void> {
     await writeFileAtomically(join(this.root, 'pid'), String(pid), { mode: 0o644 });
+  }
+
+  /**
+   * Writes `<root>/.credmon-status.json` (0640: root and, through the directory's setgid group, condor read it; no
+   * user does). The credmon is its one writer; credmon-status reads it.
+   */
+  async writeStatusFile(content: string): Promise<void> {
+    await writeFileAtomically(join(this.root, STATUS_FILE), content, { mode: 0o640 });
+  }
+
+  /** The status file by the read rules (undefined when the credmon has written none). */
+  readStatusFile(): Promise<TextFile | undefined> {
+    return readTextFile(join(this.root, STATUS_FILE), MAX_STATUS_BYTES);
   }
 
   async removeCompleteMarker(): Promise<void> {

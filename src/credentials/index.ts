@@ -1,5 +1,5 @@
 export { writeFileAtomically } from './atomic-write.js';
-export { CredentialDirectory, type UserDirectory } from './credential-directory.js';
+export { CredentialDirectory, STATUS_FILE, type UserDirectory } from './credential-directory.js';
 export { ClientSecretFileInvalid, readClientSecretFile } from './client-secret-file.js';
 export { classifyCredentials, type CredentialKind, type CredentialRef } from './credential-kinds.js';
 export { parseKeyFile, type KeyFileRequest } from './key-file.js';

@@ -39,14 +39,13 @@ export function describeType(info: Stats): string {
 }
 
 /** Only regular files of a sane size are read; anything else is reported and skipped, never waited on. */
-export function assertReadableFile(path: string, info: Stats): void {
+export function assertReadableFile(path: string, info: Stats, maxBytes = MAX_CREDENTIAL_BYTES): void {
   if (!info.isFile()) throw new CredentialFileInvalid(path, `is ${describeType(info)}, not a regular file`);
-  if (info.size > MAX_CREDENTIAL_BYTES)
-    throw new CredentialFileInvalid(path, `is larger than ${MAX_CREDENTIAL_BYTES} bytes`);
+  if (info.size > maxBytes) throw new CredentialFileInvalid(path, `is larger than ${maxBytes} bytes`);
 }
 
 /** Reads `path` by the rules above; undefined when it does not exist. Throws CredentialFileInvalid for a FIFO etc. */
-export async function readTextFile(path: string): Promise<TextFile | undefined> {
+export async function readTextFile(path: string, maxBytes = MAX_CREDENTIAL_BYTES): Promise<TextFile | undefined> {
   let handle: FileHandle;
   try {
     handle = await open(path, READ_FLAGS);
@@ -56,7 +55,7 @@ export async function readTextFile(path: string): Promise<TextFile | undefined> 
   }
   try {
     const info = await handle.stat();
-    assertReadableFile(path, info);
+    assertReadableFile(path, info, maxBytes);
     const content = await handle.readFile('utf8');
     return { content, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, size: info.size };
   } finally {

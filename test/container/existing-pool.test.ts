@@ -180,6 +180,20 @@ describe(
       assert.match(status.output, /one key, kid local \(ES256\), no key set yet/);
     });
 
+    test('credmon-status from the .deb: root sees what the running credmon knows; another user is refused', async () => {
+      const status = await sh('PATH=/usr/sbin:/usr/bin:/sbin:/bin credmon-status');
+      assert.equal(status.exitCode, 0, status.output);
+      assert.match(status.output, /^credmon pid \d+ \(running\), status written \d+s ago, last scan \d+s ago$/m);
+      assert.match(status.output, /^No credentials\.$/m);
+      const json = JSON.parse((await sh('/usr/sbin/credmon-status --json')).output) as {
+        credmon: { running: boolean };
+      };
+      assert.equal(json.credmon.running, true);
+      const asUser = await sh('su -s /bin/sh nobody -c /usr/sbin/credmon-status');
+      assert.equal(asUser.exitCode, 2, asUser.output);
+      assert.match(asUser.output, /run it as root or condor/);
+    });
+
     test("the web app, started as the installed unit says, listens only on its socket, out of other users' reach", async () => {
       const unit = (await sh(`cat ${UNIT}`)).output;
       assert.match(unit, /^Restart=always$/m, 'systemd restarts it after any exit');
