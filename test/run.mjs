@@ -17,9 +17,10 @@ const suites = requested.length === 0 || requested.includes('all') ? ['unit', 'i
 // The container tests that also run on HTCondor 25 in `npm test`, each against its own sandbox. storage.test.ts passes
 // on 25 too (SANDBOX_SERIES=25) but is left out for CI's time; the cluster, existing-pool and upgrade tests are not
 // about the series (docs/htcondor-series.md).
-const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts', 'storage-demo.test.ts', 'parity.test.ts', 'key-rotation.test.ts', 'per-provider-issuer.test.ts'];
-// Tests of what only HTCondor 24.3+ has (several local providers): in container-25 only, never on 23.9.
-const SERIES_25_ONLY = ['per-provider-issuer.test.ts'];
+const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts', 'storage-demo.test.ts', 'parity.test.ts', 'key-rotation.test.ts', 'per-provider-issuer.test.ts', 'monitoring.test.ts'];
+// Tests of what only HTCondor 24.3+ has (several local providers; local, OAuth and client credentials in one job):
+// in container-25 only, never on 23.9.
+const SERIES_25_ONLY = ['per-provider-issuer.test.ts', 'monitoring.test.ts'];
 /** suite name -> the test/ folder, the series it runs on (undefined: $SANDBOX_SERIES or 23), and which files. */
 const SUITES = {
   unit: { dir: 'unit' },

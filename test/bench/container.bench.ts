@@ -7,7 +7,7 @@
  *   PYTHON_SCITOKENS_DIR=/path/to/scitokens/src \
  *   node --import tsx test/bench/container.bench.ts --credmon both --users 1000,5000,10000,20000
  *
- * Options: --credmon ours|python|both (both)   --users 1000,10000   --trials 50 (SIGHUP→.use samples per N)
+ * Options: --credmon both, or a list of ours, ours-nometrics (metrics listeners off), python (both = ours,python)   --users 1000,10000   --trials 50 (SIGHUP→.use samples per N)
  *          --idle-s 60   --startup-runs 3 (compose up + first submit; 0 = skip)   --build (build both images first)
  * Images: credmon-sandbox:pybench (docker/Dockerfile) and credmon-sandbox:pybench-python
  *         (docker/bench/python-credmon.Dockerfile), or BENCH_IMAGE_OURS / BENCH_IMAGE_PYTHON.
@@ -27,7 +27,9 @@ import { extraCaCerts } from '../helpers/image.js';
 import { ROOT } from '../helpers/root.js';
 import { upSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 
-type CredmonKind = 'ours' | 'python';
+/** `ours-nometrics`: our credmon with its and the web app's metrics listeners off (they are on in the sandbox). */
+type CredmonKind = 'ours' | 'ours-nometrics' | 'python';
+const KINDS: readonly CredmonKind[] = ['ours', 'ours-nometrics', 'python'];
 
 /** Issue 6's targets, printed beside the figures. */
 const TARGETS = {
@@ -62,13 +64,14 @@ function parseOptions(argv: readonly string[]): Options {
     return n;
   };
   const credmon = value('credmon') ?? 'both';
-  if (!['ours', 'python', 'both'].includes(credmon))
-    throw new Error(`--credmon must be ours, python or both, not ${credmon}`);
+  const listed = credmon === 'both' ? ['ours', 'python'] : credmon.split(',');
+  if (!listed.every((k) => (KINDS as readonly string[]).includes(k)))
+    throw new Error(`--credmon must be both or a list of ${KINDS.join(', ')}, not ${credmon}`);
   const users = (value('users') ?? '1000,10000').split(',').map(Number);
   if (users.some((n) => !Number.isInteger(n) || n < 1))
     throw new Error(`--users must list whole numbers, like 1000,10000`);
   return {
-    credmons: credmon === 'both' ? ['ours', 'python'] : [credmon as CredmonKind],
+    credmons: listed as CredmonKind[],
     users,
     trials: count('trials', 50),
     idleS: count('idle-s', 60),
@@ -79,6 +82,7 @@ function parseOptions(argv: readonly string[]): Options {
 
 const IMAGES: Record<CredmonKind, string> = {
   ours: process.env['BENCH_IMAGE_OURS'] ?? 'credmon-sandbox:pybench',
+  'ours-nometrics': process.env['BENCH_IMAGE_OURS'] ?? 'credmon-sandbox:pybench',
   python: process.env['BENCH_IMAGE_PYTHON'] ?? 'credmon-sandbox:pybench-python',
 };
 
@@ -222,6 +226,9 @@ async function probeReady(name: string, started: number, upDone: () => boolean):
   return null;
 }
 
+/** After the sandbox's own settings: no metrics listener in the credmon or the web app. */
+const METRICS_OFF = 'CREDMON_OAUTH_METRICS_ADDRESS =\nCREDMON_WEB_METRICS_ADDRESS =';
+
 /** The test helpers' sandbox (test/helpers/sandbox.ts) of the bench's image, with the driver copied in. */
 async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
   const python = kind === 'python';
@@ -229,7 +236,11 @@ async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
     image: IMAGES[kind],
     files: ['compose.yaml', ...(python ? ['docker/bench/compose.python.yaml'] : [])],
     namePrefix: `cmbench-${kind}`,
-    env: { SANDBOX_BIND_ADDRESS: '127.0.0.1', ...(python ? { PYTHON_SCITOKENS_DIR: scitokensDir().dir } : {}) },
+    env: {
+      SANDBOX_BIND_ADDRESS: '127.0.0.1',
+      ...(python ? { PYTHON_SCITOKENS_DIR: scitokensDir().dir } : {}),
+      ...(kind === 'ours-nometrics' ? { CONDOR_EXTRA_CONFIG: METRICS_OFF } : {}),
+    },
   };
   let upDone = false;
   let ready: Promise<number | null> = Promise.resolve(null);

@@ -51,6 +51,7 @@ export async function createComposeProject(settings: ComposeSettings): Promise<C
       .withWaitStrategy('storage-1', Wait.forHealthCheck())
       .withStartupTimeout(180_000);
     if (profiles.includes('demo')) compose = compose.withWaitStrategy('demo-provider-1', Wait.forHealthCheck());
+    if (profiles.includes('monitoring')) compose = compose.withWaitStrategy('prometheus-1', Wait.forHealthCheck());
     if (profiles.includes('cluster')) {
       const nodes = Number(env['SANDBOX_EXECUTE_NODES'] ?? '2');
       for (let i = 1; i <= nodes; i++) compose = compose.withWaitStrategy(`execute-${i}`, Wait.forHealthCheck());

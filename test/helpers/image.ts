@@ -73,3 +73,21 @@ export function buildImage(): Promise<void> {
   })();
   return built;
 }
+
+/** The monitoring profile's Prometheus image as the tests build it ($SANDBOX_TEST_IMAGE's name with -prometheus). */
+export const PROMETHEUS_IMAGE = `${(process.env['SANDBOX_TEST_IMAGE'] ?? 'credmon-sandbox:test').split(':')[0]}-prometheus:test`;
+
+let prometheusBuilt: Promise<void> | undefined;
+
+/** Builds docker/prometheus once per test process (compose would not rebuild an image that exists). */
+export function buildPrometheusImage(): Promise<void> {
+  prometheusBuilt ??= (async () => {
+    const started = Date.now();
+    await GenericContainer.fromDockerfile(`${ROOT}/docker/prometheus`, 'Dockerfile')
+      .withBuildArgs({ EXTRA_CA_CERTS: extraCaCerts() })
+      .withCache(true)
+      .build(PROMETHEUS_IMAGE, { deleteOnExit: false });
+    console.log(`# image ${PROMETHEUS_IMAGE} built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  })();
+  return prometheusBuilt;
+}
