@@ -27,7 +27,9 @@ add_common() {
   root=$1; app=$2; libexec=$3; doc=$4; unit=$5; iapp=$6; ilibexec=$7; launcher_app=$8
   install -d "$root$app" "$root$libexec" "$root$doc/examples" "$root$unit"
   cp -a "$stage/app/package.json" "$stage/app/dist" "$stage/app/node_modules" "$root$app/"
-  for f in credmon web credmon-key credmon-status; do fill "$here/launchers/$f" "$root$libexec/$f" 0755 "$launcher_app" "$ilibexec"; done
+  for f in credmon web credmon-key credmon-status; do
+    fill "$here/launchers/$f" "$root$libexec/$f" 0755 "$launcher_app" "$ilibexec"
+  done
   fill "$here/launchers/node-env.sh" "$root$libexec/node-env.sh" 0644 "$launcher_app" "$ilibexec"
   fill "$here/condor/60-credmon-sandbox.conf" "$root$doc/examples/60-credmon-sandbox.conf" 0644 "$iapp" "$ilibexec"
   fill "$here/web-server/nginx.conf" "$root$doc/examples/nginx-credmon-sandbox.conf" 0644 "$iapp" "$ilibexec"

@@ -12,12 +12,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const requested = process.argv.slice(2);
-const suites = requested.length === 0 || requested.includes('all') ? ['unit', 'integration', 'container', 'container-25'] : requested;
+const suites =
+  requested.length === 0 || requested.includes('all')
+    ? ['unit', 'integration', 'container', 'container-25']
+    : requested;
 
 // The container tests that also run on HTCondor 25 in `npm test`, each against its own sandbox. storage.test.ts passes
 // on 25 too (SANDBOX_SERIES=25) but is left out for CI's time; the cluster, existing-pool and upgrade tests are not
 // about the series (docs/htcondor-series.md).
-const SERIES_25_FILES = ['local-issuer.test.ts', 'oauth-demo.test.ts', 'oauth-config.test.ts', 'storage-demo.test.ts', 'parity.test.ts', 'key-rotation.test.ts', 'per-provider-issuer.test.ts', 'monitoring.test.ts'];
+const SERIES_25_FILES = [
+  'local-issuer.test.ts',
+  'oauth-demo.test.ts',
+  'oauth-config.test.ts',
+  'storage-demo.test.ts',
+  'parity.test.ts',
+  'key-rotation.test.ts',
+  'per-provider-issuer.test.ts',
+  'monitoring.test.ts',
+];
 // Tests of what only HTCondor 24.3+ has (several local providers; local, OAuth and client credentials in one job):
 // in container-25 only, never on 23.9.
 const SERIES_25_ONLY = ['per-provider-issuer.test.ts', 'monitoring.test.ts'];
@@ -69,7 +81,11 @@ for (const suite of suites) {
   if (spec.dir === 'container') args.push('--test-concurrency=1', '--test-timeout=2400000');
   else args.push('--test-timeout=60000');
   const started = Date.now();
-  const result = spawnSync(process.execPath, [...args, ...files.map((f) => relative(root, f))], { cwd: root, stdio: 'inherit', env });
+  const result = spawnSync(process.execPath, [...args, ...files.map((f) => relative(root, f))], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
   console.log(`# ${suite}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (result.status !== 0) {
     failed = true;

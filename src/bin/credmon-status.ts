@@ -16,6 +16,15 @@ import { formatStatusTable, isStale, parseStatusFile, sortForAttention } from '.
 
 const USAGE = 'usage: credmon-status [--json] [--user NAME]';
 
+/** The effective user is condor (the account HTCondor's daemons run as in Debian's and HTCondor's packages). */
+function isCondorUser(): boolean {
+  try {
+    return userInfo().uid === process.geteuid?.() && userInfo().username === 'condor';
+  } catch {
+    return false; // no passwd entry
+  }
+}
+
 async function main(): Promise<number> {
   let values;
   try {
@@ -24,7 +33,7 @@ async function main(): Promise<number> {
     process.stderr.write(`credmon-status: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (process.getuid?.() !== 0 && userInfo().username !== 'condor') {
+  if (process.geteuid?.() !== 0 && !isCondorUser()) {
     process.stderr.write('credmon-status: run it as root or condor: it lists every user and their credentials\n');
     return 2;
   }

@@ -23,7 +23,7 @@ import { CredentialDirectory } from '../credentials/index.js';
 import { Credmon, reportAlive, setUpClientProviders, setUpLocalIssuers } from '../credmon/index.js';
 import type { LocalIssuer } from '../issuer/index.js';
 import { createLogger, type RotationPolicy } from '../log/index.js';
-import { isConfiguredProvider, providerLabeller, serveCredmonMetrics } from '../metrics/index.js';
+import { providerLabelOf, serveCredmonMetrics } from '../metrics/index.js';
 import { StatusWriter } from '../status/index.js';
 import { ConfigInvalid, describeError } from '../shared/errors.js';
 
@@ -136,8 +136,8 @@ async function main(): Promise<void> {
     });
   }
 
-  await serveCredmonMetrics(credmon, config, log.child({ module: 'metrics' }));
-  const providerOf = providerLabeller((name) => isConfiguredProvider(config, name));
+  const providerOf = providerLabelOf(config);
+  await serveCredmonMetrics(credmon, config, providerOf, log.child({ module: 'metrics' }));
   new StatusWriter(credmon, { directory, providerOf, scanIntervalS: config.scanIntervalS, log });
   await credmon.start();
   log.info('First scan complete; CREDMON_COMPLETE written');

@@ -21,3 +21,4 @@ export {
   type KeyRotationConfig,
 } from './key-rotation.js';
 export { CRED_DIR_KNOBS, parseCredDir } from './cred-dir.js';
+export { parseMetricsAddress, type MetricsAddress } from './metrics-address.js';

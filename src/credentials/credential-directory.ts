@@ -65,11 +65,13 @@ export class CredentialDirectory {
   }
 
   /**
-   * Writes `<root>/.credmon-status.json` (0640: root and, through the directory's setgid group, condor read it; no
-   * user does). The credmon is its one writer; credmon-status reads it.
+   * Writes `<root>/.credmon-status.json` (0640, the directory's group: root and condor read it; no user does). The credmon is its one writer; credmon-status reads it.
    */
   async writeStatusFile(content: string): Promise<void> {
-    await writeFileAtomically(join(this.root, STATUS_FILE), content, { mode: 0o640 });
+    // The directory's group (condor), also when no setgid bit gives it; not synced: it is rewritten after every scan.
+    const { gid } = statSync(this.root);
+    const owner = { uid: process.geteuid?.() ?? 0, gid };
+    await writeFileAtomically(join(this.root, STATUS_FILE), content, { mode: 0o640, owner, durable: false });
   }
 
   /** The status file by the read rules (undefined when the credmon has written none). */

@@ -1,4 +1,5 @@
-import type { CredentialKind } from '../credentials/index.js';
+import type { CredentialKind, CredentialRef } from '../credentials/index.js';
+import type { Schedule } from './schedule.js';
 
 /** What one scan found and did: the result of `scanOnce` and the payload of `scan.completed`. */
 export interface ScanSummary {
@@ -31,3 +32,9 @@ type CredentialEventName = Exclude<keyof CredmonEvents, 'scan.completed'>;
 export type CredentialEmission = {
   [K in CredentialEventName]: { readonly name: K; readonly payload: CredmonEvents[K][0] };
 }[CredentialEventName];
+
+/** What observers of the credmon see (metrics, the status file): its events, and its table, read-only. */
+export interface CredmonObservable {
+  on<K extends keyof CredmonEvents>(event: K, listener: (...args: CredmonEvents[K]) => void): unknown;
+  trackedCredentials(): Iterable<{ readonly ref: CredentialRef; readonly schedule: Schedule }>;
+}

@@ -11,13 +11,13 @@ export function renewalFraction(tokenUrl: string | undefined): number {
   return tokenUrl !== undefined && /^https:\/\/[^/]*\.box\.com(\/|$)/.test(tokenUrl) ? 0.95 : 0.5;
 }
 
-/** What the credmon knows of a `.use` it wrote or read: when it was written and when it expires (undefined: unknown). */
+/** What the credmon knows of a `.use` it wrote or read: when it was written, when it expires (undefined: unknown). */
 export interface UseLife {
   readonly writtenMs: number;
   readonly expiresMs: number | undefined;
 }
 
-/** The life of a `.use` on disk: its JWT `exp`, else `expires_in` after it was written (the earlier of ctime, mtime). */
+/** The life of a `.use` on disk: its JWT `exp`, else `expires_in` after its write (the earlier of ctime, mtime). */
 export function useLifeOf(use: UseFile, info: FileInfo): UseLife {
   const writtenMs = Math.min(info.ctimeMs, info.mtimeMs);
   if (use.expEpochS !== undefined) return { writtenMs, expiresMs: use.expEpochS * 1000 };

@@ -1,26 +1,10 @@
 import type { CredentialKind } from '../credentials/index.js';
-import type { Schedule } from '../credmon/schedule.js';
+import { isKeptFresh, stateOf, type Schedule } from '../credmon/index.js';
 
 /**
  * What the metrics say of the credentials the credmon tracks: a count per provider, kind and state, and per provider
  * the soonest expiry of a `.use` it is keeping fresh. Pure; the credmon's table is the input, at scrape time.
  */
-export type CredentialState = 'fresh' | 'due' | 'failing' | 'rejected' | 'broken';
-
-export const CREDENTIAL_STATES: readonly CredentialState[] = ['fresh', 'due', 'failing', 'rejected', 'broken'];
-
-/**
- * A credential's state from its schedule: `rejected` (the provider refused its refresh token; a new login is
- * needed), `failing` (the last attempt failed and is retried with backoff), `broken` (a file that cannot be used, left
- * until it changes), `due` (work is due now), else `fresh`.
- */
-export function stateOf(schedule: Schedule, nowMs: number): CredentialState {
-  if (schedule.rejectedTopMtimeMs !== undefined) return 'rejected';
-  if (schedule.failures > 0) return 'failing';
-  if (schedule.problem !== undefined) return 'broken';
-  return schedule.dueMs <= nowMs ? 'due' : 'fresh';
-}
-
 export interface SummaryInput {
   readonly ref: { readonly name: string; readonly kind: CredentialKind };
   readonly schedule: Schedule;
@@ -30,8 +14,8 @@ export interface CredentialSummary {
   /** `provider\tkind\tstate` → count. */
   readonly counts: ReadonlyMap<string, number>;
   /**
-   * Per provider, the soonest `exp` (epoch ms) of a `.use` that is `fresh`, `due` or `failing`: those the credmon is
-   * keeping valid. Rejected and broken credentials wait for their user, and their own states say so.
+   * Per provider, the soonest `exp` (epoch ms) of a `.use` the credmon keeps fresh (isKeptFresh): rejected and broken
+   * credentials, and those it leaves alone (no refresh token), wait for their user or files; their states say so.
    */
   readonly soonestExpiryMs: ReadonlyMap<string, number>;
 }
@@ -50,31 +34,37 @@ export function summarize(
     const key = `${provider}\t${ref.kind}\t${state}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
     const expiresMs = schedule.life?.expiresMs;
-    if (expiresMs === undefined || state === 'rejected' || state === 'broken') continue;
+    if (expiresMs === undefined || !isKeptFresh(schedule, nowMs)) continue;
     const soonest = soonestExpiryMs.get(provider);
     if (soonest === undefined || expiresMs < soonest) soonestExpiryMs.set(provider, expiresMs);
   }
   return { counts, soonestExpiryMs };
 }
 
+/** Provider label values at most; past them, `other` (a cap, whatever the configuration and the names). */
+export const MAX_PROVIDER_LABELS = 64;
+
 /**
  * The provider label of a credential name, from the configured providers only (so a label never carries a user's
- * handle or anything else a user chose): the longest configured provider that is the name or a `<provider>_` prefix
- * of it, else `other`.
+ * handle or anything else a user chose): the longest `<provider>` that is the name or a `<provider>_` prefix of it
+ * for which `labelOf` answers (the label to use: the configured spelling), else `other`; at most
+ * MAX_PROVIDER_LABELS values.
  */
-export function providerLabeller(isProvider: (name: string) => boolean): (name: string) => string {
+export function providerLabeller(labelOf: (candidate: string) => string | undefined): (name: string) => string {
   const cache = new Map<string, string>();
+  const labels = new Set<string>();
   return (name) => {
     let label = cache.get(name);
     if (label !== undefined) return label;
     label = 'other';
     for (let cut = name.length; cut > 0; cut = name.lastIndexOf('_', cut - 1)) {
-      const candidate = name.slice(0, cut);
-      if (isProvider(candidate)) {
-        label = candidate;
+      const found = labelOf(name.slice(0, cut));
+      if (found !== undefined) {
+        label = labels.has(found) || labels.size < MAX_PROVIDER_LABELS ? found : 'other';
         break;
       }
     }
+    labels.add(label);
     if (cache.size < 10_000) cache.set(name, label);
     return label;
   };

@@ -1,13 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CredentialKind } from '../credentials/index.js';
-import type { CredmonEvents } from '../credmon/events.js';
-import { summarize, type SummaryInput } from './credential-summary.js';
-
-/** What the metrics observe: the credmon's events, and its tracked credentials at scrape time. */
-export interface CredmonMetricsSource {
-  on<K extends keyof CredmonEvents>(event: K, listener: (...args: CredmonEvents[K]) => void): unknown;
-  trackedCredentials(): Iterable<SummaryInput>;
-}
+import type { CredmonObservable } from '../credmon/index.js';
+import { summarize, type CredentialSummary } from './credential-summary.js';
+import { exposeRegistry } from './metrics-server.js';
 
 export interface CredmonMetricsOptions {
   readonly scanIntervalS: number;
@@ -32,14 +27,23 @@ export class CredmonMetrics {
   private readonly written: Counter<'provider' | 'kind'>;
   private readonly failures: Counter<'provider' | 'class'>;
   private readonly writtenChildren = new Map<string, { inc(): void }>();
+  private scrape = 0;
 
   constructor(
-    source: CredmonMetricsSource,
+    source: CredmonObservable,
     private readonly options: CredmonMetricsOptions,
   ) {
     const registers = [this.registry];
     const now = options.now ?? Date.now;
     const { providerOf } = options;
+    // One pass over the table per scrape, for both gauges: expose() starts a new scrape.
+    let cached: { scrape: number; summary: CredentialSummary } | undefined;
+    const summary = (): CredentialSummary => {
+      if (cached?.scrape !== this.scrape) {
+        cached = { scrape: this.scrape, summary: summarize(source.trackedCredentials(), now(), providerOf) };
+      }
+      return cached.summary;
+    };
     new Gauge({
       name: 'credmon_credentials',
       help: 'Credentials the credmon tracks, by provider, kind (local, oauth, client) and state',
@@ -47,7 +51,7 @@ export class CredmonMetrics {
       registers,
       collect() {
         this.reset();
-        const { counts } = summarize(source.trackedCredentials(), now(), providerOf);
+        const { counts } = summary();
         for (const [key, count] of counts) {
           const [provider = '', kind = '', state = ''] = key.split('\t');
           this.set({ provider, kind, state }, count);
@@ -62,8 +66,9 @@ export class CredmonMetrics {
       collect() {
         this.reset();
         const nowMs = now();
-        const { soonestExpiryMs } = summarize(source.trackedCredentials(), nowMs, providerOf);
-        for (const [provider, expiresMs] of soonestExpiryMs) this.set({ provider }, (expiresMs - nowMs) / 1000);
+        for (const [provider, expiresMs] of summary().soonestExpiryMs) {
+          this.set({ provider }, (expiresMs - nowMs) / 1000);
+        }
       },
     });
     this.written = new Counter({
@@ -94,7 +99,9 @@ export class CredmonMetrics {
       help: 'The configured time between scans (CREDMON_OAUTH_SCAN_INTERVAL)',
       registers,
     }).set(options.scanIntervalS);
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // The event-loop lag timer at 1 s, not prom-client's 10 ms: an idle credmon wakes once a second for it.
+    if (options.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
 
     const wrote = ({ name, kind }: { name: string; kind: CredentialKind }): void => this.wrote(name, kind);
     source.on('credential.issued', wrote);
@@ -112,8 +119,9 @@ export class CredmonMetrics {
   }
 
   /** The exposition text and its content type, for the metrics server. */
-  async expose(): Promise<{ readonly body: string; readonly contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  expose(): Promise<{ readonly body: string; readonly contentType: string }> {
+    this.scrape++;
+    return exposeRegistry(this.registry);
   }
 
   private wrote(name: string, kind: CredentialKind): void {

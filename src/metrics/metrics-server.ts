@@ -1,9 +1,17 @@
 import { createServer, type Server } from 'node:http';
-import type { MetricsAddress } from '../config/metrics-address.js';
+import type { Registry } from 'prom-client';
+import type { MetricsAddress } from '../config/index.js';
 
 /** What a metrics server serves: the exposition text (prom-client's registry.metrics()). */
 export interface MetricsExposer {
   expose(): Promise<{ readonly body: string; readonly contentType: string }>;
+}
+
+/** A registry's exposition text and content type. */
+export async function exposeRegistry(
+  registry: Registry,
+): Promise<{ readonly body: string; readonly contentType: string }> {
+  return { body: await registry.metrics(), contentType: registry.contentType };
 }
 
 export interface MetricsServer {
@@ -18,7 +26,8 @@ export interface MetricsServer {
  * Rejects when the address cannot be bound (in use, not local): the caller says so and goes on without metrics.
  */
 export async function startMetricsServer(address: MetricsAddress, metrics: MetricsExposer): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
+  // Idle or slow connections are checked every second (Node's default is 30 s), so 16 of them cannot hold a scrape.
+  const server: Server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics') {
       res
@@ -42,6 +51,7 @@ export async function startMetricsServer(address: MetricsAddress, metrics: Metri
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
   server.maxConnections = 16;
+  server.setTimeout(10_000, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: address.host, port: address.port }, () => {

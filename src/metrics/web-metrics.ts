@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { exposeRegistry } from './metrics-server.js';
 
 /** How a login that came back from a provider ended. */
 export type LoginOutcome = 'completed' | 'denied' | 'failed' | 'invalid_state';
@@ -59,7 +60,8 @@ export class WebMetrics implements WebAppMetrics {
       buckets: REQUEST_BUCKETS,
       registers,
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
   }
 
   loginStarted(provider: string): void {
@@ -75,7 +77,7 @@ export class WebMetrics implements WebAppMetrics {
     this.requests.observe(labels, seconds);
   }
 
-  async expose(): Promise<{ readonly body: string; readonly contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  expose(): Promise<{ readonly body: string; readonly contentType: string }> {
+    return exposeRegistry(this.registry);
   }
 }

@@ -1,5 +1,5 @@
 import type { CredentialKind } from '../credentials/index.js';
-import type { CredentialState } from '../metrics/index.js';
+import type { CredentialState } from '../credmon/index.js';
 import { CredentialFileInvalid } from '../shared/errors.js';
 
 /**

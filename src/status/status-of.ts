@@ -1,6 +1,5 @@
 import type { CredentialKind } from '../credentials/index.js';
-import type { Schedule } from '../credmon/schedule.js';
-import { stateOf } from '../metrics/index.js';
+import { stateOf, type Schedule } from '../credmon/index.js';
 import type { CredentialStatus } from './status-file.js';
 
 export interface StatusInput {

@@ -1,14 +1,9 @@
 import type { Logger } from 'pino';
 import type { CredentialDirectory } from '../credentials/index.js';
-import type { CredmonEvents } from '../credmon/events.js';
+import type { CredmonObservable } from '../credmon/index.js';
 import { describeError } from '../shared/errors.js';
 import { formatStatusFile } from './status-file.js';
-import { statusOf, type StatusInput } from './status-of.js';
-
-export interface StatusSource {
-  on<K extends keyof CredmonEvents>(event: K, listener: (...args: CredmonEvents[K]) => void): unknown;
-  trackedCredentials(): Iterable<StatusInput>;
-}
+import { statusOf } from './status-of.js';
 
 export interface StatusWriterOptions {
   readonly directory: CredentialDirectory;
@@ -36,7 +31,7 @@ export class StatusWriter {
   private lastProblem: string | undefined;
 
   constructor(
-    private readonly source: StatusSource,
+    private readonly source: CredmonObservable,
     private readonly options: StatusWriterOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -45,13 +40,19 @@ export class StatusWriter {
       this.lastScanMs = this.now();
       this.schedule();
     });
-    // Refreshes finish after the scan that started them: their outcome is written too.
-    source.on('credential.refreshed', () => this.schedule());
-    source.on('credential.refresh_failed', () => this.schedule());
+    // Refreshes and client-credentials requests finish after the scan that started them: their outcome is written too.
+    for (const event of ['credential.issued', 'credential.refreshed', 'credential.refresh_failed'] as const) {
+      source.on(event, () => this.schedule());
+    }
   }
 
-  /** Waits for a write in progress (tests). */
-  async settle(): Promise<void> {
+  /** Writes now what a pending write would, and waits for it (tests, and a credmon that stops). */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.write());
+    }
     await this.writing;
   }
 
@@ -61,7 +62,8 @@ export class StatusWriter {
 
   private schedule(): void {
     if (this.timer) return;
-    const waitMs = Math.max(0, this.lastWriteMs + this.minIntervalMs - this.now());
+    // Bounded by the interval, so a clock stepped back cannot put the next write off for hours.
+    const waitMs = Math.min(this.minIntervalMs, Math.max(0, this.lastWriteMs + this.minIntervalMs - this.now()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.writing = this.writing.then(() => this.write());
@@ -69,13 +71,14 @@ export class StatusWriter {
     this.timer.unref();
   }
 
+  /** Never rejects: a problem is said once per distinct reason, and the next write tries again. */
   private async write(): Promise<void> {
-    const nowMs = this.now();
-    this.lastWriteMs = nowMs;
     const { providerOf, scanIntervalS, directory, log } = this.options;
-    const credentials = [...this.source.trackedCredentials()].map((entry) => statusOf(entry, nowMs, providerOf));
-    const file = { version: 1 as const, pid: process.pid, writtenMs: nowMs, scanIntervalS, credentials };
     try {
+      const nowMs = this.now();
+      this.lastWriteMs = nowMs;
+      const credentials = [...this.source.trackedCredentials()].map((entry) => statusOf(entry, nowMs, providerOf));
+      const file = { version: 1 as const, pid: process.pid, writtenMs: nowMs, scanIntervalS, credentials };
       await directory.writeStatusFile(formatStatusFile({ ...file, lastScanMs: this.lastScanMs ?? null }));
       this.lastProblem = undefined;
     } catch (error) {

@@ -70,7 +70,7 @@ describe('the monitoring profile: Prometheus, alerts, credmon-status', { timeout
     return first === undefined ? undefined : Number(first.value[1]);
   };
 
-  test('a job with local, OAuth and client credentials: every target up, the credentials counted, no user named', async () => {
+  test('a job with local, OAuth and client credentials: targets up, credentials counted, no user named', async () => {
     const { sandbox, browser, demoUrl } = demo;
     await sandbox.sh('submitter', `cat > monitor.sub <<'EOF'\n${JOB}EOF`);
     const first = await sandbox.sh('submitter', 'condor_submit monitor.sub');

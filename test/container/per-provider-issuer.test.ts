@@ -137,7 +137,7 @@ describe(
       return jobOutput;
     }
 
-    test('the chemistry issuer is published with its own key, and its tokens work at the storage within their scopes', async () => {
+    test('the chemistry issuer is published with its key; its tokens work at the storage in their scopes', async () => {
       const logs = await sandbox.logs();
       assert.match(logs, /made ES256 issuer key \/var\/lib\/credmon-sandbox\/keys\/chemistry-private\.pem/);
       assert.match(await sandbox.storageLogs(), /trusting https:\/\/localhost:\d+, https:\/\/localhost:\d+\/chemistry/);
@@ -169,7 +169,7 @@ describe(
       assert.equal((await everyTokenVerifies()).size, 2);
     });
 
-    test('the credmon killed with SIGKILL again and again around a scheduled switch: it switches, every token verifies', async () => {
+    test('the credmon SIGKILLed again and again around a switch: it switches, every token verifies', async () => {
       const rotated = await sandbox.exec(['credmon-key', 'rotate', '--provider', 'chemistry']);
       assert.equal(rotated.exitCode, 0, rotated.output);
       const kid = /new key (\S+) \(ES256\) is in the JWKS now/.exec(rotated.output)?.[1] ?? '';
@@ -212,7 +212,7 @@ describe(
       assert.match(out, /^inside 20[01]$/m, `the storage accepts the new key's token:\n${out}`);
     });
 
-    test('credmon-key rotate killed with SIGKILL at random moments: every key set reads and every token verifies', async () => {
+    test('credmon-key rotate SIGKILLed at random moments: every key set reads and every token verifies', async () => {
       const outcomes: string[] = [];
       for (const delayMs of [40, 100, 115, 125, 130, 135, 145, 170]) {
         const provider = outcomes.length % 2 === 0 ? 'scitokens' : 'chemistry';

@@ -13,7 +13,7 @@ import { CredentialDirectory } from '../../src/credentials/index.js';
 import { Credmon } from '../../src/credmon/index.js';
 import { LocalIssuer, ensureSigningKey, loadSigningKey } from '../../src/issuer/index.js';
 import { createMemoryLogger } from '../../src/log/index.js';
-import { CredmonMetrics, isConfiguredProvider, providerLabeller, startMetricsServer } from '../../src/metrics/index.js';
+import { CredmonMetrics, providerLabelOf, startMetricsServer } from '../../src/metrics/index.js';
 import { json, startTokenEndpoint } from './fake-token-endpoint.js';
 
 const root = await mkdtemp(join(tmpdir(), 'credmon-metrics-'));
@@ -80,7 +80,7 @@ function valueOf(text: string, name: string, labels: Record<string, string> = {}
 }
 
 describe('credmon metrics', () => {
-  it('count credentials by provider, kind and state, tokens written, failures by class; no user in any series', async () => {
+  it('count credentials by provider, kind and state, tokens written, failures by class; no user named', async () => {
     const directory = new CredentialDirectory(credDir);
     await directory.prepare();
     await ensureSigningKey(config.local.privateKeyPath, config.local.publicKeyPath);
@@ -90,6 +90,9 @@ describe('credmon metrics', () => {
     await put('alice', 'mytokens_work.top', `{"refresh_token": "${SECRETS[0]}"}`);
     await put('alice', 'mytokens_work.meta', meta(failing.url));
     await put('alice', 'mytokens_work.use', expiredUse);
+    // A user's own spelling of a configured provider is that provider, not a new label.
+    await put('alice', 'MyTokens_home.top', `{"refresh_token": "${SECRETS[0]}"}`);
+    await put('alice', 'MyTokens_home.meta', meta(failing.url));
     await put('carol', 'cern.top', `{"refresh_token": "${SECRETS[1]}"}`);
     await put('carol', 'cern.meta', meta(refusing.url));
     await put('carol', 'cern.use', expiredUse);
@@ -103,7 +106,7 @@ describe('credmon metrics', () => {
       random: () => 0,
     });
     cleanups.push(() => credmon.stop());
-    const providerOf = providerLabeller((name) => isConfiguredProvider(config, name));
+    const providerOf = providerLabelOf(config);
     const metrics = new CredmonMetrics(credmon, { scanIntervalS: 60, providerOf, now: () => nowMs });
     const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, metrics);
     cleanups.push(() => server.close());
@@ -124,8 +127,9 @@ describe('credmon metrics', () => {
     assert.ok(remaining > 1190 && remaining <= 1200, `scitokens: ${remaining} s left`);
 
     const work = { provider: 'mytokens', kind: 'oauth' };
-    assert.equal(valueOf(text, 'credmon_credentials', { ...work, state: 'failing' }), 1, 'a handle is not a label');
-    assert.equal(valueOf(text, 'credmon_refresh_failures_total', { provider: 'mytokens', class: 'transient' }), 1);
+    assert.equal(valueOf(text, 'credmon_credentials', { ...work, state: 'failing' }), 2, 'neither a handle nor case');
+    assert.equal(valueOf(text, 'credmon_refresh_failures_total', { provider: 'mytokens', class: 'transient' }), 2);
+    assert.ok(!/provider="MyTokens/.test(text), 'no label in a spelling the configuration does not have');
     assert.ok((valueOf(text, 'credmon_token_min_remaining_seconds', { provider: 'mytokens' }) ?? 0) < 0, 'expired');
 
     const cern = { provider: 'cern', kind: 'oauth' };
@@ -139,7 +143,7 @@ describe('credmon metrics', () => {
 
     assert.equal(valueOf(text, 'credmon_scan_duration_seconds_count'), 1);
     assert.equal(valueOf(text, 'credmon_last_scan_timestamp_seconds'), nowMs / 1000);
-    for (const word of ['alice', 'carol', 'work', ...SECRETS])
+    for (const word of ['alice', 'carol', 'work', 'home', ...SECRETS])
       assert.ok(!text.includes(word), `${word} in the metrics`);
 
     nowMs += 3_600_000;
@@ -149,7 +153,7 @@ describe('credmon metrics', () => {
     assert.equal(valueOf(later, 'credmon_scan_duration_seconds_count'), 2);
   });
 
-  it('serves /metrics only: 404 elsewhere, 405 for other methods; a port in use is refused, not crashed on', async () => {
+  it('serves /metrics only: 404 elsewhere, 405 for other methods; a port in use is refused', async () => {
     const metrics = { expose: () => Promise.resolve({ body: 'x 1\n', contentType: 'text/plain' }) };
     const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, metrics);
     cleanups.push(() => server.close());

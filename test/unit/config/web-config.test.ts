@@ -35,6 +35,7 @@ describe('parseWebConfig', () => {
         tokenTimeoutS: 20,
         listen: { kind: 'socket', path: '/run/credmon-sandbox-web/web.sock' },
         debug: false,
+        metricsAddress: undefined,
       },
     );
     assert.ok(Object.isFrozen(config));
