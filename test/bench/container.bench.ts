@@ -7,7 +7,9 @@
  *   PYTHON_SCITOKENS_DIR=/path/to/scitokens/src \
  *   node --import tsx test/bench/container.bench.ts --credmon both --users 1000,5000,10000,20000
  *
- * Options: --credmon both, or a list of ours, ours-nometrics (metrics listeners off), python (both = ours,python)   --users 1000,10000   --trials 50 (SIGHUP→.use samples per N)
+ * Options: --credmon both, or a list of ours, ours-nometrics (metrics listeners off), python (both = ours,python)
+ *          --oauth 1000 --oauth-delay-ms 100 (a storm of due OAuth refreshes over HTTPS; 0 = none, the default)
+ *          --users 1000,10000   --trials 50 (SIGHUP→.use samples per N)
  *          --idle-s 60   --startup-runs 3 (compose up + first submit; 0 = skip)   --build (build both images first)
  * Images: credmon-sandbox:pybench (docker/Dockerfile) and credmon-sandbox:pybench-python
  *         (docker/bench/python-credmon.Dockerfile), or BENCH_IMAGE_OURS / BENCH_IMAGE_PYTHON.
@@ -41,6 +43,7 @@ const TARGETS = {
   idleRssMiB: '≤ 80 MB at 10k',
   healthyS: '≤ 8 s',
   submitToDoneS: '≤ 6 s',
+  oauthS: '≤ 3 s (1,000 at 100 ms)',
 } as const;
 
 interface Options {
@@ -50,6 +53,9 @@ interface Options {
   readonly idleS: number;
   readonly startupRuns: number;
   readonly build: boolean;
+  /** Due OAuth refreshes in one storm against an HTTPS endpoint in the container (0: none), and its answer delay. */
+  readonly oauth: number;
+  readonly oauthDelayMs: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -77,6 +83,8 @@ function parseOptions(argv: readonly string[]): Options {
     idleS: count('idle-s', 60),
     startupRuns: count('startup-runs', 3),
     build: argv.includes('--build'),
+    oauth: count('oauth', 0),
+    oauthDelayMs: count('oauth-delay-ms', 100),
   };
 }
 
@@ -185,9 +193,9 @@ function scitokensDir(): { dir: string; version: string } {
   return { dir, version: /__version__ = "([^"]+)"/.exec(readFileSync(init, 'utf8'))?.[1] ?? 'unknown' };
 }
 
-/** The driver as one JavaScript file (it imports only node: built-ins), for the container's own Node. */
-function transpileDriver(): string {
-  const source = readFileSync(join(ROOT, 'test/bench/container-driver.ts'), 'utf8');
+/** An in-container script as one JavaScript file (it imports only node: built-ins), for the container's own Node. */
+function transpileDriver(script = 'container-driver.ts'): string {
+  const source = readFileSync(join(ROOT, 'test/bench', script), 'utf8');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
   });
@@ -208,12 +216,15 @@ interface Sandbox extends AsyncDisposable {
   /** When the image's healthcheck script first passed (probed every 0.5 s): Docker runs it only every 5 s. */
   readonly readyS: number | null;
   driver(args: readonly string[]): Promise<Record<string, unknown>>;
+  /** Runs oauth-storm.ts in the container (`storm --count N --delay-ms D`). */
+  storm(args: readonly string[]): Promise<Record<string, unknown>>;
   /** Removes the compose project and everything it made. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 const live = new Set<Sandbox>();
 let driverFile = '';
+let stormFile = '';
 
 /** Runs the image's healthcheck in `name` every 0.5 s from `started` on: seconds until it first passed, or null. */
 async function probeReady(name: string, started: number, upDone: () => boolean): Promise<number | null> {
@@ -230,7 +241,7 @@ async function probeReady(name: string, started: number, upDone: () => boolean):
 const METRICS_OFF = 'CREDMON_OAUTH_METRICS_ADDRESS =\nCREDMON_WEB_METRICS_ADDRESS =';
 
 /** The test helpers' sandbox (test/helpers/sandbox.ts) of the bench's image, with the driver copied in. */
-async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
+async function startSandbox(kind: CredmonKind, condorConfig?: string): Promise<Sandbox> {
   const python = kind === 'python';
   const settings = {
     image: IMAGES[kind],
@@ -239,7 +250,9 @@ async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
     env: {
       SANDBOX_BIND_ADDRESS: '127.0.0.1',
       ...(python ? { PYTHON_SCITOKENS_DIR: scitokensDir().dir } : {}),
-      ...(kind === 'ours-nometrics' ? { CONDOR_EXTRA_CONFIG: METRICS_OFF } : {}),
+      ...(kind === 'ours-nometrics' || condorConfig
+        ? { CONDOR_EXTRA_CONFIG: [kind === 'ours-nometrics' ? METRICS_OFF : '', condorConfig ?? ''].join('\n') }
+        : {}),
     },
   };
   let upDone = false;
@@ -259,6 +272,7 @@ async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
   const container = handle.container.getId();
   try {
     await runOk('docker', ['cp', driverFile, `${container}:/tmp/credmon-bench-driver.mjs`]);
+    await runOk('docker', ['cp', stormFile, `${container}:/tmp/credmon-bench-oauth-storm.mjs`]);
   } catch (error) {
     await handle.stop();
     throw error;
@@ -268,16 +282,8 @@ async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
     container,
     healthyS: handle.healthyAfterS,
     readyS,
-    async driver(args) {
-      const result = await run(
-        'docker',
-        ['exec', container, 'node', '/tmp/credmon-bench-driver.mjs', ...args],
-        {},
-        true,
-      );
-      if (result.code !== 0) throw new Error(`driver ${args.join(' ')} failed in ${project}: ${result.stderr.trim()}`);
-      return JSON.parse(result.stdout) as Record<string, unknown>;
-    },
+    driver: (args) => runInContainer(container, project, '/tmp/credmon-bench-driver.mjs', args),
+    storm: (args) => runInContainer(container, project, '/tmp/credmon-bench-oauth-storm.mjs', args),
     async [Symbol.asyncDispose]() {
       live.delete(sandbox);
       await handle.stop();
@@ -285,6 +291,18 @@ async function startSandbox(kind: CredmonKind): Promise<Sandbox> {
   };
   live.add(sandbox);
   return sandbox;
+}
+
+/** Runs an in-container script with the container's Node; its one JSON line is the answer. */
+async function runInContainer(
+  container: string,
+  project: string,
+  script: string,
+  args: readonly string[],
+): Promise<Record<string, unknown>> {
+  const result = await run('docker', ['exec', container, 'node', script, ...args], {}, true);
+  if (result.code !== 0) throw new Error(`${script} ${args.join(' ')} failed in ${project}: ${result.stderr.trim()}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
 /** Fails loudly when the container does not run the credmon it is meant to. */
@@ -328,6 +346,7 @@ async function main(): Promise<void> {
   const images: Record<string, { image: string; id: string; created: string }> = {};
   for (const kind of options.credmons) images[kind] = { image: IMAGES[kind], ...(await imageId(IMAGES[kind])) };
   driverFile = transpileDriver();
+  stormFile = transpileDriver('oauth-storm.ts');
 
   const startup: Record<string, StartupRun[]> = {};
   const credmonInfo: Record<string, Record<string, unknown>> = {};
@@ -374,8 +393,19 @@ async function main(): Promise<void> {
     }
   }
 
+  // The OAuth storm: a fresh sandbox per credmon, the bench provider's client configured (our credmon refreshes only
+  // providers whose <provider>_CLIENT_ID is set, as upstream's 24+; 23.9's Python credmon refreshes every .meta).
+  const oauth: Record<string, Record<string, unknown>> = {};
+  for (const kind of options.oauth > 0 ? options.credmons : []) {
+    await using sandbox = await startSandbox(kind, 'BENCH_CLIENT_ID = bench');
+    const args = ['storm', '--count', String(options.oauth), '--delay-ms', String(options.oauthDelayMs)];
+    oauth[kind] = await sandbox.storm(args).catch((error: unknown) => ({ error: (error as Error).message }));
+    console.log(`# ${kind}, OAuth storm: ${JSON.stringify(oauth[kind])}`);
+  }
+
   const date = new Date().toISOString();
   const report = {
+    oauth,
     date,
     command: `node --import tsx test/bench/container.bench.ts ${process.argv.slice(2).join(' ')}`,
     machine: {
@@ -395,7 +425,7 @@ async function main(): Promise<void> {
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   const out = join(ROOT, 'bench-results', `container-${date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  printTable(options, startup, perUsers);
+  printTable(options, startup, perUsers, oauth);
   console.log(`# JSON: ${out}`);
 }
 
@@ -406,6 +436,7 @@ function printTable(
   options: Options,
   startup: Record<string, StartupRun[]>,
   perUsers: Record<string, Record<string, PerUsers>>,
+  oauth: Record<string, Record<string, unknown>> = {},
 ): void {
   const kinds = options.credmons;
   const width = 22;
@@ -509,6 +540,44 @@ function printTable(
         kinds.map((k) => `${num(pick(k, 'idle', 'largestProcessRssMiB'), 0)} / ${num(pick(k, 'idle', 'pssMiB'), 0)}`),
       );
     }
+  }
+  if (options.oauth > 0) {
+    rows.push(
+      `-- ${num(options.oauth)} due OAuth refreshes, HTTPS endpoint in the container, ` +
+        `${options.oauthDelayMs} ms each --`,
+    );
+    const of = (k: string, key: string): unknown => oauth[k]?.[key];
+    const endpointOf = (k: string, key: string): unknown => (oauth[k]?.['endpoint'] as Record<string, unknown>)?.[key];
+    line(
+      'the endpoint alone, 50 keep-alive connections, s',
+      kinds.map((k) => num(Number(of(k, 'endpointAloneMs')) / 1000, 2)),
+    );
+    line(
+      'SIGHUP to every .use and .top refreshed, s',
+      kinds.map((k) => num(Number(of(k, 'allMs')) / 1000, 2)),
+      TARGETS.oauthS,
+    );
+    line(
+      '  half of them, s',
+      kinds.map((k) => num(Number(of(k, 'p50Ms')) / 1000, 2)),
+    );
+    line(
+      '  first request after the SIGHUP, ms',
+      kinds.map((k) => num(of(k, 'firstRequestAfterMs'))),
+    );
+    line(
+      '  requests in flight at most / connections / TLS resumed',
+      kinds.map((k) =>
+        [endpointOf(k, 'peakInFlight'), endpointOf(k, 'connections'), endpointOf(k, 'resumedSessions')]
+          .map((v) => num(v))
+          .join(' / '),
+      ),
+    );
+    line(
+      '  credmon CPU, s',
+      kinds.map((k) => num(of(k, 'credmonCpuS'), 2)),
+    );
+    for (const k of kinds) if (of(k, 'error')) line(`ERROR (${k})`, [String(of(k, 'error'))]);
   }
   console.log(`\n${header}\n${rows.join('\n')}\n`);
 }
