@@ -47,7 +47,11 @@ export function parseUseFile(
   return { accessToken: firstLine, expiresInS: undefined, expEpochS: jwtExpiry(firstLine) };
 }
 
+/** A compact JWS: three base64url parts (an opaque token is not decoded, which would throw, slowly). */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
 function jwtExpiry(token: string): number | undefined {
+  if (!JWT_SHAPE.test(token)) return undefined;
   try {
     const { exp } = decodeJwt(token);
     return typeof exp === 'number' ? exp : undefined;

@@ -1,5 +1,10 @@
-import { readOAuthCredential, storeOAuthRefresh, type CredentialDirectory } from '../credentials/index.js';
-import { refreshAccessToken } from '../oauth/index.js';
+import {
+  readOAuthCredential,
+  storeOAuthRefresh,
+  type CredentialDirectory,
+  type OAuthCredential,
+} from '../credentials/index.js';
+import { refreshAccessToken, type TokenResponse } from '../oauth/index.js';
 import { RefreshRejected, RefreshUnavailable, describeError } from '../shared/errors.js';
 import { HeldRefreshToken } from './held-refresh-token.js';
 import type { ProviderGate } from './provider-gate.js';
@@ -106,7 +111,8 @@ export async function refreshOAuthCredential(
 
   const provider = providerOf(meta.tokenUrl);
   const refreshToken = held?.reveal() ?? top.refreshToken;
-  return ctx.gate.run(provider, async (): Promise<OAuthOutcome> => {
+  // The provider's slot is held for the request only: writing the answer is not a request to it.
+  const answer = await ctx.gate.run(provider, async (): Promise<OAuthOutcome | TokenResponse> => {
     if (ctx.isStopping()) return { kind: 'stopped' };
     try {
       const response = await refreshAccessToken(meta.tokenUrl, refreshToken, meta, {
@@ -114,37 +120,7 @@ export async function refreshOAuthCredential(
         ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       });
       ctx.gate.succeeded(provider);
-      const nowMs = ctx.now();
-      // The newest refresh token: the one sent back, or else the one just used (which may be the held one).
-      const newest = response.refreshToken ?? refreshToken;
-      const stored = await storeOAuthRefresh(
-        ctx.directory,
-        user,
-        name,
-        credential,
-        { response: response.raw, rotatedRefreshToken: newest },
-        Math.floor(nowMs / 1000),
-      );
-      if (stored.kind === 'superseded') return { kind: 'superseded' };
-      if (stored.kind === 'disk-full') {
-        const keep = !stored.topWritten && newest !== top.refreshToken;
-        return {
-          kind: 'disk-full',
-          held: keep ? new HeldRefreshToken(newest, top.mtimeMs) : undefined,
-          problem: `Cannot store the refreshed ${name} tokens of user ${user}: ${describeError(stored.error)}`,
-        };
-      }
-      const lifetimeMs = response.expiresInS !== undefined ? response.expiresInS * 1000 : undefined;
-      return {
-        kind: 'refreshed',
-        dueMs:
-          lifetimeMs === undefined
-            ? nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS
-            : renewAfterWriteMs(nowMs, lifetimeMs, fraction),
-        life: lifeAfterWrite(nowMs, response.expiresInS),
-        rotated: newest !== top.refreshToken,
-        ...(held ? { heldWritten: true } : {}),
-      };
+      return response;
     } catch (error) {
       if (error instanceof RefreshRejected) {
         return {
@@ -162,6 +138,59 @@ export async function refreshOAuthCredential(
       return outcome;
     }
   });
+  if ('kind' in answer) return answer;
+  return storeAnswer(ctx, { user, name, credential, top, held, refreshToken, fraction }, answer);
+}
+
+interface AnsweredRefresh {
+  readonly user: string;
+  readonly name: string;
+  readonly credential: OAuthCredential;
+  readonly top: NonNullable<OAuthCredential['top']>;
+  readonly held: HeldRefreshToken | undefined;
+  /** The refresh token the request was made with. */
+  readonly refreshToken: string;
+  readonly fraction: number;
+}
+
+/** Writes a refresh's answer (storeOAuthRefresh) and says what it did. */
+async function storeAnswer(
+  ctx: OAuthRefreshContext,
+  refresh: AnsweredRefresh,
+  response: TokenResponse,
+): Promise<OAuthOutcome> {
+  const { user, name, credential, top, held, fraction } = refresh;
+  const nowMs = ctx.now();
+  // The newest refresh token: the one sent back, or else the one just used (which may be the held one).
+  const newest = response.refreshToken ?? refresh.refreshToken;
+  const stored = await storeOAuthRefresh(
+    ctx.directory,
+    user,
+    name,
+    credential,
+    { response: response.raw, rotatedRefreshToken: newest },
+    Math.floor(nowMs / 1000),
+  );
+  if (stored.kind === 'superseded') return { kind: 'superseded' };
+  if (stored.kind === 'disk-full') {
+    const keep = !stored.topWritten && newest !== top.refreshToken;
+    return {
+      kind: 'disk-full',
+      held: keep ? new HeldRefreshToken(newest, top.mtimeMs) : undefined,
+      problem: `Cannot store the refreshed ${name} tokens of user ${user}: ${describeError(stored.error)}`,
+    };
+  }
+  const lifetimeMs = response.expiresInS !== undefined ? response.expiresInS * 1000 : undefined;
+  return {
+    kind: 'refreshed',
+    dueMs:
+      lifetimeMs === undefined
+        ? nowMs + UNKNOWN_LIFETIME_RENEW_AFTER_MS
+        : renewAfterWriteMs(nowMs, lifetimeMs, fraction),
+    life: lifeAfterWrite(nowMs, response.expiresInS),
+    rotated: newest !== top.refreshToken,
+    ...(held ? { heldWritten: true } : {}),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-/** What both token-endpoint clients (the refresh path and OIDC discovery) need of a fetch answer. */
+/** What both token-endpoint clients (the refresh path and OIDC discovery) need of an HTTP answer. */
+import type { HttpAnswer } from './http-answer.js';
 
 const MAX_DESCRIPTION_CHARS = 200;
 
@@ -12,10 +13,13 @@ export function oneLine(text: string): string {
   return chars.length > MAX_DESCRIPTION_CHARS ? `${chars.slice(0, MAX_DESCRIPTION_CHARS).join('')}…` : flat;
 }
 
-/** A short reason for a failed fetch or body read: the timeout, or the socket's error code. */
+/** A short reason for a failed request or body read: the timeout, or the socket's error code. */
 export function describeFetchError(error: unknown, timeoutMs: number): string {
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  // Node's HTTP client puts the code on the error; fetch on its cause.
+  const own = (error as { code?: unknown } | null)?.code;
+  if (typeof own === 'string' && /^E[A-Z_]+$/.test(own)) return own;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   const why =
     typeof cause?.code === 'string'
@@ -32,30 +36,29 @@ export function describeFetchError(error: unknown, timeoutMs: number): string {
  * throws `readFailed(error, bytesSoFar)` (by default the read's own error).
  */
 export async function readCappedText(
-  response: Response,
+  answer: HttpAnswer,
   maxBytes: number,
   tooLarge: () => Error,
   readFailed: (error: unknown, bytesSoFar: number) => unknown = (error) => error,
 ): Promise<string> {
-  if (Number(response.headers.get('content-length') ?? '') > maxBytes) {
-    void response.body?.cancel().catch(() => undefined);
+  if (Number(answer.header('content-length') ?? '') > maxBytes) {
+    answer.discard();
     throw tooLarge();
   }
-  if (response.body === null) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  const reader = answer.body[Symbol.asyncIterator]();
   for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    let chunk: IteratorResult<Uint8Array>;
     try {
-      chunk = await reader.read();
+      chunk = await reader.next();
     } catch (error) {
       throw readFailed(error, total);
     }
-    if (chunk.done) break;
+    if (chunk.done === true) break;
     total += chunk.value.byteLength;
     if (total > maxBytes) {
-      void reader.cancel().catch(() => undefined);
+      answer.discard();
       throw tooLarge();
     }
     chunks.push(chunk.value);

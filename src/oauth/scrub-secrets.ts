@@ -131,13 +131,28 @@ function* occurrences(haystack: Buffer | string, needle: Buffer | string): Gener
  * page, in whatever encoding a provider that echoes the request may have used: raw, URL- or form-encoded (either
  * hex case, even twice), JSON- or HTML-escaped, base64 or base64url, alone or inside a longer base64 value (an HTTP
  * Basic header). Undefined and very short values are ignored. Build it once per request; it is pure and linear in
- * the length of the text.
+ * the length of the text. The encodings are worked out on the first call only: most requests never need them.
  */
 export function createSecretScrubber(secrets: Iterable<string | undefined>): SecretScrubber {
   const values = [
     ...new Set([...secrets].filter((s): s is string => s !== undefined && s.length >= MIN_SECRET_LENGTH)),
   ];
   if (values.length === 0) return (text) => text;
+  let needles: Needles | undefined;
+  return (text) => {
+    if (text === '') return text;
+    needles ??= needlesOf(values);
+    return scrubWith(needles, text);
+  };
+}
+
+interface Needles {
+  readonly literal: readonly string[];
+  readonly decoded: readonly Buffer[];
+}
+
+/** Every encoding of every secret that createSecretScrubber looks for, as text and as decoded bytes. */
+function needlesOf(values: readonly string[]): Needles {
   const literal = new Set<string>();
   const decoded = new Set<string>();
   for (const secret of values) {
@@ -153,28 +168,31 @@ export function createSecretScrubber(secrets: Iterable<string | undefined>): Sec
       }
     }
   }
-  const literalNeedles = [...literal];
-  const decodedNeedles = [...decoded].filter((n) => n.length >= MIN_SECRET_LENGTH).map((n) => Buffer.from(n, 'latin1'));
-  return (text) => {
-    if (text === '') return text;
-    const spans: Array<[number, number]> = [];
-    for (const needle of literalNeedles) spans.push(...occurrences(text, needle));
-    const d = decode(text);
-    for (const needle of decodedNeedles) {
-      for (const [from, to] of occurrences(d.bytes, needle))
-        spans.push([d.starts[from] ?? 0, d.ends[to - 1] ?? text.length]);
-    }
-    if (spans.length === 0) return text;
-    spans.sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let at = 0;
-    for (const [from, to] of spans) {
-      if (to <= at) continue;
-      if (from >= at) out += text.slice(at, from) + REDACTED;
-      at = to;
-    }
-    return out + text.slice(at);
+  return {
+    literal: [...literal],
+    decoded: [...decoded].filter((n) => n.length >= MIN_SECRET_LENGTH).map((n) => Buffer.from(n, 'latin1')),
   };
+}
+
+/** `text` with every span that matches a needle replaced by REDACTED. */
+function scrubWith(needles: Needles, text: string): string {
+  const spans: Array<[number, number]> = [];
+  for (const needle of needles.literal) spans.push(...occurrences(text, needle));
+  const d = decode(text);
+  for (const needle of needles.decoded) {
+    for (const [from, to] of occurrences(d.bytes, needle))
+      spans.push([d.starts[from] ?? 0, d.ends[to - 1] ?? text.length]);
+  }
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [from, to] of spans) {
+    if (to <= at) continue;
+    if (from >= at) out += text.slice(at, from) + REDACTED;
+    at = to;
+  }
+  return out + text.slice(at);
 }
 
 /** One-off form of createSecretScrubber. */

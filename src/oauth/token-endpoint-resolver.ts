@@ -1,5 +1,6 @@
 import { RefreshUnavailable } from '../shared/errors.js';
 import { describeFetchError, readCappedText } from './fetch-body.js';
+import { answerOfResponse, type HttpAnswer } from './http-answer.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** The most a discovery document may be, in bytes (real ones are a few KB). */
@@ -128,7 +129,7 @@ export async function discoverTokenEndpoint(issuer: string, options: DiscoveryOp
   }
   let text: string;
   try {
-    text = await readCapped(response);
+    text = await readCapped(answerOfResponse(response));
   } catch (error) {
     if (error instanceof RangeError) throw fail(error.message, { status }, error);
     throw fail(`the answer broke off: ${describeFetchError(error, options.timeoutMs)}`, { status }, error);
@@ -156,7 +157,7 @@ export async function discoverTokenEndpoint(issuer: string, options: DiscoveryOp
 }
 
 /** The body as text, at most MAX_DISCOVERY_BYTES (RangeError past it, the connection dropped). */
-function readCapped(response: Response): Promise<string> {
+function readCapped(response: HttpAnswer): Promise<string> {
   return readCappedText(
     response,
     MAX_DISCOVERY_BYTES,

@@ -1,6 +1,7 @@
 import { RefreshRejected, RefreshUnavailable } from '../shared/errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { describeFetchError, oneLine, readCappedText } from './fetch-body.js';
+import { postWithFetch, postWithNode, type HttpAnswer } from './http-answer.js';
 import { createSecretScrubber } from './scrub-secrets.js';
 
 /**
@@ -29,7 +30,7 @@ export interface TokenResponse {
 
 export interface TokenRequestOptions {
   readonly timeoutMs: number;
-  /** Injected for tests; defaults to the global fetch. */
+  /** Injected for tests; by default Node's own HTTP client (http-answer.ts), not fetch. */
   readonly fetch?: typeof fetch;
   /** Injected clock (epoch ms) for Retry-After dates; defaults to Date.now. */
   readonly now?: () => number;
@@ -79,7 +80,7 @@ async function postTokenRequest(
   auth: 'body' | 'basic',
   options: TokenRequestOptions,
 ): Promise<TokenResponse> {
-  const doFetch = options.fetch ?? fetch;
+  const post = options.fetch ? postWithFetch(options.fetch) : postWithNode;
   const body = new URLSearchParams(grant);
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -106,31 +107,25 @@ async function postTokenRequest(
     cause?: unknown,
   ): RefreshUnavailable => new RefreshUnavailable(scrub(message), details, cause === undefined ? undefined : { cause });
   const host = safeHost(tokenUrl);
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await doFetch(tokenUrl, {
-      method: 'POST',
-      headers,
-      body,
-      signal: AbortSignal.timeout(options.timeoutMs),
-      redirect: 'error',
-    });
+    response = await post(tokenUrl, { headers, body: body.toString(), signal: AbortSignal.timeout(options.timeoutMs) });
   } catch (error) {
     throw unavailable(`token endpoint ${host} unreachable: ${describeFetchError(error, options.timeoutMs)}`, {}, error);
   }
   const status = response.status;
   if (status >= 500 || status === 429) {
-    void response.body?.cancel().catch(() => undefined);
-    const retryAfterS = parseRetryAfter(response.headers.get('retry-after'), (options.now ?? Date.now)());
+    response.discard();
+    const retryAfterS = parseRetryAfter(response.header('retry-after'), (options.now ?? Date.now)());
     const after = retryAfterS !== undefined ? ` (Retry-After: ${retryAfterS} s)` : '';
     throw unavailable(`token endpoint ${host} answered HTTP ${status}${after}`, { status, retryAfterS });
   }
   if (status >= 300 && status < 400) {
-    void response.body?.cancel().catch(() => undefined);
+    response.discard();
     throw unavailable(`token endpoint ${host} answered HTTP ${status} (redirects are not followed)`, { status });
   }
   const text = await readCappedBody(response, host, options.timeoutMs, unavailable);
-  const parsed = parseBody(text, response.headers.get('content-type') ?? '');
+  const parsed = parseBody(text, response.header('content-type') ?? '');
   const oauthError =
     typeof parsed?.['error'] === 'string' && SAFE_ERROR_CODE.test(parsed['error']) ? parsed['error'] : undefined;
   const errorText =
@@ -142,7 +137,7 @@ async function postTokenRequest(
   const description =
     typeof parsed?.['error_description'] === 'string' ? oneLine(scrub(parsed['error_description'])) : '';
   const said = description !== '' ? `: ${description}` : '';
-  if (!response.ok) {
+  if (status < 200 || status >= 300) {
     throw new RefreshRejected(scrub(`token endpoint ${host} refused the request: HTTP ${status} ${errorText}${said}`), {
       oauthError,
       status,
@@ -201,7 +196,7 @@ async function postTokenRequest(
  * Reads at most MAX_TOKEN_RESPONSE_BYTES of the body (readCappedText), each failure a RefreshUnavailable naming the host.
  */
 function readCappedBody(
-  response: Response,
+  response: HttpAnswer,
   host: string,
   timeoutMs: number,
   unavailable: (message: string, details: { status?: number }, cause?: unknown) => RefreshUnavailable,

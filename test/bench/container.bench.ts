@@ -9,6 +9,7 @@
  *
  * Options: --credmon both, or a list of ours, ours-nometrics (metrics listeners off), python (both = ours,python)
  *          --oauth 1000 --oauth-delay-ms 100 (a storm of due OAuth refreshes over HTTPS; 0 = none, the default)
+ *          --cpu-profile DIR (our credmon under node --cpu-prof; its profiles and their summaries in DIR)
  *          --users 1000,10000   --trials 50 (SIGHUP→.use samples per N)
  *          --idle-s 60   --startup-runs 3 (compose up + first submit; 0 = skip)   --build (build both images first)
  * Images: credmon-sandbox:pybench (docker/Dockerfile) and credmon-sandbox:pybench-python
@@ -27,6 +28,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { extraCaCerts } from '../helpers/image.js';
 import { ROOT } from '../helpers/root.js';
+import { collectCpuProfiles, cpuProfileConfig } from './credmon-profile.js';
 import { upSandbox, type SandboxHandle } from '../helpers/sandbox.js';
 
 /** `ours-nometrics`: our credmon with its and the web app's metrics listeners off (they are on in the sandbox). */
@@ -56,6 +58,8 @@ interface Options {
   /** Due OAuth refreshes in one storm against an HTTPS endpoint in the container (0: none), and its answer delay. */
   readonly oauth: number;
   readonly oauthDelayMs: number;
+  /** Where our credmon's V8 CPU profiles go (credmon-profile.ts), or undefined: no profiler. */
+  readonly cpuProfile: string | undefined;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -85,6 +89,7 @@ function parseOptions(argv: readonly string[]): Options {
     build: argv.includes('--build'),
     oauth: count('oauth', 0),
     oauthDelayMs: count('oauth-delay-ms', 100),
+    cpuProfile: value('cpu-profile'),
   };
 }
 
@@ -237,6 +242,16 @@ async function probeReady(name: string, started: number, upDone: () => boolean):
   return null;
 }
 
+let cpuProfileDir: string | undefined;
+const profiled = (kind: CredmonKind): boolean => cpuProfileDir !== undefined && kind !== 'python';
+
+/** Takes the credmon's CPU profiles (it is restarted by the master) and prints where its main thread's time went. */
+async function profileOf(sandbox: Sandbox, label: string): Promise<void> {
+  const summaries = await collectCpuProfiles(sandbox.container, cpuProfileDir ?? '', label);
+  for (const [thread, summary] of Object.entries(summaries))
+    console.log(`# ${label}, CPU profile of thread ${thread}: ${JSON.stringify(summary)}`);
+}
+
 /** After the sandbox's own settings: no metrics listener in the credmon or the web app. */
 const METRICS_OFF = 'CREDMON_OAUTH_METRICS_ADDRESS =\nCREDMON_WEB_METRICS_ADDRESS =';
 
@@ -250,9 +265,11 @@ async function startSandbox(kind: CredmonKind, condorConfig?: string): Promise<S
     env: {
       SANDBOX_BIND_ADDRESS: '127.0.0.1',
       ...(python ? { PYTHON_SCITOKENS_DIR: scitokensDir().dir } : {}),
-      ...(kind === 'ours-nometrics' || condorConfig
-        ? { CONDOR_EXTRA_CONFIG: [kind === 'ours-nometrics' ? METRICS_OFF : '', condorConfig ?? ''].join('\n') }
-        : {}),
+      CONDOR_EXTRA_CONFIG: [
+        kind === 'ours-nometrics' ? METRICS_OFF : '',
+        profiled(kind) ? cpuProfileConfig() : '',
+        condorConfig ?? '',
+      ].join('\n'),
     },
   };
   let upDone = false;
@@ -342,6 +359,7 @@ async function main(): Promise<void> {
   const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== '';
   const gitCommit = `${(await run('git', ['rev-parse', 'HEAD'])).stdout.trim()}${dirty ? '+uncommitted changes' : ''}`;
   if (options.credmons.includes('python')) scitokensDir();
+  cpuProfileDir = options.cpuProfile;
   if (options.build) await buildImages(options.credmons);
   const images: Record<string, { image: string; id: string; created: string }> = {};
   for (const kind of options.credmons) images[kind] = { image: IMAGES[kind], ...(await imageId(IMAGES[kind])) };
@@ -386,6 +404,7 @@ async function main(): Promise<void> {
           `# ${kind}, ${users} users: SIGHUP→.use p50 ${String(entry.sighup['p50Ms'])} ms p99 ${String(entry.sighup['p99Ms'])} ms`,
         );
         if (options.idleS > 0) entry.idle = await sandbox.driver(['idle', '--seconds', String(options.idleS)]);
+        if (profiled(kind)) await profileOf(sandbox, `${kind}-${users}-users`);
       } catch (error) {
         entry.error = (error as Error).message;
         console.error(`# ${kind}, ${users} users: ${entry.error}`);
@@ -400,6 +419,7 @@ async function main(): Promise<void> {
     await using sandbox = await startSandbox(kind, 'BENCH_CLIENT_ID = bench');
     const args = ['storm', '--count', String(options.oauth), '--delay-ms', String(options.oauthDelayMs)];
     oauth[kind] = await sandbox.storm(args).catch((error: unknown) => ({ error: (error as Error).message }));
+    if (profiled(kind)) await profileOf(sandbox, `${kind}-oauth-${options.oauth}`);
     console.log(`# ${kind}, OAuth storm: ${JSON.stringify(oauth[kind])}`);
   }
 
