@@ -1,7 +1,6 @@
 import { CredentialFileInvalid, DiskFull } from '../shared/errors.js';
 import type { CredentialDirectory } from './credential-directory.js';
 import { CREDENTIAL_FILE } from './credential-kinds.js';
-import { writeUseFileSync } from './local-credential.js';
 import type { FileInfo } from './read-rules.js';
 import { parseMetaFile, type MetaFile } from './meta-file.js';
 import { formatOAuthTopFile, parseTopFile } from './top-file.js';
@@ -77,7 +76,8 @@ export type OAuthStoreOutcome =
  * Stores the outcome of a refresh, unless the credential changed while the request was out (a new login, or a
  * deletion): then nothing is written. Write order: `.top` first (durable) when the refresh token rotated, so the new
  * one is on disk before anything else can fail; then `.use` (not fsynced: derived from `.top`, refreshed again at
- * start if a power loss empties it; written synchronously, like the local issuer's). The `.use` is not written when
+ * start if a power loss empties it). Both off the main thread: a file created while the file system commits other
+ * refreshes' fsyncs can wait for that commit, and the refreshes still in flight must not wait with it. The `.use` is not written when
  * the `.top` could not be: a fresh `.use` beside an old `.top` would hide that the `.top` still needs writing.
  */
 export async function storeOAuthRefresh(
@@ -101,7 +101,8 @@ export async function storeOAuthRefresh(
       await dir.writeUserFile(user, CREDENTIAL_FILE.top(name), top, { createDirectory: false });
       topWritten = true;
     }
-    writeUseFileSync(dir, user, name, formatOAuthUseFile(result.response, nowEpochS));
+    const use = formatOAuthUseFile(result.response, nowEpochS);
+    await dir.writeUserFile(user, CREDENTIAL_FILE.use(name), use, { createDirectory: false, durable: false });
   } catch (error) {
     if (error instanceof DiskFull) return { kind: 'disk-full', error, topWritten };
     throw error;

@@ -26,7 +26,7 @@ export interface LocalRunnerOptions {
 /**
  * Runs local jobs where they cost least: a few at once on this thread; up to `mainThreadMaxJobs` on this thread
  * too, in slices that let a SIGHUP in between (starting threads would cost more than the work); more on the worker
- * threads, and on this thread again if the threads fail.
+ * threads (the first slice here while they start), and on this thread again if the threads fail.
  */
 export class LocalRunner {
   private readonly options: LocalRunnerOptions;
@@ -91,7 +91,13 @@ export class LocalRunner {
           if (i > 0) await new Promise((resolve) => setImmediate(resolve));
           done(runHere(jobs.slice(i, i + MAIN_THREAD_SLICE)));
         }
-      } else await this.pool.run(jobs, nowMs, done, this.currentKeys());
+      } else {
+        // The threads take a few hundred ms to start: this thread does the first slice meanwhile, so the first
+        // users' tokens are written, and their OAuth refreshes started, at once.
+        const running = this.pool.run(jobs.slice(MAIN_THREAD_SLICE), nowMs, done, this.currentKeys());
+        done(runHere(jobs.slice(0, MAIN_THREAD_SLICE)));
+        await running;
+      }
     } catch (error) {
       this.options.log.error({ err: describeError(error) }, 'Signing threads failed; signing on the main thread');
       apply(runHere([...pending.values()]));
