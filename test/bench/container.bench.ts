@@ -299,7 +299,11 @@ async function startSandbox(kind: CredmonKind, condorConfig?: string): Promise<S
     container,
     healthyS: handle.healthyAfterS,
     readyS,
-    driver: (args) => runInContainer(container, project, '/tmp/credmon-bench-driver.mjs', args),
+    driver: (args) =>
+      runInContainer(container, project, '/tmp/credmon-bench-driver.mjs', [
+        ...args,
+        ...(profiled(kind) ? ['--idle-ticks', '8'] : []),
+      ]),
     storm: (args) => runInContainer(container, project, '/tmp/credmon-bench-oauth-storm.mjs', args),
     async [Symbol.asyncDispose]() {
       live.delete(sandbox);
@@ -522,6 +526,10 @@ function printTable(
     line(
       'credmon CPU during issuance, cores',
       kinds.map((k) => num(pick(k, 'issue', 'credmonCoresUsed'), 2)),
+    );
+    line(
+      '  CPU s in all / of which in the kernel',
+      kinds.map((k) => `${num(pick(k, 'issue', 'credmonCpuS'), 2)} / ${num(pick(k, 'issue', 'credmonSystemCpuS'), 2)}`),
     );
     line(
       'late user (submits 0.3 s in): .use after, s',

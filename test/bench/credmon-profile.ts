@@ -15,7 +15,7 @@ const IN_CONTAINER = '/tmp/credmon-cpu-profile';
 
 /** The HTCondor configuration that makes the master start the credmon under the V8 profiler. */
 export function cpuProfileConfig(): string {
-  return `CREDMON_OAUTH_ENVIRONMENT = "CREDMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=${IN_CONTAINER} --cpu-prof-interval=500'"`;
+  return `CREDMON_OAUTH_ENVIRONMENT = "CREDMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=${IN_CONTAINER} --cpu-prof-interval=1000'"`;
 }
 
 interface ProfileNode {
