@@ -21,6 +21,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   utimesSync,
   watch,
   writeFileSync,
@@ -173,13 +174,21 @@ function createCredentials(credDir: string, provider: string, tokenUrl: string, 
   return users;
 }
 
-function refreshed(credDir: string, provider: string, user: string): boolean {
+/**
+ * When both of the user's files held what the endpoint sent (the later of their change times: a rename sets it), or
+ * undefined while one of them does not yet. Timing by the files, not by when this process noticed, keeps a change
+ * that only the safety sweep found (the watch can drop events in a flood) from counting late.
+ */
+function refreshedAtMs(credDir: string, provider: string, user: string): number | undefined {
   try {
-    const use = readFileSync(join(credDir, user, `${provider}.use`), 'utf8');
-    const top = readFileSync(join(credDir, user, `${provider}.top`), 'utf8');
-    return use.includes(`at-new-`) && use.includes(`rt-${user}`) && top.includes(`rt-new-rt-${user}`);
+    const usePath = join(credDir, user, `${provider}.use`);
+    const topPath = join(credDir, user, `${provider}.top`);
+    const use = readFileSync(usePath, 'utf8');
+    const top = readFileSync(topPath, 'utf8');
+    if (!(use.includes(`at-new-`) && use.includes(`rt-${user}`) && top.includes(`rt-new-rt-${user}`))) return undefined;
+    return Math.max(statSync(usePath).ctimeMs, statSync(topPath).ctimeMs);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -252,9 +261,10 @@ async function storm(): Promise<object> {
     const pending = new Set(users);
     const doneAt = new Map<string, number>();
     const check = (user: string): void => {
-      if (pending.has(user) && refreshed(credDir, provider, user)) {
+      const at = pending.has(user) ? refreshedAtMs(credDir, provider, user) : undefined;
+      if (at !== undefined) {
         pending.delete(user);
-        doneAt.set(user, nowMs());
+        doneAt.set(user, at);
       }
     };
     const watchers = users.map((user) =>
