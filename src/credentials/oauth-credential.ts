@@ -77,8 +77,9 @@ export type OAuthStoreOutcome =
  * deletion): then nothing is written. Write order: `.top` first (durable) when the refresh token rotated, so the new
  * one is on disk before anything else can fail; then `.use` (not fsynced: derived from `.top`, refreshed again at
  * start if a power loss empties it). Both off the main thread: a file created while the file system commits other
- * refreshes' fsyncs can wait for that commit, and the refreshes still in flight must not wait with it. The `.use` is not written when
- * the `.top` could not be: a fresh `.use` beside an old `.top` would hide that the `.top` still needs writing.
+ * refreshes' fsyncs can wait for that commit, and the refreshes still in flight must not wait with it. The `.use` is
+ * not written when the `.top` could not be: a fresh `.use` beside an old `.top` would hide that the `.top` still
+ * needs writing.
  */
 export async function storeOAuthRefresh(
   dir: CredentialDirectory,

@@ -139,7 +139,13 @@ export async function refreshOAuthCredential(
     }
   });
   if ('kind' in answer) return answer;
-  return storeAnswer(ctx, { user, name, credential, top, held, refreshToken, fraction }, answer);
+  try {
+    return await storeAnswer(ctx, { user, name, credential, top, held, refreshToken, fraction }, answer);
+  } catch (error) {
+    // A write that fails otherwise than for space (DiskFull is an outcome of its own): tried again later, as a
+    // failure that may pass; the provider, which answered, is not slowed down for it.
+    return { ...unavailableOutcome(error, `Cannot store the refreshed ${name} tokens of user ${user}`), ...onDisk };
+  }
 }
 
 interface AnsweredRefresh {
