@@ -58,6 +58,8 @@ export async function readCappedText(
     if (chunk.done === true) break;
     total += chunk.value.byteLength;
     if (total > maxBytes) {
+      // The iterator holds the body (a WHATWG stream is locked to it): ending it cancels the body, then the rest goes.
+      void reader.return?.()?.catch(() => undefined);
       answer.discard();
       throw tooLarge();
     }
