@@ -29,6 +29,8 @@ export interface Options {
   readonly oauthDelayMs: number;
   /** Where our credmon's V8 CPU profiles go (credmon-profile.ts), or undefined: no profiler. */
   readonly cpuProfile: string | undefined;
+  /** Extra HTCondor configuration for our credmon's sandboxes only (A/B of a setting: `--condor-config 'K = v'`). */
+  readonly condorConfig: string;
 }
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -59,6 +61,7 @@ export function parseOptions(argv: readonly string[]): Options {
     oauth: count('oauth', 0),
     oauthDelayMs: count('oauth-delay-ms', 100),
     cpuProfile: value('cpu-profile'),
+    condorConfig: value('condor-config') ?? '',
   };
 }
 

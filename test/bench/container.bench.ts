@@ -10,6 +10,7 @@
  * Options: --credmon both, or a list of ours, ours-nometrics (metrics listeners off), python (both = ours,python)
  *          --oauth 1000 --oauth-delay-ms 100 (a storm of due OAuth refreshes over HTTPS; 0 = none, the default)
  *          --cpu-profile DIR (our credmon under node --cpu-prof; its profiles and their summaries in DIR)
+ *          --condor-config 'KNOB = value' (added to our credmon's sandboxes only, to compare a setting)
  *          --users 1000,10000   --trials 50 (SIGHUP→.use samples per N)
  *          --idle-s 60   --startup-runs 3 (compose up + first submit; 0 = skip)   --build (build both images first)
  * Images: credmon-sandbox:pybench (docker/Dockerfile) and credmon-sandbox:pybench-python
@@ -71,6 +72,8 @@ async function probeReady(name: string, started: number, upDone: () => boolean):
 }
 
 let cpuProfileDir: string | undefined;
+/** --condor-config: our credmon's sandboxes only. */
+let oursConfig = '';
 const profiled = (kind: CredmonKind): boolean => cpuProfileDir !== undefined && kind !== 'python';
 
 /** Takes the credmon's CPU profiles (it is restarted by the master) and prints where its main thread's time went. */
@@ -96,6 +99,7 @@ async function startSandbox(kind: CredmonKind, condorConfig?: string): Promise<S
       CONDOR_EXTRA_CONFIG: [
         kind === 'ours-nometrics' ? METRICS_OFF : '',
         profiled(kind) ? cpuProfileConfig() : '',
+        python ? '' : oursConfig,
         condorConfig ?? '',
       ].join('\n'),
     },
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
   const gitCommit = `${(await run('git', ['rev-parse', 'HEAD'])).stdout.trim()}${dirty ? '+uncommitted changes' : ''}`;
   if (options.credmons.includes('python')) scitokensDir();
   cpuProfileDir = options.cpuProfile;
+  oursConfig = options.condorConfig;
   if (options.build) await buildImages(options.credmons);
   const images: Record<string, { image: string; id: string; created: string }> = {};
   for (const kind of options.credmons) images[kind] = { image: IMAGES[kind], ...(await imageId(IMAGES[kind])) };
