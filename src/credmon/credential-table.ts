@@ -8,6 +8,11 @@ export interface Tracked {
   schedule: Schedule;
   /** A refresh or local job holds it. */
   busy: boolean;
+  /**
+   * A local credential's token as the credmon last wrote or verified it (tokenDigest), sent with its next job: a
+   * `.use` still holding it is not verified again (local-renewal.ts). Set by the job's result (job-results.ts).
+   */
+  digest: string | undefined;
 }
 
 /**
@@ -37,18 +42,20 @@ export class CredentialTable {
 
   /**
    * The local work a scan that listed `users` finds: every user whose directory changed since it was read (read it
-   * all), and every user with local credentials due at `nowMs`. Users in flight are left to their jobs.
+   * all), and every user with local credentials due at `nowMs`. Users in flight are left to their jobs. Each job
+   * carries the digests known for the credentials it may renew.
    */
   localJobs(users: ReadonlyArray<{ readonly user: string; readonly version: string }>, nowMs: number): LocalJob[] {
     const dueLocal = this.dueLocalNamesByUser(nowMs);
     const jobs: LocalJob[] = [];
     for (const { user, version } of users) {
       if (this.usersInFlight.has(user)) continue;
-      if (this.userVersions.get(user) !== version) jobs.push({ user, version });
-      else {
-        const names = dueLocal.get(user);
-        if (names) jobs.push({ user, names });
+      if (this.userVersions.get(user) !== version) {
+        jobs.push(this.withDigests({ user, version }, this.namesByUser.get(user)));
+        continue;
       }
+      const names = dueLocal.get(user);
+      if (names) jobs.push(this.withDigests({ user, names }, names));
     }
     return jobs;
   }
@@ -71,7 +78,7 @@ export class CredentialTable {
     for (const ref of credentials) {
       const entry = this.get(user, ref.name);
       if (entry && entry.ref.kind === ref.kind) entry.schedule = directoryChanged(entry.schedule, ref.kind);
-      else this.add({ ref, schedule: newSchedule(), busy: false });
+      else this.add({ ref, schedule: newSchedule(), busy: false, digest: undefined });
     }
   }
 
@@ -119,6 +126,16 @@ export class CredentialTable {
       else due.set(entry.ref.user, [entry.ref.name]);
     }
     return due;
+  }
+
+  /** `job` with the digests known of its user's credentials `names` (none known: the job as it is, less to clone). */
+  private withDigests(job: LocalJob, names: Iterable<string> | undefined): LocalJob {
+    const digests = new Map<string, string>();
+    for (const name of names ?? []) {
+      const digest = this.get(job.user, name)?.digest;
+      if (digest !== undefined) digests.set(name, digest);
+    }
+    return digests.size === 0 ? job : { ...job, digests };
   }
 
   private markBusy(jobs: readonly LocalJob[], busy: boolean): void {

@@ -13,7 +13,8 @@ export interface JobResultTarget extends StepApplier {
 
 /**
  * Applies what one local job found and did: a read of the user's directory updates the table (and odd entries in it
- * are reported once), then each local outcome's step. Returns how many tokens the job issued.
+ * are reported once), then each local outcome's step and the digest of its token. Returns how many tokens the job
+ * issued.
  * `logEachToken` false (a bulk issuance) logs each token at debug only.
  */
 export function applyJobResult(target: JobResultTarget, result: LocalJobResult, logEachToken: boolean): number {
@@ -45,6 +46,9 @@ export function applyJobResult(target: JobResultTarget, result: LocalJobResult, 
     if (!entry) continue;
     const at = { user, name, nowMs: target.now(), random: target.random };
     target.apply(entry, stepAfterLocal(outcome, entry.schedule, at, logEachToken));
+    // The token now in the `.use`, so that the next look at it (after our own write changed the directory, say)
+    // skips its signature; after any other outcome the `.use` is not known to hold a good token.
+    entry.digest = outcome.kind === 'issued' || outcome.kind === 'fresh' ? outcome.digest : undefined;
     if (outcome.kind === 'issued') issued++;
   }
   return issued;

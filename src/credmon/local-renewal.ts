@@ -9,7 +9,7 @@ import {
   type CredentialDirectory,
   type CredentialRef,
 } from '../credentials/index.js';
-import type { LocalIssuer } from '../issuer/index.js';
+import { tokenDigest, type LocalIssuer } from '../issuer/index.js';
 import { DiskFull, describeError } from '../shared/errors.js';
 import {
   LOCAL_RENEWAL_FRACTION,
@@ -36,9 +36,14 @@ export interface LocalRenewalContext {
   readonly processStartMs: number;
 }
 
+/**
+ * What renewal found or did. `digest` (issued, fresh): the tokenDigest of the token now in the `.use`, which the
+ * credential table keeps and sends with the next job; undefined for the empty token of a refused user, which has no
+ * signature to verify.
+ */
 export type LocalOutcome =
-  | { readonly kind: 'issued'; readonly dueMs: number; readonly life: UseLife }
-  | { readonly kind: 'fresh'; readonly dueMs: number; readonly life: UseLife }
+  | { readonly kind: 'issued'; readonly dueMs: number; readonly life: UseLife; readonly digest: string | undefined }
+  | { readonly kind: 'fresh'; readonly dueMs: number; readonly life: UseLife; readonly digest: string | undefined }
   /** The `.top` is gone: the credential was deleted. */
   | { readonly kind: 'gone' }
   /** The `.top` holds a refresh token: an OAuth credential that the local issuer must never touch. */
@@ -50,6 +55,16 @@ export type LocalOutcome =
   /** No space for the new `.use` (the old one is kept): retry soon; reported once per incident, not per token. */
   | { readonly kind: 'disk-full'; readonly problem: string };
 
+/** What the caller already knows of a local credential, to spare work. */
+export interface KnownLocal {
+  /** False: the listing showed no `.use`, so it is not read (default true). */
+  readonly hasUse?: boolean;
+  /** The user directory was just checked to be a real one (default false: the write checks it). */
+  readonly directoryChecked?: boolean;
+  /** The digest of the token the credmon last wrote or verified for it: that token is not verified again. */
+  readonly digest?: string | undefined;
+}
+
 /**
  * Looks at one local credential and signs a new token when its `.use` is missing, unreadable, due, or not what this
  * issuer would sign now (another key, issuer, audience or subject). Synchronous; never throws.
@@ -59,11 +74,11 @@ export function renewLocalCredential(
   user: string,
   name: string,
   nowMs: number,
-  known: { readonly hasUse: boolean; readonly directoryChecked: boolean } = { hasUse: true, directoryChecked: false },
+  known: KnownLocal = {},
 ): LocalOutcome {
   let files;
   try {
-    files = readLocalCredentialSync(ctx.directory, user, name, { readUse: known.hasUse });
+    files = readLocalCredentialSync(ctx.directory, user, name, { readUse: known.hasUse ?? true });
   } catch (error) {
     return { kind: 'invalid', problem: `Cannot use ${user}/${name}: ${describeError(error)}` };
   }
@@ -79,8 +94,8 @@ export function renewLocalCredential(
     try {
       const use = parseUseFile(`${user}/${name}.use`, files.use.content, { allowEmptyToken: true });
       const dueMs = renewAtMs(use, files.use, LOCAL_RENEWAL_FRACTION);
-      if (dueMs > nowMs && issuer.isCurrent(use.accessToken, user)) {
-        return { kind: 'fresh', dueMs, life: useLifeOf(use, files.use) };
+      if (dueMs > nowMs && issuer.isCurrent(use.accessToken, user, known.digest)) {
+        return { kind: 'fresh', dueMs, life: useLifeOf(use, files.use), digest: digestOf(use.accessToken) };
       }
     } catch {
       // An unreadable .use (a crash, a power loss, a hand edit) is simply replaced.
@@ -90,22 +105,32 @@ export function renewLocalCredential(
     if (issuer instanceof Error) throw issuer;
     const token = issuer.issue(user, Math.floor(nowMs / 1000));
     const content = formatLocalUseFile(token.jwt, token.lifetimeS, issuer.config.useJson);
-    writeUseFileSync(ctx.directory, user, name, content, { directoryChecked: known.directoryChecked });
+    writeUseFileSync(ctx.directory, user, name, content, { directoryChecked: known.directoryChecked ?? false });
     const dueMs = renewAfterWriteMs(nowMs, token.lifetimeS * 1000, LOCAL_RENEWAL_FRACTION);
-    return { kind: 'issued', dueMs, life: lifeAfterWrite(nowMs, token.lifetimeS) };
+    return { kind: 'issued', dueMs, life: lifeAfterWrite(nowMs, token.lifetimeS), digest: digestOf(token.jwt) };
   } catch (error) {
     const problem = `Failed to renew SciToken for user: ${user}: ${describeError(error)}`;
     return { kind: error instanceof DiskFull ? 'disk-full' : 'failed', problem };
   }
 }
 
-/** One unit of local work: a user whose directory changed (read it all), or named credentials that are due. */
+/** The empty token of a refused user has nothing to verify, so nothing to remember. */
+function digestOf(jwt: string): string | undefined {
+  return jwt === '' ? undefined : tokenDigest(jwt);
+}
+
+/**
+ * One unit of local work: a user whose directory changed (read it all), or named credentials that are due.
+ * Plain data and a Map, as jobs cross to the worker threads by structured clone.
+ */
 export interface LocalJob {
   readonly user: string;
   /** undefined: read the user's directory, report every credential in it and renew its local ones. */
   readonly names?: readonly string[] | undefined;
   /** The directory's version as the scan saw it (taken before the directory is read, so a later change shows). */
   readonly version?: string | undefined;
+  /** The digest of each local token the credential table knows for the user, by credential name (KnownLocal). */
+  readonly digests?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface LocalJobResult {
@@ -145,21 +170,16 @@ export function runLocalJob(
   nowMs: number,
   versionOf: (user: string) => string | undefined,
 ): LocalJobResult {
+  const renew = (name: string): LocalOutcome =>
+    renewLocalCredential(ctx, job.user, name, nowMs, { digest: job.digests?.get(name) });
   try {
-    if (job.names) {
-      return {
-        user: job.user,
-        local: job.names.map((name) => ({ name, outcome: renewLocalCredential(ctx, job.user, name, nowMs) })),
-      };
-    }
+    if (job.names) return { user: job.user, local: job.names.map((name) => ({ name, outcome: renew(name) })) };
     const version = versionOf(job.user);
     const listing = ctx.directory.readUserDirectorySync(job.user, ctx.processStartMs);
     const credentials = listing.exists
       ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles, ctx.clientProviders)
       : [];
-    const local = credentials
-      .filter((c) => c.kind === 'local')
-      .map((c) => ({ name: c.name, outcome: renewLocalCredential(ctx, job.user, c.name, nowMs) }));
+    const local = credentials.filter((c) => c.kind === 'local').map((c) => ({ name: c.name, outcome: renew(c.name) }));
     return {
       user: job.user,
       listing: {

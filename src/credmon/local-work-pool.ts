@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { LocalIssuerConfig } from '../config/index.js';
 import type { SigningKey } from '../issuer/index.js';
 import type { LocalJob, LocalJobResult } from './local-renewal.js';
@@ -119,9 +119,7 @@ export class LocalWorkPool {
   }
 
   private spawn(): PoolWorker {
-    // Under tsx (tests, benchmarks) the sources are .ts; the image runs the compiled .js.
-    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const worker = new Worker(new URL(`./local-worker.${ext}`, import.meta.url), {
+    const worker = startWorker({
       workerData: this.options.setup,
       // Signing makes short-lived garbage only: a small young generation keeps each thread's memory low.
       resourceLimits: { maxYoungGenerationSizeMb: 8 },
@@ -166,4 +164,17 @@ export class LocalWorkPool {
     }, this.options.idleMs ?? 5_000);
     entry.idleTimer.unref();
   }
+}
+
+/**
+ * Starts local-worker: the compiled .js, as the image runs it. Under tsx (the tests) the sources are .ts, and on
+ * Node 20 a worker thread does not get tsx's loader from `--import tsx` (its .ts entry fails with
+ * ERR_UNKNOWN_FILE_EXTENSION, and the pool fell back to this thread unseen), so a bootstrap registers tsx there first.
+ */
+function startWorker(options: WorkerOptions): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./local-worker.js', import.meta.url), options);
+  const entry = JSON.stringify(new URL('./local-worker.ts', import.meta.url).href);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const bootstrap = `import(${tsx}).then((api) => { api.register(); return import(${entry}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
 }

@@ -2,7 +2,8 @@ export { buildClaims, buildScopes, type SciTokenClaims } from './build-claims.js
 export { ensureSigningKey, type KeySetupOutcome } from './ensure-signing-key.js';
 export { GroupMapfile, groupsFor } from './group-mapfile.js';
 export { buildDiscoveryDocument, toPublicJwk } from './issuer-documents.js';
-export { signToken, verifyToken } from './sign-token.js';
+export { decodeToken, signToken, verifyToken, type DecodedToken } from './sign-token.js';
+export { tokenDigest } from './token-digest.js';
 export { LocalIssuer, type IssuedToken, type IssuerWarnings, type LocalIssuerOptions } from './local-issuer.js';
 export {
   ScopeExpression,

@@ -4,8 +4,9 @@ import { ReportOnce } from '../shared/report-once.js';
 import { buildClaims, buildScopes } from './build-claims.js';
 import { GroupMapfile } from './group-mapfile.js';
 import { ScopeExpression, classadEvalEvaluator, type ClassAdEvaluator } from './scope-expression.js';
-import { signToken, verifyToken } from './sign-token.js';
+import { decodeToken, signToken, verifyToken } from './sign-token.js';
 import type { SigningKey } from './signing-key.js';
+import { tokenDigest } from './token-digest.js';
 
 export interface IssuedToken {
   /** The signed token; '' for a user that LOCAL_CREDMON_AUTHZ_GROUP_REQUIREMENT refuses (upstream writes it so). */
@@ -104,19 +105,24 @@ export class LocalIssuer {
    * True when `token` is what this issuer would give `user` now: for a refused user the empty token; else a token
    * its current key verifies whose header and claims match (key id, algorithm, issuer, subject, audience, scope).
    * After a key rotation, a configuration change or a change of group, old tokens are re-signed.
+   * `knownDigest`: the tokenDigest of a token this credmon signed or verified. When `token` has it, its signature is
+   * not verified again (three times the cost of signing it, for every `.use` a scan re-reads after our own writes);
+   * every other check still applies, the kid among them, so a key rotation still re-signs it.
    */
-  isCurrent(token: string, user: string): boolean {
+  isCurrent(token: string, user: string, knownDigest?: string): boolean {
     const entitlement = this.entitlement(user);
     if (entitlement.denied) return token === '';
-    const verified = verifyToken(this.key, token);
-    if (!verified) return false;
-    const { header, claims } = verified;
+    const known = knownDigest !== undefined && tokenDigest(token) === knownDigest;
+    const decoded = known ? decodeToken(token) : verifyToken(this.key, token);
+    if (!decoded) return false;
+    const { header, claims } = decoded;
     const aud = Array.isArray(claims['aud'])
       ? (claims['aud'] as unknown[])
       : claims['aud'] === undefined
         ? []
         : [claims['aud']];
     return (
+      header['alg'] === this.key.alg &&
       header['kid'] === this.key.kid &&
       claims['iss'] === this.config.issuer &&
       claims['sub'] === user &&

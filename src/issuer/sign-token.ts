@@ -16,27 +16,52 @@ export function signToken(key: SigningKey, claims: SciTokenClaims): string {
   return `${input}.${signature.toString('base64url')}`;
 }
 
+/** A compact JWS's protected header and claims, both JSON objects. */
+export interface DecodedToken {
+  readonly header: Record<string, unknown>;
+  readonly claims: Record<string, unknown>;
+}
+
+/**
+ * The header and claims of a compact JWS, without verifying its signature (the caller knows the token by other means:
+ * LocalIssuer.isCurrent with a known digest); undefined when it is malformed: not three non-empty segments, or a
+ * header or claims segment that is not a JSON object.
+ */
+export function decodeToken(token: string): DecodedToken | undefined {
+  return splitToken(token)?.decoded;
+}
+
 /**
  * Verifies a compact JWS made by signToken with `key`; returns its header and claims, or undefined when the token
  * is malformed, uses another algorithm, or the signature does not verify. Expiry is not checked here.
  */
-export function verifyToken(
-  key: SigningKey,
+export function verifyToken(key: SigningKey, token: string): DecodedToken | undefined {
+  const split = splitToken(token);
+  if (!split || split.decoded.header['alg'] !== key.alg) return undefined;
+  try {
+    const ok = verify(
+      HASH[key.alg],
+      Buffer.from(split.signingInput),
+      keyFor(key.alg, key.publicKey),
+      Buffer.from(split.signature, 'base64url'),
+    );
+    return ok ? split.decoded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one parser of both: the decoded segments, and what the signature covers. */
+function splitToken(
   token: string,
-): { readonly header: Record<string, unknown>; readonly claims: Record<string, unknown> } | undefined {
+): { readonly decoded: DecodedToken; readonly signingInput: string; readonly signature: string } | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) return undefined;
   try {
     const header = parseObject(parts[0]);
-    if (!header || header['alg'] !== key.alg) return undefined;
-    const ok = verify(
-      HASH[key.alg],
-      Buffer.from(`${parts[0]}.${parts[1]}`),
-      keyFor(key.alg, key.publicKey),
-      Buffer.from(parts[2], 'base64url'),
-    );
-    const claims = ok ? parseObject(parts[1]) : undefined;
-    return claims ? { header, claims } : undefined;
+    const claims = header && parseObject(parts[1]);
+    if (!header || !claims) return undefined;
+    return { decoded: { header, claims }, signingInput: `${parts[0]}.${parts[1]}`, signature: parts[2] };
   } catch {
     return undefined;
   }

@@ -68,6 +68,29 @@ describe('CredentialTable', () => {
     assert.equal(table.get('alice', 'scitokens'), undefined);
   });
 
+  it("sends the digests it knows of a user's local tokens with the user's jobs: a changed directory, due names", () => {
+    const table = new CredentialTable();
+    table.updateUser('alice', 'v1', [local('alice'), local('alice', 'other'), oauth('alice')]);
+    const entry = table.get('alice', 'scitokens');
+    assert.ok(entry);
+    entry.digest = 'digest-of-scitokens';
+    const digests = new Map([['scitokens', 'digest-of-scitokens']]);
+    assert.deepEqual(table.localJobs([{ user: 'alice', version: 'v2' }], 0), [
+      { user: 'alice', version: 'v2', digests },
+    ]);
+    assert.deepEqual(table.localJobs([{ user: 'alice', version: 'v1' }], 0), [
+      { user: 'alice', names: ['scitokens', 'other'], digests },
+    ]);
+    entry.schedule = succeeded(100);
+    assert.deepEqual(
+      table.localJobs([{ user: 'alice', version: 'v1' }], 0),
+      [{ user: 'alice', names: ['other'] }],
+      'only the named credentials’ digests; none known, none sent',
+    );
+    table.updateUser('alice', 'v2', [{ user: 'alice', name: 'scitokens', kind: 'oauth' }]);
+    assert.equal(table.get('alice', 'scitokens')?.digest, undefined, 'a credential whose kind changed starts afresh');
+  });
+
   it('forgets users that a scan no longer lists', () => {
     const table = new CredentialTable();
     table.updateUser('alice', 'v1', [local('alice')]);

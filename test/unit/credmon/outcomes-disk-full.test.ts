@@ -34,7 +34,7 @@ describe('outcomes on a full disk: local renewal', () => {
   it('issued says done; other failures say nothing about the disk', () => {
     assert.equal(
       stepAfterLocal(
-        { kind: 'issued', dueMs: NOW, life: { writtenMs: NOW, expiresMs: undefined } },
+        { kind: 'issued', dueMs: NOW, life: { writtenMs: NOW, expiresMs: undefined }, digest: 'D' },
         newSchedule(),
         at,
         true,

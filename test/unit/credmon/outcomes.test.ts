@@ -22,7 +22,7 @@ const backingOff = failedTransiently(newSchedule(), 'HTTP 503', { nowMs: 0, rand
 
 describe('outcomes: local renewal', () => {
   it('issued: due at the renewal time, logged at info (debug in bulk), credential.issued emitted', () => {
-    const issued: LocalOutcome = { kind: 'issued', dueMs: NOW + 600_000, life: LIFE };
+    const issued: LocalOutcome = { kind: 'issued', dueMs: NOW + 600_000, life: LIFE, digest: 'D' };
     const step = stepAfterLocal(issued, backingOff, at, true);
     assert.deepEqual(step.schedule, succeeded(NOW + 600_000, LIFE));
     assert.deepEqual(step.schedule?.life, LIFE, 'the .use written is remembered: when, and until when');
@@ -35,7 +35,7 @@ describe('outcomes: local renewal', () => {
   });
 
   it('fresh: due at the renewal time, silent; gone: untracked; neither needs a write', () => {
-    assert.deepEqual(stepAfterLocal({ kind: 'fresh', dueMs: NOW + 5, life: LIFE }, backingOff, at, true), {
+    assert.deepEqual(stepAfterLocal({ kind: 'fresh', dueMs: NOW + 5, life: LIFE, digest: 'D' }, backingOff, at, true), {
       schedule: succeeded(NOW + 5, LIFE),
       write: 'not-needed',
     });

@@ -6,7 +6,7 @@ import { lookupFrom } from '../../../src/config/condor-config.js';
 import { parseCredmonConfig } from '../../../src/config/credmon-config.js';
 import { buildClaims } from '../../../src/issuer/build-claims.js';
 import { buildDiscoveryDocument, toPublicJwk } from '../../../src/issuer/issuer-documents.js';
-import { signToken } from '../../../src/issuer/sign-token.js';
+import { decodeToken, signToken, verifyToken } from '../../../src/issuer/sign-token.js';
 import { parseSigningKey } from '../../../src/issuer/signing-key.js';
 
 const config = parseCredmonConfig(
@@ -72,6 +72,34 @@ describe('signToken and toPublicJwk', () => {
     assert.deepEqual([jwk.kty, jwk.alg, jwk.kid, jwk.use, jwk.e], ['RSA', 'RS256', 'rsa-1', 'sig', 'AQAB']);
     const { payload } = await jwtVerify(jwt, await importJWK(jwk, 'RS256'));
     assert.equal(payload.sub, 'bob');
+  });
+
+  it('decodeToken reads header and claims without verifying; verifyToken verifies them', () => {
+    const claims = buildClaims(config, 'alice', [], Math.floor(Date.now() / 1000));
+    const jwt = signToken(ecKey('other'), claims);
+    assert.deepEqual(decodeToken(jwt), { header: { alg: 'ES256', kid: 'other', typ: 'JWT' }, claims: { ...claims } });
+    assert.equal(verifyToken(ecKey('other'), jwt), undefined, 'another key: not verified');
+  });
+
+  it('decodeToken and verifyToken refuse a malformed token', () => {
+    const key = ecKey();
+    const jwt = signToken(key, buildClaims(config, 'alice', [], Math.floor(Date.now() / 1000)));
+    const [header = '', claims = '', signature = ''] = jwt.split('.');
+    const b64 = (text: string): string => Buffer.from(text).toString('base64url');
+    for (const bad of [
+      '',
+      `${header}.${claims}`,
+      `${header}.${claims}.${signature}.x`,
+      `${header}..${signature}`,
+      `${header}.${claims}.`,
+      `${b64('{"alg": "ES256"')}.${claims}.${signature}`,
+      `${header}.${b64('"alice"')}.${signature}`,
+      `${header}.${b64('null')}.${signature}`,
+    ]) {
+      assert.equal(decodeToken(bad), undefined, bad);
+      assert.equal(verifyToken(key, bad), undefined, bad);
+    }
+    assert.ok(verifyToken(key, jwt));
   });
 
   it('builds a discovery document whose issuer is exactly the configured one', () => {
