@@ -15,6 +15,7 @@ import {
   rejected,
   succeeded,
   waitForChange,
+  withLife,
   type Schedule,
 } from './schedule.js';
 
@@ -196,7 +197,7 @@ function providerUnavailable(
 ): Step {
   const { user, name } = at;
   const failed = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY }, outcome.retryAfterMs);
-  const next = outcome.life ? { ...failed, life: outcome.life } : failed;
+  const next = outcome.life ? withLife(failed, outcome.life) : failed;
   const retryInS = Math.round((next.dueMs - at.nowMs) / 1000);
   return {
     schedule: next,
@@ -231,7 +232,7 @@ export function stepAfterClient(outcome: ClientOutcome, schedule: Schedule, at: 
     }
     case 'rejected': {
       const failed = failedTransiently(schedule, outcome.problem, { ...at, retry: PROVIDER_RETRY });
-      const next = outcome.life ? { ...failed, life: outcome.life } : failed;
+      const next = outcome.life ? withLife(failed, outcome.life) : failed;
       const step = withProblem(schedule, next, outcome.problem, 'not-needed');
       return {
         ...step,

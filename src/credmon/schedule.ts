@@ -33,7 +33,7 @@ export const PROVIDER_RETRY = { baseMs: 30_000, capMs: 30 * 60_000 } as const;
 export const MAX_RETRY_AFTER_MS = MAX_RETRY_AFTER_S * 1000;
 
 export function newSchedule(): Schedule {
-  return { dueMs: 0, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
+  return make(0, 0, undefined, undefined, undefined, undefined);
 }
 
 export function isDue(schedule: Schedule, nowMs: number): boolean {
@@ -45,8 +45,7 @@ export function isDue(schedule: Schedule, nowMs: number): boolean {
  * token (written now) forgotten.
  */
 export function succeeded(nextDueMs: number, life?: UseLife): Schedule {
-  const schedule = { dueMs: nextDueMs, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined };
-  return life ? { ...schedule, life } : schedule;
+  return make(nextDueMs, 0, undefined, undefined, undefined, life);
 }
 
 /**
@@ -66,18 +65,19 @@ export function failedTransiently(
   const failures = schedule.failures + 1;
   let delayMs = backoffDelayMs(failures, at.random, at.retry.baseMs, at.retry.capMs);
   if (retryAfterMs !== undefined && retryAfterMs > delayMs) delayMs = Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
-  return { ...schedule, dueMs: at.nowMs + delayMs, failures, problem };
+  const { rejectedTopMtimeMs, held, life } = schedule;
+  return make(at.nowMs + delayMs, failures, problem, rejectedTopMtimeMs, held, life);
 }
 
 /** Nothing to do until the files change (a broken `.meta`, a `.top` without refresh token, no refresh token at all). */
 export function waitForChange(schedule: Schedule, problem?: string): Schedule {
-  return { ...schedule, dueMs: WHEN_CHANGED, problem: problem ?? schedule.problem };
+  const { failures, rejectedTopMtimeMs, held, life } = schedule;
+  return make(WHEN_CHANGED, failures, problem ?? schedule.problem, rejectedTopMtimeMs, held, life);
 }
 
 /** The provider refused the refresh token for good: wait until a new login replaces the `.top` (nothing held). */
 export function rejected(problem: string, topMtimeMs: number, life?: UseLife): Schedule {
-  const schedule = { dueMs: WHEN_CHANGED, failures: 0, problem, rejectedTopMtimeMs: topMtimeMs };
-  return life ? { ...schedule, life } : schedule;
+  return make(WHEN_CHANGED, 0, problem, topMtimeMs, undefined, life);
 }
 
 /**
@@ -88,13 +88,20 @@ export function rejected(problem: string, topMtimeMs: number, life?: UseLife): S
  */
 export function directoryChanged(schedule: Schedule, kind: 'local' | 'oauth' | 'client'): Schedule {
   if (kind !== 'local' && schedule.failures > 0) return schedule;
-  return { ...schedule, dueMs: 0 };
+  const { failures, problem, rejectedTopMtimeMs, held, life } = schedule;
+  return make(0, failures, problem, rejectedTopMtimeMs, held, life);
 }
 
 /** The schedule with `held` as its held refresh token (none when undefined). */
 export function holding(schedule: Schedule, held: HeldRefreshToken | undefined): Schedule {
-  const { held: _previous, ...rest } = schedule;
-  return held ? { ...rest, held } : rest;
+  const { dueMs, failures, problem, rejectedTopMtimeMs, life } = schedule;
+  return make(dueMs, failures, problem, rejectedTopMtimeMs, held, life);
+}
+
+/** The schedule with `life` as what is known of the `.use` on disk (a failure that read it, say). */
+export function withLife(schedule: Schedule, life: UseLife): Schedule {
+  const { dueMs, failures, problem, rejectedTopMtimeMs, held } = schedule;
+  return make(dueMs, failures, problem, rejectedTopMtimeMs, held, life);
 }
 
 /** Whether `problem` should be logged: only when it differs from the last one logged for this credential. */
@@ -110,4 +117,20 @@ export function earliestDueMs(
   for (const { schedule, busy } of schedules)
     if (!busy && (earliest === undefined || schedule.dueMs < earliest)) earliest = schedule.dueMs;
   return earliest;
+}
+
+/**
+ * The one place a Schedule is made: every field, in one order, in one object literal. V8 gives each object made by
+ * spreading (`{ ...schedule, dueMs }`) a hidden class of its own, so 10,000 credentials cost 10,000 classes (about
+ * 3 MB, and slower code); objects of one literal share one class.
+ */
+function make(
+  dueMs: number,
+  failures: number,
+  problem: string | undefined,
+  rejectedTopMtimeMs: number | undefined,
+  held: HeldRefreshToken | undefined,
+  life: UseLife | undefined,
+): Schedule {
+  return { dueMs, failures, problem, rejectedTopMtimeMs, held, life };
 }

@@ -157,14 +157,17 @@ function processTree(root: number): ProcStat[] {
 const treeTicks = (root: number): number => processTree(root).reduce((sum, s) => sum + s.ticks, 0);
 const treeSystemTicks = (root: number): number => processTree(root).reduce((sum, s) => sum + s.systemTicks, 0);
 
-function rssKiB(pid: number): number {
+/** A line of /proc/<pid>/status in KiB (VmRSS; RssAnon, private memory; RssFile, mapped files such as libnode). */
+function statusKiB(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile'): number {
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : 0;
   } catch {
     return 0;
   }
 }
+
+const rssKiB = (pid: number): number => statusKiB(pid, 'VmRSS');
 
 /** Proportional set size: shared pages split among the processes that map them (fair for a multi-process credmon). */
 function pssKiB(pid: number): number {
@@ -557,8 +560,11 @@ async function idle(settings: Settings, seconds: number): Promise<object> {
     pid: s.pid,
     command: commandLine(s.pid),
     rssKiB: rssKiB(s.pid),
+    rssAnonKiB: statusKiB(s.pid, 'RssAnon'),
+    rssFileKiB: statusKiB(s.pid, 'RssFile'),
     pssKiB: pssKiB(s.pid),
   }));
+  const largest = processes.reduce((a, b) => (b.rssKiB > a.rssKiB ? b : a));
   return {
     usersPresent: present,
     loadAverage: loadAverage(),
@@ -567,7 +573,9 @@ async function idle(settings: Settings, seconds: number): Promise<object> {
     cpuS: round(cpuS, 2),
     rssMiB: round(processes.reduce((sum, p) => sum + p.rssKiB, 0) / 1024),
     pssMiB: round(processes.reduce((sum, p) => sum + p.pssKiB, 0) / 1024),
-    largestProcessRssMiB: round(Math.max(...processes.map((p) => p.rssKiB)) / 1024),
+    largestProcessRssMiB: round(largest.rssKiB / 1024),
+    largestProcessAnonMiB: round(largest.rssAnonKiB / 1024),
+    largestProcessFileMiB: round(largest.rssFileKiB / 1024),
     peakRssMiB: round(peakRssKiB / 1024),
     processes,
   };

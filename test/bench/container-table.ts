@@ -115,6 +115,13 @@ export function printTable(
         '  of which the largest process / PSS of all, MiB',
         kinds.map((k) => `${num(pick(k, 'idle', 'largestProcessRssMiB'), 0)} / ${num(pick(k, 'idle', 'pssMiB'), 0)}`),
       );
+      line(
+        '  largest process: private (RssAnon) / mapped files, MiB',
+        kinds.map(
+          (k) =>
+            `${num(pick(k, 'idle', 'largestProcessAnonMiB'), 0)} / ${num(pick(k, 'idle', 'largestProcessFileMiB'), 0)}`,
+        ),
+      );
     }
   }
   if (options.oauth > 0) {

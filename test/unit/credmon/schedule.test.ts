@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { HeldRefreshToken } from '../../../src/credmon/held-refresh-token.js';
 import {
   LOCAL_RETRY,
   MAX_RETRY_AFTER_MS,
@@ -8,11 +9,13 @@ import {
   directoryChanged,
   earliestDueMs,
   failedTransiently,
+  holding,
   isDue,
   isNewProblem,
   newSchedule,
   rejected,
   succeeded,
+  withLife,
   waitForChange,
 } from '../../../src/credmon/schedule.js';
 
@@ -25,8 +28,27 @@ describe('schedule', () => {
     const failed = failedTransiently(s, 'HTTP 503', at(1000));
     assert.equal(failed.failures, 1);
     const ok = succeeded(5000);
-    assert.deepEqual(ok, { dueMs: 5000, failures: 0, problem: undefined, rejectedTopMtimeMs: undefined });
+    const none = { problem: undefined, rejectedTopMtimeMs: undefined, held: undefined, life: undefined };
+    assert.deepEqual(ok, { dueMs: 5000, failures: 0, ...none });
     assert.ok(!isDue(ok, 4999) && isDue(ok, 5000));
+  });
+
+  it('every transition makes a schedule of the same fields in the same order (one hidden class for all of them)', () => {
+    const life = { writtenMs: 1, expiresMs: 2 };
+    const held = new HeldRefreshToken('r', 1);
+    const made = [
+      newSchedule(),
+      succeeded(5000),
+      succeeded(5000, life),
+      failedTransiently(succeeded(5000, life), 'HTTP 503', at(1000)),
+      waitForChange(newSchedule(), 'broken'),
+      rejected('invalid_grant', 7, life),
+      directoryChanged(succeeded(5000), 'local'),
+      holding(newSchedule(), held),
+      withLife(newSchedule(), life),
+    ];
+    const fields = ['dueMs', 'failures', 'problem', 'rejectedTopMtimeMs', 'held', 'life'];
+    for (const schedule of made) assert.deepEqual(Object.keys(schedule), fields);
   });
 
   it('backs off exponentially with jitter up to the cap', () => {
