@@ -38,7 +38,7 @@ function forgedFor(user: string, cfg = config()): string {
 }
 
 describe('tokenDigest', () => {
-  it('is 16 bytes of SHA-256 in base64url (22 characters), the same for the same token only', () => {
+  it('is SHA-256 in base64url cut to 22 characters, the same for the same token only', () => {
     const jwt = new LocalIssuer(config(), KEY, log).issue('alice', NOW_S).jwt;
     assert.match(tokenDigest(jwt), /^[A-Za-z0-9_-]{22}$/);
     assert.equal(tokenDigest(jwt), tokenDigest(`${jwt}`));
