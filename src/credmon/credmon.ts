@@ -14,10 +14,12 @@ import { KeySetWatcher } from './key-set-watcher.js';
 import { applyJobResult, type JobResultTarget } from './job-results.js';
 import type { LocalJob } from './local-renewal.js';
 import { LocalRunner } from './local-runner.js';
+import { MemoryRelease } from './memory-release.js';
 import { credentialLogger, writeLogLine } from './log-line.js';
 import { NewUserDirectories, pickFastPathUsers } from './new-users.js';
 import { OAuthRefresher } from './oauth-refresher.js';
 import type { Step, StepApplier } from './outcomes.js';
+import { fullGarbageCollection } from '../shared/full-gc.js';
 import { ReportOnce } from '../shared/report-once.js';
 import { WakeableSleep } from './wakeable-sleep.js';
 
@@ -76,6 +78,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly results: JobResultTarget;
   private readonly newUsers: NewUserDirectories;
   private readonly keys: KeySetWatcher;
+  private readonly memory: MemoryRelease;
   private wakeRequested = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -116,6 +119,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     this.results = { ...steps, table, log, reported };
     this.newUsers = new NewUserDirectories(dir);
     this.keys = new KeySetWatcher(issuers, config.keyRotation, log, reported);
+    this.memory = new MemoryRelease({ collect: fullGarbageCollection(), busy: () => this.refresher.busy() });
   }
 
   /** Writes the pid file, clears CREDMON_COMPLETE, removes what a crash left, and starts. Resolves after one scan. */
@@ -147,6 +151,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   async stop(): Promise<void> {
     this.stopping = true;
     this.newUsers.close();
+    this.memory.close();
     this.sleeper.wake();
     await this.loop;
     await this.refresher.settle();
@@ -197,6 +202,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     const durationMs = this.now() - started;
     const summary: ScanSummary = { users: users.length, usersRead, issued, refreshesStarted, durationMs };
     if (issued > this.bulkThreshold) this.log.info(summary, `Signed ${issued} SciTokens in ${durationMs} ms`);
+    if (Math.max(usersRead, refreshesStarted) > this.bulkThreshold) this.memory.afterBulkWork();
     this.log.debug(summary, 'Scan complete');
     this.emit('scan.completed', summary);
     return summary;

@@ -81,6 +81,11 @@ export class OAuthRefresher {
     return started;
   }
 
+  /** Whether refreshes are in flight. */
+  busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
   /** Waits until no refresh is in flight. */
   async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

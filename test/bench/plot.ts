@@ -1,7 +1,8 @@
 /**
- * Draws docs/performance.svg from a benchmark result (bench-results/credmon-*.json, the newest unless one is named):
- * issuance time and SIGHUP→.use latency against the number of users, with the Python credmon's figures at 10,000.
- *   node --import tsx test/bench/plot.ts [bench-results/credmon-....json]
+ * Draws docs/performance.svg from a benchmark result: issuance time and SIGHUP→.use latency against the number of
+ * users. From a container run (bench-results/container-*.json, the newest unless one is named) both credmons of that
+ * run are drawn; from an in-process run (bench-results/credmon-*.json), this credmon with issue 6's Python figure.
+ *   node --import tsx test/bench/plot.ts [bench-results/container-....json | bench-results/credmon-....json]
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,17 +14,44 @@ interface LocalFigures {
   sighupP99Ms: number;
 }
 
-const file =
-  process.argv[2] ??
-  join(
-    'bench-results',
-    readdirSync('bench-results')
-      .filter((f) => f.startsWith('credmon-') && f.endsWith('.json'))
-      .sort()
-      .at(-1) ?? '',
-  );
-const result = JSON.parse(readFileSync(file, 'utf8')) as { date: string; machine: string; local: LocalFigures[] };
-const points = [...result.local].sort((a, b) => a.users - b.users);
+interface ContainerFigures {
+  readonly issue?: { readonly issuanceMs?: number | null };
+  readonly sighup?: { readonly p50Ms?: number; readonly p99Ms?: number };
+}
+
+interface BenchResult {
+  readonly date: string;
+  readonly machine: string | { readonly cpus: number; readonly cpuModel: string };
+  readonly local?: LocalFigures[];
+  readonly perUsers?: Record<string, Partial<Record<'ours' | 'python', ContainerFigures>>>;
+}
+
+const newest = (prefix: string): string | undefined =>
+  readdirSync('bench-results')
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .sort()
+    .at(-1);
+const file = process.argv[2] ?? join('bench-results', newest('container-') ?? newest('credmon-') ?? '');
+const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+const machine =
+  typeof result.machine === 'string' ? result.machine : `${result.machine.cpus} CPUs, ${result.machine.cpuModel}`;
+
+/** Each credmon's figures by number of users (a container run has both credmons; an in-process run has ours). */
+function figuresOf(kind: 'ours' | 'python'): LocalFigures[] {
+  if (!result.perUsers) return kind === 'ours' ? [...(result.local ?? [])] : [];
+  const out: LocalFigures[] = [];
+  for (const [users, byKind] of Object.entries(result.perUsers)) {
+    const f = byKind[kind];
+    const issuanceMs = f?.issue?.issuanceMs;
+    if (!f || typeof issuanceMs !== 'number') continue;
+    const sighupP50Ms = f.sighup?.p50Ms ?? NaN;
+    out.push({ users: Number(users), issuanceS: issuanceMs / 1000, sighupP50Ms, sighupP99Ms: f.sighup?.p99Ms ?? NaN });
+  }
+  return out.sort((a, b) => a.users - b.users);
+}
+const ours = figuresOf('ours');
+const python = figuresOf('python');
+const points = [...ours, ...python];
 
 const W = 460;
 const H = 300;
@@ -80,28 +108,54 @@ function panel(
   return out.join('\n');
 }
 
+const OURS = '#1565c0';
+const PYTHON = '#8d6e63';
+const inContainer = result.perUsers !== undefined;
 const issuance = panel(
   0,
   'Time to sign every user\u2019s token',
   'seconds',
-  [{ label: 'this credmon', color: '#1565c0', values: points.map((p) => [p.users, p.issuanceS] as const) }],
-  [[10_000, 6.5, 'Python credmon (issue 6)']],
+  [
+    { label: 'this credmon', color: OURS, values: ours.map((p) => [p.users, p.issuanceS] as const) },
+    ...(inContainer
+      ? [{ label: 'Python credmon', color: PYTHON, values: python.map((p) => [p.users, p.issuanceS] as const) }]
+      : []),
+  ],
+  inContainer ? [] : [[10_000, 6.5, 'Python credmon (issue 6)']],
 );
 const sighup = panel(
   W,
-  'SIGHUP \u2192 .use for a new user',
+  'SIGHUP \u2192 .use for a new user (p50, p99)',
   'milliseconds',
   [
-    { label: 'p50', color: '#2e7d32', values: points.map((p) => [p.users, p.sighupP50Ms] as const) },
-    { label: 'p99', color: '#ef6c00', values: points.map((p) => [p.users, p.sighupP99Ms] as const), dashed: true },
+    { label: 'this credmon, p50', color: OURS, values: ours.map((p) => [p.users, p.sighupP50Ms] as const) },
+    {
+      label: 'this credmon, p99',
+      color: OURS,
+      values: ours.map((p) => [p.users, p.sighupP99Ms] as const),
+      dashed: true,
+    },
+    ...(inContainer
+      ? [
+          { label: 'Python, p50', color: PYTHON, values: python.map((p) => [p.users, p.sighupP50Ms] as const) },
+          {
+            label: 'Python, p99',
+            color: PYTHON,
+            values: python.map((p) => [p.users, p.sighupP99Ms] as const),
+            dashed: true,
+          },
+        ]
+      : []),
   ],
   [],
 );
+const where = inContainer ? 'in the sandbox container, both credmons in one run' : 'in process';
+const note = inContainer ? '' : "; Python's SIGHUP figure at 10k: 524-544 ms";
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 20}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${issuance}
 ${sighup}
-<text x="${W}" y="${H + 14}" text-anchor="middle" font-size="10" fill="#666">${result.machine}, ${result.date} (${file}); Python's SIGHUP figure at 10k: 524-544 ms</text>
+<text x="${W}" y="${H + 14}" text-anchor="middle" font-size="10" fill="#666">${where}: ${machine}, ${result.date} (${file})${note}</text>
 </svg>
 `;
 writeFileSync('docs/performance.svg', svg);
