@@ -20,8 +20,8 @@ export interface AtomicWriteOptions {
 
 /**
  * Writes `data` to `path` so that readers see either the old file or the complete new one, never a missing or
- * half-written file: a temp file in the same directory, write all of it, (fsync), chmod, close, rename, (fsync of the
- * directory). Any failure before the rename removes the temp file and leaves the old file as it was; a file system
+ * half-written file: a temp file in the same directory (created with its final mode where it can be), write all of it,
+ * (fsync), (chown, chmod), close, rename, (fsync of the directory). Any failure before the rename removes the temp file and leaves the old file as it was; a file system
  * without space (ENOSPC, EDQUOT) at any step (create, write, fsync, close, rename) throws DiskFull.
  * The temp name starts with "." and ends in ".tmp", which no HTCondor component globs for (.top/.use/.mark, 64-hex).
  */
@@ -36,7 +36,8 @@ export async function writeFileAtomically(
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   // Created with its final mode, so it is never readable by more than the mode allows, and no fchmod is needed
   // unless the umask clears some of its bits (one system call fewer per write: the OAuth path writes two per refresh).
-  const modeAtCreation = (options.mode & CURRENT_UMASK) === 0;
+  // With an owner to give, the file stays 0600 to its writer until the chown.
+  const modeAtCreation = !options.owner && (options.mode & CURRENT_UMASK) === 0;
   let handle;
   try {
     handle = await open(tmp, CREATE_FLAGS, modeAtCreation ? options.mode : 0o600);
@@ -54,7 +55,7 @@ export async function writeFileAtomically(
       }
       if (durable) await handle.sync();
       if (options.owner) await handle.chown(options.owner.uid, options.owner.gid);
-      if (!modeAtCreation || options.owner) await handle.chmod(options.mode);
+      if (!modeAtCreation) await handle.chmod(options.mode);
     } finally {
       await handle.close();
     }

@@ -80,6 +80,7 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private readonly keys: KeySetWatcher;
   private readonly memory: MemoryRelease;
   private wakeRequested = false;
+  private scanning = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
 
@@ -119,7 +120,10 @@ export class Credmon extends EventEmitter<CredmonEvents> {
     this.results = { ...steps, table, log, reported };
     this.newUsers = new NewUserDirectories(dir);
     this.keys = new KeySetWatcher(issuers, config.keyRotation, log, reported);
-    this.memory = new MemoryRelease({ collect: fullGarbageCollection(), busy: () => this.refresher.busy() });
+    this.memory = new MemoryRelease({
+      collect: fullGarbageCollection(),
+      busy: () => this.scanning || this.refresher.busy(),
+    });
   }
 
   /** Writes the pid file, clears CREDMON_COMPLETE, removes what a crash left, and starts. Resolves after one scan. */
@@ -211,10 +215,13 @@ export class Credmon extends EventEmitter<CredmonEvents> {
   private async run(): Promise<void> {
     while (!this.stopping) {
       this.wakeRequested = false;
+      this.scanning = true;
       try {
         await this.scanOnce();
       } catch (error) {
         this.log.error({ err: describeError(error) }, 'Fatal error while scanning for tokens; will retry');
+      } finally {
+        this.scanning = false;
       }
       if (this.stopping) break;
       if (this.wakeRequested) continue;

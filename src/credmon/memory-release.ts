@@ -4,7 +4,7 @@ const QUIET_MS = 10_000;
 export interface MemoryReleaseOptions {
   /** A full garbage collection (src/shared/full-gc.ts); undefined: nothing to do. */
   readonly collect: (() => void) | undefined;
-  /** True while work is still running (refreshes in flight): the collection waits for another quiet period. */
+  /** True while work is still running (a scan, refreshes in flight): the collection waits for another quiet period. */
   readonly busy: () => boolean;
   readonly quietMs?: number;
 }
@@ -18,6 +18,7 @@ export interface MemoryReleaseOptions {
 export class MemoryRelease {
   private readonly options: MemoryReleaseOptions;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(options: MemoryReleaseOptions) {
     this.options = options;
@@ -25,11 +26,13 @@ export class MemoryRelease {
 
   /** Bulk work just ran: collect once the credmon has been quiet for a while (later bulk work puts it off). */
   afterBulkWork(): void {
-    if (!this.options.collect) return;
+    if (!this.options.collect || this.closed) return;
     this.arm();
   }
 
+  /** No collection from now on (a scan that ends after this does not arm one). */
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }

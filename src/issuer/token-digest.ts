@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** Characters of base64url SHA-256 kept: 132 bits is beyond a guess or a collision, and short for 10,000+ users. */
 const DIGEST_CHARS = 22;
@@ -10,5 +10,11 @@ const DIGEST_CHARS = 22;
  * only "these are the same bytes": LocalIssuer.isCurrent still checks what the token says.
  */
 export function tokenDigest(token: string): string {
-  return hash('sha256', token, 'base64url').slice(0, DIGEST_CHARS);
+  return sha256(token).slice(0, DIGEST_CHARS);
 }
+
+/** `crypto.hash` came with Node 20.12; the credmon supports 20.11, where a Hash object gives the same digest. */
+const sha256: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'base64url')
+    : (text) => crypto.createHash('sha256').update(text).digest('base64url');

@@ -40,6 +40,8 @@ describe('MemoryRelease', () => {
     release.afterBulkWork();
     release.close();
     t.mock.timers.tick(100);
+    release.afterBulkWork(); // a scan that ends after the stop
+    t.mock.timers.tick(100);
     assert.equal(collected, 0);
   });
 });
