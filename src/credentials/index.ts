@@ -1,7 +1,7 @@
 export { writeFileAtomically } from './atomic-write.js';
 export { CredentialDirectory, STATUS_FILE, type UserDirectory } from './credential-directory.js';
 export { ClientSecretFileInvalid, readClientSecretFile } from './client-secret-file.js';
-export { classifyCredentials, type CredentialKind, type CredentialRef } from './credential-kinds.js';
+export { CREDENTIAL_FILE, classifyCredentials, type CredentialKind, type CredentialRef } from './credential-kinds.js';
 export { parseKeyFile, type KeyFileRequest } from './key-file.js';
 export { readLocalCredentialSync, writeUseFileSync, type LocalCredentialFiles } from './local-credential.js';
 export { formatMetaFile, parseMetaFile, type MetaFile } from './meta-file.js';

@@ -1,4 +1,5 @@
 import {
+  CREDENTIAL_FILE,
   classifyCredentials,
   formatLocalUseFile,
   parseTopFile,
@@ -170,8 +171,8 @@ export function runLocalJob(
   nowMs: number,
   versionOf: (user: string) => string | undefined,
 ): LocalJobResult {
-  const renew = (name: string): LocalOutcome =>
-    renewLocalCredential(ctx, job.user, name, nowMs, { digest: job.digests?.get(name) });
+  const renew = (name: string, listed?: Pick<KnownLocal, 'hasUse' | 'directoryChecked'>): LocalOutcome =>
+    renewLocalCredential(ctx, job.user, name, nowMs, { ...listed, digest: job.digests?.get(name) });
   try {
     if (job.names) return { user: job.user, local: job.names.map((name) => ({ name, outcome: renew(name) })) };
     const version = versionOf(job.user);
@@ -179,7 +180,15 @@ export function runLocalJob(
     const credentials = listing.exists
       ? classifyCredentials(job.user, listing.files, [...ctx.issuers.keys()], ctx.handles, ctx.clientProviders)
       : [];
-    const local = credentials.filter((c) => c.kind === 'local').map((c) => ({ name: c.name, outcome: renew(c.name) }));
+    // The listing just checked the directory and shows which `.use` files exist: a new user's absent `.use` is not
+    // opened, and the directory is not checked again before the write (two system calls fewer per new token).
+    const files = new Set(listing.files);
+    const local = credentials
+      .filter((c) => c.kind === 'local')
+      .map((c) => ({
+        name: c.name,
+        outcome: renew(c.name, { hasUse: files.has(CREDENTIAL_FILE.use(c.name)), directoryChecked: true }),
+      }));
     return {
       user: job.user,
       listing: {
